@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// preflight: checks upload files (CSV, JSON, NDJSON) against a platform's schema before upload.
+// System libraries (Debian): libsimdjson-dev and libcsv-dev, reached through the two C shims below.
+let package = Package(
+    name: "preflight",
+    products: [
+        .library(name: "Preflight", targets: ["Preflight"]),
+        .executable(name: "preflight", targets: ["preflight"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // Plain C API over simdjson's C++ On-Demand API. Links the system libsimdjson.
+        .target(
+            name: "CSimdJSON",
+            path: "CSimdJSON",
+            cxxSettings: [
+                // Same as simdjson's pkg-config Cflags, so our structs match the library's.
+                .define("SIMDJSON_THREADS_ENABLED", to: "1"),
+            ],
+            linkerSettings: [.linkedLibrary("simdjson")]
+        ),
+        // Plain C API over libcsv: records in, field spans out; Swift never sees libcsv callbacks.
+        .target(
+            name: "CLibCSV",
+            path: "Sources/CLibCSV",
+            linkerSettings: [.linkedLibrary("csv")]
+        ),
+        .target(
+            name: "Preflight",
+            dependencies: ["CSimdJSON", "CLibCSV"],
+            path: "Sources/Preflight"
+        ),
+        .executableTarget(
+            name: "preflight",
+            dependencies: [
+                "Preflight",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/preflight"
+        ),
+        .testTarget(
+            name: "PreflightTests",
+            dependencies: ["Preflight", "preflight"],
+            path: "Tests/PreflightTests"
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

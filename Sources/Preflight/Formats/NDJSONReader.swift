@@ -1,0 +1,82 @@
+import CSimdJSON
+
+/// Reads NDJSON: every physical line is a row, parsed on its own with simdjson so that a bad
+/// line gets its own error and reading goes on with the next.
+final class NDJSONReader {
+    let recordCap: Int
+    private let parser: OpaquePointer
+    /// For lines too close to the end of the readable bytes to parse in place.
+    private var scratch: UnsafeMutableRawBufferPointer
+    private(set) var lineEndings = LineEndings()
+
+    init(recordCap: Int) throws(PreflightError) {
+        guard let parser = csj_parser_create() else { throw .outOfMemory }
+        self.parser = parser
+        self.recordCap = recordCap
+        scratch = .allocate(byteCount: 4096, alignment: 64)
+    }
+
+    deinit {
+        csj_parser_destroy(parser)
+        scratch.deallocate()
+    }
+
+    /// Reads the lines that start in `start..<end`; `readable` bytes from the buffer's start may be
+    /// read (for simdjson's padding). `visit` returns false to stop.
+    func read(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int, firstLine: Int,
+              _ visit: (JSONRow) throws(PreflightError) -> Bool) throws(PreflightError) {
+        var position = start
+        var line = firstLine
+        while position < end {
+            let lf = Bytes.nextLF(bytes, from: position, to: end)
+            var contentEnd = lf ?? end
+            if lf != nil {
+                if contentEnd > position, bytes[contentEnd - 1] == Bytes.cr {
+                    contentEnd -= 1
+                    lineEndings.crlf += 1
+                } else {
+                    lineEndings.lf += 1
+                }
+            }
+            let content = try parseLine(bytes, readable: readable, from: position, to: contentEnd)
+            if !(try visit(JSONRow(line: line, start: position, end: contentEnd, content: content))) { return }
+            line += 1
+            position = lf.map { $0 + 1 } ?? end
+        }
+    }
+
+    private func parseLine(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int)
+        throws(PreflightError) -> JSONRow.Content {
+        let length = end - start
+        if length > recordCap { return .tooLarge }
+        let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+        if ValueChecks.isWhitespace(text) { return .emptyLine }
+        if !Bytes.isValidUTF8(bytes, from: start, to: end) { return .invalidUTF8 }
+
+        var pointer = bytes.baseAddress! + start
+        var capacity = readable - start
+        if capacity - length < InputBytes.padding {
+            // Too near the end of what may be read: parse a padded copy instead.
+            if scratch.count < length + InputBytes.padding {
+                scratch.deallocate()
+                scratch = .allocate(byteCount: max(length + InputBytes.padding, scratch.count * 2), alignment: 64)
+            }
+            scratch.baseAddress!.copyMemory(from: pointer, byteCount: length)
+            scratch.baseAddress!.advanced(by: length).initializeMemory(as: UInt8.self, repeating: 0x20,
+                                                                       count: InputBytes.padding)
+            pointer = UnsafeRawPointer(scratch.baseAddress!)
+            capacity = scratch.count
+        }
+        var result = csj_result()
+        let status = csj_parse_object(parser, pointer, length, capacity, &result)
+        switch status {
+        case Int32(CSJ_OK): return .object(JSONObject(result))
+        case Int32(CSJ_NOT_AN_OBJECT): return .notAnObject
+        case Int32(CSJ_CONTROL_CHARACTER): return .controlCharacter
+        case Int32(CSJ_INVALID_UTF8): return .invalidUTF8
+        case Int32(CSJ_SYNTAX): return .syntaxError(detail: JSONStatus.message(result))
+        case Int32(CSJ_OUT_OF_MEMORY): throw .outOfMemory
+        default: throw .parserFailure("simdjson shim status \(status)")
+        }
+    }
+}

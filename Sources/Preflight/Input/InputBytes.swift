@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CSimdJSON
+
+/// The bytes of one input: a read-only mapping of a regular file, or a heap buffer filled from a
+/// stream. `readable` may extend past `count` (padding that simdjson can read without a copy).
+final class InputBytes {
+    let bytes: UnsafeRawBufferPointer
+    /// Bytes readable from `bytes.baseAddress`: at least `bytes.count`.
+    let readable: Int
+    private let release: () -> Void
+
+    private init(bytes: UnsafeRawBufferPointer, readable: Int, release: @escaping () -> Void) {
+        self.bytes = bytes
+        self.readable = readable
+        self.release = release
+    }
+
+    deinit { release() }
+
+    var count: Int { bytes.count }
+
+    /// Padding simdjson needs after a document.
+    static let padding = csj_padding()
+
+    /// A copy of `data` with simdjson padding after it.
+    static func copying(_ data: UnsafeRawBufferPointer) -> InputBytes {
+        let capacity = data.count + padding
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
+        if let base = data.baseAddress, data.count > 0 {
+            buffer.baseAddress!.copyMemory(from: base, byteCount: data.count)
+        }
+        buffer.baseAddress!.advanced(by: data.count).initializeMemory(as: UInt8.self, repeating: 0x20, count: padding)
+        return InputBytes(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<data.count]), readable: capacity,
+                          release: { buffer.deallocate() })
+    }
+
+    /// Opens a file: regular files are mapped, anything else (a pipe, a device) is read to the end.
+    static func open(path: String) throws(PreflightError) -> InputBytes {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if descriptor < 0 { throw .cannotOpen(path, errno: errno) }
+        defer { close(descriptor) }
+        var status = stat()
+        if fstat(descriptor, &status) != 0 { throw .cannotRead(path, errno: errno) }
+        if (status.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path) }
+        if (status.st_mode & S_IFMT) == S_IFREG {
+            let size = Int(status.st_size)
+            if size == 0 { return copying(UnsafeRawBufferPointer(start: nil, count: 0)) }
+            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
+                throw .cannotRead(path, errno: errno)
+            }
+            _ = madvise(mapped, size, MADV_SEQUENTIAL)
+            return InputBytes(bytes: UnsafeRawBufferPointer(start: mapped, count: size), readable: size,
+                              release: { _ = munmap(mapped, size) })
+        }
+        return try readToEnd(descriptor: descriptor, name: path)
+    }
+
+    /// Reads a stream (standard input, a pipe) to its end.
+    static func readToEnd(descriptor: Int32, name: String) throws(PreflightError) -> InputBytes {
+        var capacity = 1 << 20
+        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + padding, alignment: 64)
+        var count = 0
+        while true {
+            if count == capacity {
+                capacity *= 2
+                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + padding, alignment: 64)
+                grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: count)
+                buffer.deallocate()
+                buffer = grown
+            }
+            let got = read(descriptor, buffer.baseAddress! + count, capacity - count)
+            if got < 0 {
+                if errno == EINTR { continue }
+                let code = errno
+                buffer.deallocate()
+                throw .cannotRead(name, errno: code)
+            }
+            if got == 0 { break }
+            count += got
+        }
+        buffer.baseAddress!.advanced(by: count).initializeMemory(as: UInt8.self, repeating: 0x20, count: padding)
+        let owned = buffer
+        return InputBytes(bytes: UnsafeRawBufferPointer(rebasing: owned[0..<count]), readable: count + padding,
+                          release: { owned.deallocate() })
+    }
+}
+
+/// Byte-level helpers shared by the readers.
+enum Bytes {
+    static let lf: UInt8 = 0x0A
+    static let cr: UInt8 = 0x0D
+    static let quote: UInt8 = 0x22
+
+    /// Whether the bytes start with a UTF-8 byte order mark.
+    static func hasBOM(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
+    }
+
+    /// Index of the next LF in `start..<end`, or nil.
+    @inline(__always)
+    static func nextLF(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(lf), end - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Number of LFs in `start..<end`.
+    static func countLF(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var position = start
+        while let found = nextLF(bytes, from: position, to: end) {
+            count += 1
+            position = found + 1
+        }
+        return count
+    }
+
+    /// Number of `"` in `start..<end`.
+    static func countQuotes(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var position = start
+        while position < end, let found = memchr(bytes.baseAddress! + position, Int32(quote), end - position) {
+            count += 1
+            position = bytes.baseAddress!.distance(to: UnsafeRawPointer(found)) + 1
+        }
+        return count
+    }
+
+    /// Whether `start..<end` is valid UTF-8 (simdjson's validator).
+    @inline(__always)
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        guard end > start else { return true }
+        return csj_validate_utf8(bytes.baseAddress! + start, end - start) != 0
+    }
+
+    /// Offset of the first byte of the first invalid UTF-8 sequence in `start..<end`, or nil.
+    /// Scalar, for error messages only.
+    static func firstInvalidUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+        var index = start
+        while index < end {
+            let lead = bytes[index]
+            var length = 0
+            var minimum: UInt32 = 0
+            var scalar: UInt32 = 0
+            switch lead {
+            case 0x00...0x7F: index += 1; continue
+            case 0xC2...0xDF: length = 2; minimum = 0x80; scalar = UInt32(lead & 0x1F)
+            case 0xE0...0xEF: length = 3; minimum = 0x800; scalar = UInt32(lead & 0x0F)
+            case 0xF0...0xF4: length = 4; minimum = 0x10000; scalar = UInt32(lead & 0x07)
+            default: return index
+            }
+            if index + length > end { return index }
+            for offset in 1..<length {
+                let byte = bytes[index + offset]
+                if byte & 0xC0 != 0x80 { return index }
+                scalar = (scalar << 6) | UInt32(byte & 0x3F)
+            }
+            if scalar < minimum || scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF) { return index }
+            index += length
+        }
+        return nil
+    }
+
+    /// The 1-based line that byte `offset` is on.
+    static func lineNumber(of offset: Int, in bytes: UnsafeRawBufferPointer) -> Int {
+        1 + countLF(bytes, from: 0, to: min(offset, bytes.count))
+    }
+}

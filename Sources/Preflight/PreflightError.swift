@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A real failure to run (the input cannot be opened or read), as opposed to what is wrong with
+/// the input's content, which is reported as data. One type, cases kept private so more can come.
+public struct PreflightError: Error, CustomStringConvertible, Sendable {
+    private enum Kind: Sendable {
+        case cannotOpen(path: String, reason: String)
+        case cannotRead(path: String, reason: String)
+        case isDirectory(path: String)
+        case outOfMemory
+        case parserFailure(String)
+    }
+
+    private let kind: Kind
+
+    private init(_ kind: Kind) { self.kind = kind }
+
+    static func cannotOpen(_ path: String, errno code: Int32) -> PreflightError {
+        PreflightError(.cannotOpen(path: path, reason: String(cString: strerror(code))))
+    }
+
+    static func cannotRead(_ path: String, errno code: Int32) -> PreflightError {
+        PreflightError(.cannotRead(path: path, reason: String(cString: strerror(code))))
+    }
+
+    static func isDirectory(_ path: String) -> PreflightError { PreflightError(.isDirectory(path: path)) }
+    static var outOfMemory: PreflightError { PreflightError(.outOfMemory) }
+    static func parserFailure(_ what: String) -> PreflightError { PreflightError(.parserFailure(what)) }
+
+    /// Whether the input could not be read at all (exit status 66), as opposed to a failure while running.
+    public var isInputUnreadable: Bool {
+        switch kind {
+        case .cannotOpen, .cannotRead, .isDirectory: return true
+        case .outOfMemory, .parserFailure: return false
+        }
+    }
+
+    public var description: String {
+        switch kind {
+        case .cannotOpen(let path, let reason): return "cannot open \(path): \(reason)"
+        case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
+        case .isDirectory(let path): return "cannot read \(path): it is a directory"
+        case .outOfMemory: return "out of memory"
+        case .parserFailure(let what): return "internal parser failure: \(what)"
+        }
+    }
+}

@@ -1,0 +1,35 @@
+/// Collects a run's errors as they are found, in (row, column) order: every count exact, the
+/// listed errors capped at `maxErrors` (0 = no cap). Messages are built only for listed errors.
+struct IssueLog {
+    let maxErrors: Int
+    private(set) var listed: [ValidationIssue] = []
+    private(set) var countsByCode: [String: Int] = [:]
+    private(set) var totalErrors = 0
+    private(set) var fileLevelErrors = 0
+    private(set) var invalidRows = 0
+    var notices: [Notice] = []
+
+    init(maxErrors: Int) {
+        self.maxErrors = maxErrors
+    }
+
+    var isListFull: Bool { maxErrors > 0 && listed.count >= maxErrors }
+
+    mutating func add(_ kind: IssueKind, row: Int, line: Int, field: String? = nil, invalidCode: String? = nil,
+                      value: UnsafeRawBufferPointer? = nil) {
+        let code = kind.code(invalidCode: invalidCode)
+        countsByCode[code, default: 0] += 1
+        totalErrors += 1
+        if kind.isFileLevel { fileLevelErrors += 1 }
+        if !isListFull {
+            listed.append(ValidationIssue(row: row, line: line, field: field, code: code,
+                                          error: kind.message(field: field, value: value),
+                                          isFileLevel: kind.isFileLevel))
+        }
+    }
+
+    /// Counts a row that carries at least one row-level error.
+    mutating func countInvalidRow() {
+        invalidRows += 1
+    }
+}

@@ -1,0 +1,65 @@
+/// The input format.
+public enum InputFormat: String, Sendable, CaseIterable {
+    case csv, json, ndjson
+
+    /// The format a file name implies: `.csv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
+    public static func inferred(fromName name: String) -> InputFormat? {
+        var lowered = name.lowercased()
+        if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
+        if lowered.hasSuffix(".csv") { return .csv }
+        if lowered.hasSuffix(".json") { return .json }
+        if lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".jsonl") { return .ndjson }
+        return nil
+    }
+}
+
+/// The outcome of validating one file: counts, the listed errors and the notices.
+public struct ValidationReport: Sendable {
+    public enum Status: String, Sendable {
+        /// Nothing wrong.
+        case valid
+        /// Row-level errors only: the platform accepts the file and rejects those rows.
+        case warnings
+        /// At least one file-level error: the platform rejects the file.
+        case failed
+    }
+
+    /// The file as the report names it.
+    public struct File: Sendable, Equatable {
+        public let name: String
+        public let format: InputFormat
+        public let sizeBytes: Int
+        public let schemaType: String
+    }
+
+    public let file: File
+    /// Data rows (CSV records after the header, JSON elements, NDJSON lines).
+    public let totalRows: Int
+    /// Rows that went through the row checks (0 when the file could not be read as a whole).
+    public let validatedRows: Int
+    /// Rows with at least one row-level error.
+    public let invalidRows: Int
+    /// The first `maxErrors` errors in (row, column) order.
+    public let errors: [ValidationIssue]
+    /// Every error counted by code, file-level ones included.
+    public let errorCounts: [String: Int]
+    public let totalErrors: Int
+    public let fileLevelErrors: Int
+    public let notices: [Notice]
+
+    public var validRows: Int { totalRows - invalidRows }
+
+    public var status: Status {
+        if fileLevelErrors > 0 { return .failed }
+        return totalErrors > 0 ? .warnings : .valid
+    }
+
+    /// SPEC §7: 0 valid, 1 row-level errors only, 2 file-level errors.
+    public var exitCode: Int32 {
+        switch status {
+        case .valid: return 0
+        case .warnings: return 1
+        case .failed: return 2
+        }
+    }
+}

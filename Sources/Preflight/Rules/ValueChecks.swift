@@ -1,0 +1,158 @@
+/// Byte-level checks of typed values (SPEC §4, §9 "Types"). No Foundation, no floating point:
+/// a value is judged on its literal text.
+enum ValueChecks {
+    /// Outcome of a date or datetime check.
+    enum Temporal: Equatable {
+        case valid
+        /// The text does not have the expected shape.
+        case badFormat
+        /// The shape is right but the date or time does not exist (2026-02-30, 25:00:00).
+        case notReal
+    }
+
+    @inline(__always)
+    static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+
+    /// `[+-]?digits`
+    static func isInteger(_ text: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = text.count
+        if count > 0, text[0] == UInt8(ascii: "+") || text[0] == UInt8(ascii: "-") { index = 1 }
+        if index == count { return false }
+        while index < count {
+            if !isDigit(text[index]) { return false }
+            index += 1
+        }
+        return true
+    }
+
+    /// `[+-]?digits[.digits]`
+    static func isDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = text.count
+        if count > 0, text[0] == UInt8(ascii: "+") || text[0] == UInt8(ascii: "-") { index = 1 }
+        let integerStart = index
+        while index < count, isDigit(text[index]) { index += 1 }
+        if index == integerStart { return false }
+        if index == count { return true }
+        guard text[index] == UInt8(ascii: ".") else { return false }
+        index += 1
+        let fractionStart = index
+        while index < count, isDigit(text[index]) { index += 1 }
+        return index > fractionStart && index == count
+    }
+
+    /// For a text that `isDecimal` accepts: whether its value is greater than zero.
+    static func isPositiveDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
+        if text.first == UInt8(ascii: "-") { return false }
+        for byte in text where byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9") { return true }
+        return false
+    }
+
+    /// Value of `count` ASCII digits at `offset`, or nil if any byte is not a digit.
+    @inline(__always)
+    private static func number(_ text: UnsafeRawBufferPointer, _ offset: Int, _ count: Int) -> Int? {
+        var value = 0
+        for index in offset..<(offset + count) {
+            let byte = text[index]
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte &- 0x30)
+        }
+        return value
+    }
+
+    static func isLeapYear(_ year: Int) -> Bool {
+        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return isLeapYear(year) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The first 10 bytes as `YYYY-MM-DD`.
+    private static func datePart(_ text: UnsafeRawBufferPointer) -> Temporal {
+        guard text.count >= 10, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"),
+              let year = number(text, 0, 4), let month = number(text, 5, 2), let day = number(text, 8, 2)
+        else { return .badFormat }
+        guard month >= 1, month <= 12, day >= 1, day <= daysIn(month: month, year: year) else { return .notReal }
+        return .valid
+    }
+
+    /// `YYYY-MM-DD`, years 0000–9999, proleptic Gregorian.
+    static func checkDate(_ text: UnsafeRawBufferPointer) -> Temporal {
+        guard text.count == 10 else { return .badFormat }
+        return datePart(text)
+    }
+
+    /// A plain date, or `YYYY-MM-DDThh:mm:ss` with an optional `.fraction` and an optional zone
+    /// `Z` or `±hh:mm` (upper-case `T` and `Z`; seconds required; no second 60).
+    static func checkDatetime(_ text: UnsafeRawBufferPointer) -> Temporal {
+        if text.count == 10 { return datePart(text) }
+        guard text.count >= 19, text[10] == UInt8(ascii: "T"), text[13] == UInt8(ascii: ":"),
+              text[16] == UInt8(ascii: ":"),
+              let hour = number(text, 11, 2), let minute = number(text, 14, 2), let second = number(text, 17, 2)
+        else { return .badFormat }
+        var index = 19
+        if index < text.count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < text.count, isDigit(text[index]) { index += 1 }
+            if index == start { return .badFormat }
+        }
+        var zoneIsReal = true
+        if index < text.count {
+            let zone = text[index]
+            if zone == UInt8(ascii: "Z") {
+                index += 1
+            } else if zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-") {
+                guard text.count - index == 6, text[index + 3] == UInt8(ascii: ":"),
+                      let zoneHour = number(text, index + 1, 2), let zoneMinute = number(text, index + 4, 2)
+                else { return .badFormat }
+                zoneIsReal = zoneHour <= 23 && zoneMinute <= 59
+                index += 6
+            } else {
+                return .badFormat
+            }
+        }
+        guard index == text.count else { return .badFormat }
+        let date = datePart(text)
+        if date != .valid { return date }
+        guard hour <= 23, minute <= 59, second <= 59, zoneIsReal else { return .notReal }
+        return .valid
+    }
+
+    /// Whether a CSV value holds a raw control character: U+0000–U+001F other than tab, where LF
+    /// and CRLF are allowed (they can only come from a quoted field) and a lone CR is not.
+    static func hasControlCharacter(_ text: UnsafeRawBufferPointer) -> Bool {
+        let count = text.count
+        var index = 0
+        while index < count {
+            let byte = text[index]
+            if byte < 0x20, byte != 0x09, byte != 0x0A {
+                if byte == 0x0D, index + 1 < count, text[index + 1] == 0x0A {
+                    index += 2
+                    continue
+                }
+                return true
+            }
+            index += 1
+        }
+        return false
+    }
+
+    /// Absent for a required field: empty, or only U+0020 spaces.
+    static func isBlank(_ text: UnsafeRawBufferPointer) -> Bool {
+        for byte in text where byte != 0x20 { return false }
+        return true
+    }
+
+    /// Whether every byte is JSON whitespace or a line break (space, tab, CR, LF).
+    static func isWhitespace(_ text: UnsafeRawBufferPointer) -> Bool {
+        for byte in text where byte != 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return false }
+        return true
+    }
+}

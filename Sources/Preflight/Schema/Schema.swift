@@ -1,0 +1,123 @@
+/// The type a column's values must have (SPEC §4).
+public enum ColumnType: String, Sendable {
+    /// Any text.
+    case string
+    /// `[+-]?digits[.digits]`: no exponent, no thousands separators, no currency symbol.
+    case decimal
+    /// `[+-]?digits`.
+    case integer
+    /// `YYYY-MM-DD`, a real proleptic Gregorian date.
+    case date
+    /// A plain date, or `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`.
+    case datetime
+    /// A string or a JSON number (Productsup's `id`).
+    case stringOrNumber = "string_or_number"
+}
+
+/// One column a schema names.
+public struct Column: Sendable {
+    public let name: String
+    public let type: ColumnType
+    public let required: Bool
+    /// The value must be greater than zero (`amount`).
+    public let mustBePositive: Bool
+
+    /// The name as bytes, for comparisons on the hot path.
+    let nameBytes: [UInt8]
+    /// `invalid_` + name: the code of a value that breaks this column's type or constraint.
+    let invalidCode: String
+    let missingMessage: String
+
+    public init(_ name: String, _ type: ColumnType, required: Bool, mustBePositive: Bool = false) {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.mustBePositive = mustBePositive
+        self.nameBytes = Array(name.utf8)
+        self.invalidCode = "invalid_" + name
+        self.missingMessage = "Missing required field: " + name
+    }
+}
+
+/// A platform's rules for one kind of upload: its columns and which of them is the id.
+public struct Schema: Sendable {
+    public let name: String
+    /// Columns in schema order: the order errors of JSON and NDJSON rows are listed in.
+    public let columns: [Column]
+    /// Index in `columns` of the id column.
+    public let idColumnIndex: Int
+    /// Whether columns the schema does not name are expected (no `unknown_column` notice).
+    public let acceptsOtherColumns: Bool
+
+    public init(name: String, columns: [Column], idColumn: String, acceptsOtherColumns: Bool) {
+        precondition(columns.contains { $0.name == idColumn }, "the id column must be one of the columns")
+        self.name = name
+        self.columns = columns
+        self.idColumnIndex = columns.firstIndex { $0.name == idColumn }!
+        self.acceptsOtherColumns = acceptsOtherColumns
+    }
+
+    public var idColumn: Column { columns[idColumnIndex] }
+
+    /// The index of the column whose name is exactly these bytes.
+    func columnIndex(named bytes: UnsafeRawBufferPointer) -> Int? {
+        for index in columns.indices where columns[index].nameBytes.count == bytes.count {
+            if columns[index].nameBytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return index }
+        }
+        return nil
+    }
+
+    func columnIndex(named name: String) -> Int? {
+        columns.firstIndex { $0.name == name }
+    }
+}
+
+extension Schema {
+    /// Piing's generic transaction upload.
+    public static let genericTransactions = Schema(
+        name: "generic_transactions",
+        columns: [
+            Column("transaction_id", .string, required: true),
+            Column("amount", .decimal, required: true, mustBePositive: true),
+            Column("date", .date, required: true),
+            Column("store_id", .string, required: true),
+            Column("customer_id", .string, required: false),
+            Column("payment_method", .string, required: false),
+            Column("items", .integer, required: false),
+            Column("tax", .decimal, required: false),
+            Column("discount", .decimal, required: false),
+        ],
+        idColumn: "transaction_id",
+        acceptsOtherColumns: false)
+
+    /// Square point-of-sale exports.
+    public static let squarePOS = Schema(
+        name: "square_pos",
+        columns: [
+            Column("transaction_id", .string, required: true),
+            Column("gross_sales", .decimal, required: true),
+            Column("created_at", .datetime, required: true),
+            Column("location_id", .string, required: true),
+            Column("customer_id", .string, required: false),
+            Column("tender_type", .string, required: false),
+            Column("net_sales", .decimal, required: false),
+            Column("tax", .decimal, required: false),
+        ],
+        idColumn: "transaction_id",
+        acceptsOtherColumns: false)
+
+    /// Productsup Stream API items: an id, and any other attributes.
+    public static let productsupStream = Schema(
+        name: "productsup_stream",
+        columns: [Column("id", .stringOrNumber, required: true)],
+        idColumn: "id",
+        acceptsOtherColumns: true)
+
+    /// The built-in schemas, in the order `preflight schemas` lists them.
+    public static let builtIn: [Schema] = [genericTransactions, squarePOS, productsupStream]
+
+    /// The built-in schema with this name.
+    public static func named(_ name: String) -> Schema? {
+        builtIn.first { $0.name == name }
+    }
+}

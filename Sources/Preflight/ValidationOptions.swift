@@ -1,0 +1,24 @@
+/// How to validate: the schema, the format and the limits of SPEC §5.
+public struct ValidationOptions: Sendable {
+    public var schema: Schema
+    public var format: InputFormat
+    /// CSV field delimiter (one byte: `,` `;` tab `|` …).
+    public var delimiter: UInt8 = UInt8(ascii: ",")
+    /// Errors listed in a report (0 = all). Counts are always exact.
+    public var maxErrors = 1000
+    /// `file_too_large` above this many bytes, measured after decompression (0 = no limit).
+    public var maxFileSize = 100 * 1_048_576
+    /// `too_many_rows` above this many data rows (0 = no limit).
+    public var maxRows = 1_000_000
+    /// `record_too_large` for a line, record or element longer than this many bytes.
+    public var recordCap = 2_097_152
+    /// Report `duplicate_id` for repeated ids.
+    public var checksUniqueIDs = true
+    /// Worker threads (0 = one per core).
+    public var threads = 0
+
+    public init(schema: Schema, format: InputFormat) {
+        self.schema = schema
+        self.format = format
+    }
+}
