@@ -14,7 +14,9 @@ using namespace simdjson;
 
 namespace {
 
-constexpr int kMaxDepth = 1024;
+// Nesting deeper than this is refused (DEPTH_ERROR). It stays well under the parser's own
+// max_depth (1024 by default), which On-Demand does not enforce by itself in this version.
+constexpr int kMaxDepth = 512;
 const char *const kWrapperNames[4] = {"data", "records", "items", "rows"};
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
