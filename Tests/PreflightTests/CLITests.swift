@@ -1,0 +1,142 @@
+import Foundation
+import XCTest
+
+/// The `preflight` executable: exit statuses of SPEC §7, one-line errors, reports on stdout.
+final class CLITests: XCTestCase {
+    private struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    private var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("preflight")
+    }
+
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("preflight-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    private func file(_ name: String, _ text: String) throws -> String {
+        let url = scratch.appendingPathComponent(name)
+        try Data(text.utf8).write(to: url)
+        return url.path
+    }
+
+    private func run(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary.path), "build the preflight product first")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func assertOneLineError(_ outcome: Outcome, status: Int32, containing text: String,
+                                    file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(outcome.status, status, outcome.stderr, file: file, line: line)
+        XCTAssertEqual(outcome.stdout, "", file: file, line: line)
+        XCTAssertTrue(outcome.stderr.hasPrefix("preflight: "), outcome.stderr, file: file, line: line)
+        XCTAssertEqual(outcome.stderr.filter { $0 == "\n" }.count, 1, outcome.stderr, file: file, line: line)
+        XCTAssertTrue(outcome.stderr.contains(text), outcome.stderr, file: file, line: line)
+    }
+
+    func testExitStatusFollowsTheReport() throws {
+        let valid = try file("ok.csv", "transaction_id,amount,date,store_id\nT1,1,2024-01-01,S\n")
+        var outcome = try run(["validate", valid, "--schema", "generic_transactions"])
+        XCTAssertEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stdout.hasPrefix(#"{"status":"valid""#), outcome.stdout)
+        XCTAssertEqual(outcome.stderr, "")
+
+        let warnings = try file("rows.ndjson", "{\"transaction_id\":\"T1\",\"amount\":\"x\",\"date\":\"2024-01-01\",\"store_id\":\"S\"}\n")
+        outcome = try run(["validate", warnings, "--schema", "generic_transactions"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.hasPrefix(#"{"status":"warnings""#), outcome.stdout)
+
+        let failed = try file("bad.json", "[{\"id\":1},")
+        outcome = try run(["validate", failed, "--schema", "productsup_stream"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.hasPrefix(#"{"status":"failed","error":"validation_failed""#), outcome.stdout)
+    }
+
+    func testOptionsReachTheValidator() throws {
+        let path = try file("data.txt", "id;name\n1;a\n1;b\n")
+        var outcome = try run(["validate", path, "--schema", "productsup_stream", "--format", "csv", "--delimiter", ";"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.contains(#""code":"duplicate_id""#), outcome.stdout)
+        outcome = try run(["validate", path, "--schema", "productsup_stream", "--format", "csv", "--delimiter", ";",
+                           "--no-unique-ids"])
+        XCTAssertEqual(outcome.status, 0)
+        outcome = try run(["validate", path, "--schema", "productsup_stream", "--format", "csv", "--delimiter", ";",
+                           "--max-rows", "1"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#"{"row":3,"code":"too_many_rows","error":"File exceeds 1 row limit"}"#))
+        let long = try file("long.csv", "id\n1\n22222\n333333\n")
+        outcome = try run(["validate", long, "--schema", "productsup_stream",
+                           "--max-file-size", "5", "--line-cap", "4", "--max-errors", "1", "--threads", "2"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#""validationErrors":[{"row":0,"code":"file_too_large","error":"File exceeds 5 bytes limit"}]"#),
+                      outcome.stdout)
+        XCTAssertTrue(outcome.stdout.contains(#""errorTypes":{"file_too_large":1,"record_too_large":2}"#), outcome.stdout)
+    }
+
+    func testStandardInputNeedsAFormat() throws {
+        var outcome = try run(["validate", "-", "--schema", "productsup_stream"], stdin: "{\"id\":1}\n")
+        assertOneLineError(outcome, status: 64, containing: "--format")
+        outcome = try run(["validate", "-", "--schema", "productsup_stream", "--format", "ndjson"], stdin: "{\"id\":1}\n{}\n")
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.contains(#""name":"stdin","format":"ndjson""#), outcome.stdout)
+    }
+
+    func testUsageErrorsAre64OnOneLine() throws {
+        let path = try file("ok.csv", "id\n1\n")
+        assertOneLineError(try run(["validate", path, "--schema", "nope"]), status: 64, containing: "unknown schema 'nope'")
+        assertOneLineError(try run(["validate", path]), status: 64, containing: "--schema")
+        assertOneLineError(try run(["validate", path, "--schema", "productsup_stream", "--bogus"]), status: 64,
+                           containing: "--bogus")
+        assertOneLineError(try run(["validate", path, "--schema", "productsup_stream", "--max-errors", "x"]), status: 64,
+                           containing: "max-errors")
+        assertOneLineError(try run(["validate", path, "--schema", "productsup_stream", "--delimiter", ";;"]), status: 64,
+                           containing: "--delimiter")
+        assertOneLineError(try run(["validate", path, "--schema", "productsup_stream", "--format", "xml"]), status: 64,
+                           containing: "unknown format")
+        let unnamed = try file("data.txt", "id\n1\n")
+        assertOneLineError(try run(["validate", unnamed, "--schema", "productsup_stream"]), status: 64,
+                           containing: "cannot tell the format")
+    }
+
+    func testUnreadableInputIs66() throws {
+        assertOneLineError(try run(["validate", scratch.appendingPathComponent("missing.csv").path, "--schema", "productsup_stream"]),
+                           status: 66, containing: "No such file or directory")
+        let directory = scratch.appendingPathComponent("folder.csv")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        assertOneLineError(try run(["validate", directory.path, "--schema", "productsup_stream"]), status: 66,
+                           containing: "directory")
+    }
+
+    func testSchemasAndHelp() throws {
+        var outcome = try run(["schemas"])
+        XCTAssertEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stdout.hasPrefix(#"{"schemas":[{"schemaType":"generic_transactions""#), outcome.stdout)
+        outcome = try run(["validate", "--help"])
+        XCTAssertEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stdout.contains("--max-errors"), outcome.stdout)
+    }
+}
