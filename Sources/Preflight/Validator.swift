@@ -34,6 +34,7 @@ public enum Validator {
 
     static func run(_ input: InputBytes, name: String, options: ValidationOptions) throws(PreflightError)
         -> ValidationReport {
+        if input.count >= 2, input.bytes[0] == 0x1F, input.bytes[1] == 0x8B { throw .compressed(name) }
         var run = FileRun(input: input, options: options)
         try run.validate()
         return ValidationReport(

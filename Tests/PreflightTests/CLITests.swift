@@ -129,6 +129,10 @@ final class CLITests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         assertOneLineError(try run(["validate", directory.path, "--schema", "productsup_stream"]), status: 66,
                            containing: "directory")
+        let compressed = scratch.appendingPathComponent("data.csv.gz")
+        try Data([0x1F, 0x8B, 0x08, 0x00]).write(to: compressed)
+        assertOneLineError(try run(["validate", compressed.path, "--schema", "productsup_stream"]), status: 66,
+                           containing: "gzip")
     }
 
     func testSchemasAndHelp() throws {
