@@ -138,7 +138,7 @@ final class CSVRulesTests: XCTestCase {
         bytes += [0xFF, 0x0A]
         bytes += Array("T2,1,2024-01-01,S\n".utf8)
         let report = try validate(bytes: bytes, .csv)
-        XCTAssertEqual(report.located, [Located(2, 2, nil, "invalid_utf8")])
+        assertErrors(report, [Located(2, 2, nil, "invalid_utf8")])
         XCTAssertEqual(report.errors.first?.error, "Invalid UTF-8 encoding")
     }
 

@@ -43,3 +43,8 @@ extension ValidationReport {
 
 /// A generic_transactions CSV header and a valid data line to build cases from.
 let csvHeader = "transaction_id,amount,date,store_id"
+
+/// Asserts a report's errors, in order, as (row, line, field, code).
+func assertErrors(_ report: ValidationReport, _ expected: [Located], file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(report.located, expected, file: file, line: line)
+}
