@@ -16,6 +16,16 @@ public struct ValidationOptions: Sendable {
     public var checksUniqueIDs = true
     /// Worker threads (0 = one per core).
     public var threads = 0
+    /// How CSV records are split into fields.
+    public var csvEngine = CSVEngine.prescan
+    /// Bytes read and checked per window (memory stays near this, times two for the JSON-free
+    /// formats). Raised to fit at least one record of `recordCap` bytes.
+    public var windowSize = 64 * 1_048_576
+
+    /// The thread count to use.
+    var effectiveThreads: Int { threads > 0 ? threads : Parallel.coreCount }
+    /// The window size to use: large enough for a record at the cap, its line break and more.
+    var effectiveWindowSize: Int { max(windowSize, recordCap + 4096) }
 
     public init(schema: Schema, format: InputFormat) {
         self.schema = schema

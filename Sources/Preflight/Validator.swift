@@ -8,22 +8,32 @@ import Darwin
 public enum Validator {
     /// Validates the file at `path`.
     public static func validate(path: String, options: ValidationOptions) throws(PreflightError) -> ValidationReport {
-        let input = try InputBytes.open(path: path)
-        return try run(input, name: fileName(of: path), options: options)
+        let name = fileName(of: path)
+        if options.format == .json {
+            return try validateJSON(InputBytes.open(path: path), name: name, options: options)
+        }
+        return try validateStream(WindowedSource.open(path: path, windowSize: options.effectiveWindowSize), name: name,
+                                  options: options)
     }
 
-    /// Validates everything readable from a file descriptor (standard input).
+    /// Validates everything readable from a file descriptor (standard input), as a stream.
     public static func validate(descriptor: Int32, name: String, options: ValidationOptions)
         throws(PreflightError) -> ValidationReport {
-        let input = try InputBytes.readToEnd(descriptor: descriptor, name: name)
-        return try run(input, name: name, options: options)
+        if options.format == .json {
+            return try validateJSON(InputBytes.readToEnd(descriptor: descriptor, name: name), name: name, options: options)
+        }
+        return try validateStream(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
+                                  name: name, options: options)
     }
 
     /// Validates bytes held in memory.
     public static func validate(bytes: [UInt8], name: String, options: ValidationOptions)
         throws(PreflightError) -> ValidationReport {
-        let input = bytes.withUnsafeBytes { InputBytes.copying($0) }
-        return try run(input, name: name, options: options)
+        if options.format == .json {
+            return try validateJSON(bytes.withUnsafeBytes { InputBytes.copying($0) }, name: name, options: options)
+        }
+        return try validateStream(.memory(bytes, name: name, windowSize: options.effectiveWindowSize), name: name,
+                                  options: options)
     }
 
     static func fileName(of path: String) -> String {
@@ -32,196 +42,381 @@ public enum Validator {
         return name.isEmpty ? path : name
     }
 
-    static func run(_ input: InputBytes, name: String, options: ValidationOptions) throws(PreflightError)
-        -> ValidationReport {
-        if input.count >= 2, input.bytes[0] == 0x1F, input.bytes[1] == 0x8B { throw .compressed(name) }
-        var run = FileRun(input: input, options: options)
+    private static func validateStream(_ source: WindowedSource, name: String, options: ValidationOptions)
+        throws(PreflightError) -> ValidationReport {
+        var run = StreamRun(source: source, options: options)
         try run.validate()
-        return ValidationReport(
-            file: .init(name: name, format: options.format, sizeBytes: input.count, schemaType: options.schema.name),
-            totalRows: run.totalRows, validatedRows: run.totalRows, invalidRows: run.log.invalidRows,
-            errors: run.log.listed, errorCounts: run.log.countsByCode, totalErrors: run.log.totalErrors,
-            fileLevelErrors: run.log.fileLevelErrors, notices: run.log.notices)
+        return run.report(name: name)
+    }
+
+    private static func validateJSON(_ input: InputBytes, name: String, options: ValidationOptions)
+        throws(PreflightError) -> ValidationReport {
+        if isGzip(input.bytes) { throw .compressed(name) }
+        var run = JSONRun(input: input, options: options)
+        try run.validate()
+        return run.outcome.report(name: name, sizeBytes: input.count, options: options)
+    }
+
+    static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 }
 
-/// One validation of one input: the state shared by the format drivers below.
-struct FileRun {
-    let input: InputBytes
-    let options: ValidationOptions
-    var log: IssueLog
-    var rows: RowChecker
-    var totalRows = 0
-    /// Where the content starts (after a BOM).
-    var contentStart = 0
+/// A run's final numbers, whatever the format.
+struct RunOutcome {
+    var merger: ChunkMerger
+    var notices: [Notice] = []
 
-    init(input: InputBytes, options: ValidationOptions) {
-        self.input = input
-        self.options = options
-        log = IssueLog(maxErrors: options.maxErrors)
-        rows = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+    init(options: ValidationOptions, firstDataRow: Int) {
+        merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
+                             maxRows: options.maxRows, idField: options.schema.idColumn.name)
     }
 
-    var bytes: UnsafeRawBufferPointer { input.bytes }
-
-    mutating func validate() throws(PreflightError) {
-        if options.maxFileSize > 0, input.count > options.maxFileSize {
-            log.add(.fileTooLarge(limit: options.maxFileSize), row: 0, line: 0)
+    /// Adds the file-level errors only known at the end (size, emptiness) in front, as row 0.
+    mutating func finish(sizeBytes: Int, isEmpty: Bool, options: ValidationOptions) {
+        var front = IssueLog(maxErrors: options.maxErrors)
+        if options.maxFileSize > 0, sizeBytes > options.maxFileSize {
+            front.add(.fileTooLarge(limit: options.maxFileSize), row: 0, line: 0)
         }
-        if Bytes.hasBOM(bytes) {
-            contentStart = 3
-            log.notices.append(Notice(code: "bom_present",
-                                      message: "File starts with a UTF-8 byte order mark; remove it before upload",
-                                      row: nil))
-        }
-        if ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: bytes[contentStart...])) {
-            log.add(.emptyPayload, row: 0, line: 0)
+        if isEmpty {
+            // Nothing but whitespace: that is the one thing to say (rows and notices go).
+            front.add(.emptyPayload, row: 0, line: 0)
+            notices.removeAll { $0.code != "bom_present" }
+            merger = ChunkMerger(log: front, firstDataRow: 1, firstLine: 1, maxRows: 0, idField: "")
             return
         }
-        switch options.format {
-        case .csv: try validateCSV()
-        case .ndjson: try validateNDJSON()
-        case .json: try validateJSON()
-        }
-    }
-
-    /// Counts a data row; reports `too_many_rows` once, at the first row past the limit.
-    private mutating func countRow(row: Int, line: Int) {
-        totalRows += 1
-        if options.maxRows > 0, totalRows == options.maxRows + 1 {
-            log.add(.tooManyRows(limit: options.maxRows), row: row, line: line)
-        }
-    }
-
-    private mutating func noteMixedLineEndings(_ endings: LineEndings) {
-        if endings.areMixed {
-            log.notices.append(Notice(
+        front.addCounts(of: merger.log)
+        for issue in merger.log.listed { front.list(issue) }
+        merger.log = front
+        notices.append(contentsOf: merger.unknownColumns.notices)
+        if merger.lineEndings.areMixed {
+            notices.append(Notice(
                 code: "mixed_line_endings",
-                message: "File mixes CRLF (\(endings.crlf)) and LF (\(endings.lf)) line endings", row: nil))
+                message: "File mixes CRLF (\(merger.lineEndings.crlf)) and LF (\(merger.lineEndings.lf)) line endings",
+                row: nil))
         }
+    }
+
+    func report(name: String, sizeBytes: Int, options: ValidationOptions) -> ValidationReport {
+        let log = merger.log
+        return ValidationReport(
+            file: .init(name: name, format: options.format, sizeBytes: sizeBytes, schemaType: options.schema.name),
+            totalRows: merger.dataRows, validatedRows: merger.dataRows, invalidRows: log.invalidRows,
+            errors: log.listed, errorCounts: log.countsByCode, totalErrors: log.totalErrors,
+            fileLevelErrors: log.fileLevelErrors, notices: notices)
+    }
+}
+
+let bomNotice = Notice(code: "bom_present", message: "File starts with a UTF-8 byte order mark; remove it before upload",
+                       row: nil)
+
+/// CSV and NDJSON: window by window, each window cut into chunks read in parallel and merged in
+/// order. Memory stays near the window size whatever the input's size.
+struct StreamRun {
+    let source: WindowedSource
+    let options: ValidationOptions
+    var outcome: RunOutcome
+    /// Whether anything but whitespace (after a BOM) has been seen.
+    private var sawContent = false
+
+    init(source: WindowedSource, options: ValidationOptions) {
+        self.source = source
+        self.options = options
+        outcome = RunOutcome(options: options, firstDataRow: options.format == .csv ? 2 : 1)
+    }
+
+    func report(name: String) -> ValidationReport {
+        outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
+    }
+
+    mutating func validate() throws(PreflightError) {
+        try source.refill(keepingFrom: 0)
+        if Validator.isGzip(source.bytes) { throw .compressed(source.name) }
+        var position = 0
+        if Bytes.hasBOM(source.bytes) {
+            position = 3
+            outcome.notices.append(bomNotice)
+        }
+        noteContent(from: position)
+        switch options.format {
+        case .csv: try validateCSV(from: position)
+        case .ndjson: try validateNDJSON(from: position)
+        case .json: preconditionFailure("JSON documents are read whole")
+        }
+        // Read to the end even when the header stopped us, so the size is known.
+        while !source.atEnd {
+            try source.refill(keepingFrom: source.count)
+            noteContent(from: 0)
+        }
+        outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
+    }
+
+    private mutating func noteContent(from start: Int) {
+        guard !sawContent, start < source.count else { return }
+        sawContent = !ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: source.bytes[start...]))
     }
 
     // MARK: CSV
 
-    private mutating func validateCSV() throws(PreflightError) {
-        let reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap)
-        var expectedFields = -1  // until the header is read
-        try reader.read(bytes, from: contentStart, to: bytes.count, firstLine: 1) { (record) throws(PreflightError) -> Bool in
-            if expectedFields < 0 {
-                guard let count = readHeader(record) else { return false }
-                expectedFields = count
-                return true
+    private mutating func validateCSV(from start: Int) throws(PreflightError) {
+        guard let (header, dataStart) = try readCSVHeader(from: start) else { return }
+        let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
+            try CSVChunkWorker(options: options, header: header)
+        }
+        var position = dataStart
+        while true {
+            let bytes = source.bytes
+            let isFinal = source.atEnd
+            let starts = ChunkPlanner.csvChunks(bytes, from: position, to: source.count, count: workers.count)
+            let ends = Array(starts.dropFirst()) + [source.count]
+            let results = try Parallel.map(starts.count) { (index) throws(PreflightError) in
+                try workers[index].process(bytes, from: starts[index], to: ends[index], dataEnd: source.count,
+                                           isFinal: isFinal && index == starts.count - 1)
             }
-            let row = totalRows + 2  // the header is row 1
-            countRow(row: row, line: record.line)
-            switch record.status {
-            case .tooLarge: rows.rejectRow(.recordTooLarge, row: row, line: record.line, into: &log)
-            case .malformedQuotes: rows.rejectRow(.malformedQuotes, row: row, line: record.line, into: &log)
-            case .unterminatedQuote: rows.rejectRow(.unterminatedQuote, row: row, line: record.line, into: &log)
-            case .parsed:
-                if !Bytes.isValidUTF8(bytes, from: record.start, to: record.end) {
-                    rows.rejectRow(.invalidUTF8, row: row, line: record.line, into: &log)
-                } else if record.fieldCount != expectedFields {
-                    rows.rejectRow(.fieldCountMismatch(expected: expectedFields, found: record.fieldCount),
-                                   row: row, line: record.line, into: &log)
-                } else {
-                    rows.checkCSV(record, row: row, line: record.line, into: &log)
+            var end = position
+            for index in results.indices {
+                var result = results[index]
+                let isLast = index == results.count - 1
+                if starts[index] != end {
+                    // A malformed quote misled the cut: read this chunk again from where the last one ended.
+                    result = try workers[0].process(bytes, from: end, to: max(end, ends[index]), dataEnd: source.count,
+                                                    isFinal: isFinal && isLast)
+                }
+                outcome.merger.merge(result)
+                end = result.end
+                if result.end < ends[index] {
+                    // A record runs on past the window's data: the chunks after this one are void.
+                    if isFinal {
+                        let tail = try workers[0].process(bytes, from: end, to: source.count, dataEnd: source.count,
+                                                          isFinal: true)
+                        outcome.merger.merge(tail)
+                        end = tail.end
+                    }
+                    break
                 }
             }
-            return true
+            if isFinal { return }
+            if end == position, source.isFull {
+                position = try skipHugeCSVRecord(from: position)
+            } else {
+                position = end
+            }
+            try source.refill(keepingFrom: position)
+            noteContent(from: 0)
+            position = 0
+            if source.count == 0 { return }
         }
-        noteMixedLineEndings(reader.lineEndings)
     }
 
-    /// Checks the header record; returns its field count, or nil when it cannot be read.
-    private mutating func readHeader(_ record: CSVRecord) -> Int? {
-        let problem: String?
-        switch record.status {
-        case .tooLarge: problem = "the header is longer than \(options.recordCap) bytes"
-        case .malformedQuotes: problem = "malformed quoted field in the header"
-        case .unterminatedQuote: problem = "quoted field not terminated in the header"
-        case .parsed:
-            problem = Bytes.isValidUTF8(bytes, from: record.start, to: record.end) ? nil : "the header is not valid UTF-8"
+    /// Reads the header record. Returns its names and where the data starts, or nil when the
+    /// header cannot be read (then `invalid_file` is logged) or the input has no record at all.
+    private mutating func readCSVHeader(from start: Int) throws(PreflightError) -> ([String], Int)? {
+        let reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
+        var names: [String]?
+        var problem: String?
+        var headerLine = 1
+        var headerOutcome = CSVReader.Outcome(end: start, lines: 0)
+        var position = start
+        var lines = 0
+        while true {
+            let bytes = source.bytes
+            headerOutcome = try reader.read(bytes, from: position, to: source.count, dataEnd: source.count,
+                                            isFinal: source.atEnd, firstLine: 1 + lines) { record in
+                headerLine = record.line
+                switch record.status {
+                case .tooLarge: problem = "the header is longer than \(options.recordCap) bytes"
+                case .malformedQuotes: problem = "malformed quoted field in the header"
+                case .unterminatedQuote: problem = "quoted field not terminated in the header"
+                case .parsed:
+                    if Bytes.isValidUTF8(bytes, from: record.start, to: record.end) {
+                        names = (0..<record.fieldCount).map { String(decoding: record.field($0), as: UTF8.self) }
+                    } else {
+                        problem = "the header is not valid UTF-8"
+                    }
+                }
+                return false
+            }
+            lines += headerOutcome.lines
+            if names != nil || problem != nil || source.atEnd { break }
+            // Blank lines only so far, or a header longer than the window.
+            if headerOutcome.end == position, source.isFull {
+                problem = "the header is longer than \(options.recordCap) bytes"
+                headerLine = 1 + lines
+                break
+            }
+            try source.refill(keepingFrom: headerOutcome.end)
+            noteContent(from: 0)
+            position = 0
         }
         if let problem {
-            log.add(.invalidCSV(detail: problem), row: 1, line: record.line)
+            outcome.merger.log.add(.invalidCSV(detail: problem), row: 1, line: headerLine)
             return nil
         }
-        let names = (0..<record.fieldCount).map { String(decoding: record.field($0), as: UTF8.self) }
+        guard let names else { return nil }
         let schema = options.schema
         for column in schema.columns where column.required && !names.contains(column.name) {
-            log.add(.missingRequiredColumn(column.name), row: 1, line: record.line)
+            outcome.merger.log.add(.missingRequiredColumn(column.name), row: 1, line: headerLine)
         }
         var seen = Set<String>()
         var reported = Set<String>()
         for name in names {
             if !seen.insert(name).inserted {
-                if reported.insert(name).inserted { log.add(.duplicateColumn(name), row: 1, line: record.line) }
+                if reported.insert(name).inserted { outcome.merger.log.add(.duplicateColumn(name), row: 1, line: headerLine) }
             } else if !schema.acceptsOtherColumns, schema.columnIndex(named: name) == nil {
-                log.notices.append(Notice(code: "unknown_column", message: "Unknown column: " + name, row: 1))
+                outcome.notices.append(Notice(code: "unknown_column", message: "Unknown column: " + name, row: 1))
             }
         }
-        rows.useCSVHeader(names)
-        return names.count
+        outcome.merger.nextLine = 1 + lines
+        outcome.merger.lineEndings.add(reader.lineEndings)
+        return (names, headerOutcome.end)
+    }
+
+    /// A record longer than the whole window (so longer than the cap): skips it by quote parity,
+    /// window after window, and reports it as `record_too_large`. Returns where reading goes on.
+    private mutating func skipHugeCSVRecord(from start: Int) throws(PreflightError) -> Int {
+        var result = ChunkResult(maxErrors: options.maxErrors)
+        let row = result.beginRow(line: 0)
+        result.log.add(.recordTooLarge, row: row, line: 0)
+        result.log.countInvalidRow()
+        var inQuotes = false
+        var position = start
+        var previous: UInt8 = 0
+        while true {
+            let bytes = source.bytes
+            while position < source.count {
+                let byte = bytes[position]
+                if byte == Bytes.quote {
+                    inQuotes.toggle()
+                } else if byte == Bytes.lf {
+                    result.lines += 1
+                    if !inQuotes {
+                        if previous == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
+                        outcome.merger.merge(result)
+                        return position + 1
+                    }
+                }
+                previous = byte
+                position += 1
+            }
+            if source.atEnd {
+                outcome.merger.merge(result)
+                return position
+            }
+            try source.refill(keepingFrom: position)
+            noteContent(from: 0)
+            position = 0
+        }
     }
 
     // MARK: NDJSON
 
-    private mutating func validateNDJSON() throws(PreflightError) {
-        let reader = try NDJSONReader(recordCap: options.recordCap)
-        var unknown = UnknownColumns()
-        try reader.read(bytes, readable: input.readable, from: contentStart, to: bytes.count, firstLine: 1) {
-            (line) throws(PreflightError) -> Bool in
-            let row = line.line
-            countRow(row: row, line: row)
-            check(line, row: row, unknown: &unknown)
-            return true
+    private mutating func validateNDJSON(from start: Int) throws(PreflightError) {
+        let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
+            try NDJSONChunkWorker(options: options)
         }
-        log.notices.append(contentsOf: unknown.notices)
-        noteMixedLineEndings(reader.lineEndings)
+        var position = start
+        while true {
+            let bytes = source.bytes
+            let readable = source.readable
+            let isFinal = source.atEnd
+            let starts = ChunkPlanner.lineChunks(bytes, from: position, to: source.count, count: workers.count)
+            let ends = Array(starts.dropFirst()) + [source.count]
+            let results = try Parallel.map(starts.count) { (index) throws(PreflightError) in
+                try workers[index].process(bytes, readable: readable, from: starts[index], to: ends[index],
+                                           dataEnd: source.count, isFinal: isFinal && index == starts.count - 1)
+            }
+            var end = position
+            for result in results {
+                outcome.merger.merge(result)
+                end = result.end
+            }
+            if isFinal { return }
+            if end == position, source.isFull {
+                position = try skipHugeNDJSONLine(from: position)
+            } else {
+                position = end
+            }
+            try source.refill(keepingFrom: position)
+            noteContent(from: 0)
+            position = 0
+            if source.count == 0 { return }
+        }
     }
 
-    private mutating func check(_ item: JSONRow, row: Int, unknown: inout UnknownColumns) {
-        switch item.content {
-        case .object(let object): rows.checkObject(object, row: row, line: item.line, unknownColumns: &unknown, into: &log)
-        case .tooLarge: rows.rejectRow(.recordTooLarge, row: row, line: item.line, into: &log)
-        case .emptyLine: rows.rejectRow(.emptyLine, row: row, line: item.line, into: &log)
-        case .invalidUTF8: rows.rejectRow(.invalidUTF8, row: row, line: item.line, into: &log)
-        case .controlCharacter: rows.rejectRow(.controlCharacter, row: row, line: item.line, into: &log)
-        case .syntaxError(let detail): rows.rejectRow(.syntaxError(detail: detail), row: row, line: item.line, into: &log)
-        case .notAnObject: rows.rejectRow(.notAnObject, row: row, line: item.line, into: &log)
+    /// A line longer than the whole window: skips to its end and reports `record_too_large`.
+    private mutating func skipHugeNDJSONLine(from start: Int) throws(PreflightError) -> Int {
+        var result = ChunkResult(maxErrors: options.maxErrors)
+        let row = result.beginRow(line: 0)
+        result.log.add(.recordTooLarge, row: row, line: 0)
+        result.log.countInvalidRow()
+        result.lines = 1
+        var position = start
+        var previous: UInt8 = 0
+        while true {
+            if let lf = Bytes.nextLF(source.bytes, from: position, to: source.count) {
+                let before = lf > position ? source.bytes[lf - 1] : previous
+                if before == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
+                outcome.merger.merge(result)
+                return lf + 1
+            }
+            if source.count > 0 { previous = source.bytes[source.count - 1] }
+            if source.atEnd {
+                outcome.merger.merge(result)
+                return source.count
+            }
+            try source.refill(keepingFrom: source.count)
+            noteContent(from: 0)
+            position = 0
         }
     }
+}
 
-    // MARK: JSON
+/// JSON: the document is read whole (simdjson needs it in one piece), element by element.
+struct JSONRun {
+    let input: InputBytes
+    let options: ValidationOptions
+    var outcome: RunOutcome
 
-    private mutating func validateJSON() throws(PreflightError) {
+    init(input: InputBytes, options: ValidationOptions) {
+        self.input = input
+        self.options = options
+        outcome = RunOutcome(options: options, firstDataRow: 1)
+    }
+
+    mutating func validate() throws(PreflightError) {
+        let bytes = input.bytes
+        var contentStart = 0
+        if Bytes.hasBOM(bytes) {
+            contentStart = 3
+            outcome.notices.append(bomNotice)
+        }
+        let isEmpty = ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: bytes[contentStart...]))
+        if !isEmpty { try readDocument(from: contentStart) }
+        outcome.finish(sizeBytes: input.count, isEmpty: isEmpty, options: options)
+    }
+
+    private mutating func readDocument(from contentStart: Int) throws(PreflightError) {
         // simdjson reads a few bytes past the document: parse in place only if they are readable.
-        let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(bytes)
+        let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(input.bytes)
         let reader = try JSONReader(recordCap: options.recordCap)
-        var unknown = UnknownColumns()
-        let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) {
-            (element) throws(PreflightError) in
-            let row = totalRows + 1
-            countRow(row: row, line: element.line)
-            check(element, row: row, unknown: &unknown)
+        var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        var result = ChunkResult(maxErrors: options.maxErrors)
+        let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) { element in
+            let row = result.beginRow(line: element.line - 1)
+            checker.check(JSONRow(line: element.line - 1, start: element.start, end: element.end, content: element.content),
+                          row: row, into: &result)
         }
         guard let failure else {
-            log.notices.append(contentsOf: unknown.notices)
+            result.lines = 0
+            outcome.merger.merge(result)
             return
         }
-        // Any syntax error makes the whole file invalid: forget the rows read so far.
-        let notices = log.notices
-        log = IssueLog(maxErrors: options.maxErrors)
-        log.notices = notices
-        totalRows = 0
-        if options.maxFileSize > 0, input.count > options.maxFileSize {
-            log.add(.fileTooLarge(limit: options.maxFileSize), row: 0, line: 0)
-        }
-        log.add(.invalidJSON(detail: describe(failure, in: padded.bytes)), row: 0, line: 0)
+        // Any syntax error makes the whole file invalid: the rows read so far are dropped.
+        outcome.merger.log.add(.invalidJSON(detail: describe(failure, in: padded.bytes, contentStart: contentStart)),
+                               row: 0, line: 0)
     }
 
-    private func describe(_ failure: JSONReader.Failure, in bytes: UnsafeRawBufferPointer) -> String {
+    private func describe(_ failure: JSONReader.Failure, in bytes: UnsafeRawBufferPointer, contentStart: Int) -> String {
         func at(_ offset: Int) -> String { "line \(Bytes.lineNumber(of: offset, in: bytes)), byte offset \(offset)" }
         switch failure {
         case .wrongShape:

@@ -10,12 +10,12 @@ private struct ReadRecord: Equatable {
     let bytes: String
 }
 
-private func readRecords(_ data: [UInt8], recordCap: Int = 2_097_152, delimiter: UInt8 = UInt8(ascii: ",")) throws
-    -> (records: [ReadRecord], endings: LineEndings) {
-    let reader = try CSVReader(delimiter: delimiter, recordCap: recordCap)
+private func readRecords(_ data: [UInt8], recordCap: Int = 2_097_152, delimiter: UInt8 = UInt8(ascii: ","),
+                         engine: CSVEngine = .prescan) throws -> (records: [ReadRecord], endings: LineEndings) {
+    let reader = try CSVReader(delimiter: delimiter, recordCap: recordCap, engine: engine)
     var records: [ReadRecord] = []
-    try data.withUnsafeBytes { bytes in
-        try reader.read(bytes, from: 0, to: bytes.count, firstLine: 1) { record in
+    _ = try data.withUnsafeBytes { bytes in
+        try reader.read(bytes, from: 0, to: bytes.count, dataEnd: bytes.count, isFinal: true, firstLine: 1) { record in
             let fields = (0..<record.fieldCount).map { String(decoding: record.field($0), as: UTF8.self) }
             let raw = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[record.start..<record.end]), as: UTF8.self)
             records.append(ReadRecord(status: record.status, line: record.line, fields: fields, bytes: raw))
@@ -25,8 +25,12 @@ private func readRecords(_ data: [UInt8], recordCap: Int = 2_097_152, delimiter:
     return (records, reader.lineEndings)
 }
 
+/// Reads with both engines and requires the same records.
 private func readRecords(_ text: String, recordCap: Int = 2_097_152) throws -> [ReadRecord] {
-    try readRecords(Array(text.utf8), recordCap: recordCap).records
+    let prescan = try readRecords(Array(text.utf8), recordCap: recordCap, engine: .prescan).records
+    let libcsv = try readRecords(Array(text.utf8), recordCap: recordCap, engine: .libcsv).records
+    XCTAssertEqual(prescan, libcsv, "engines disagree on \(text.prefix(80).debugDescription)")
+    return prescan
 }
 
 final class CSVReaderTests: XCTestCase {

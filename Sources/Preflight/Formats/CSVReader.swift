@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import CLibCSV
 
 /// One CSV record as the reader found it, with its position. Field bytes are valid only while
@@ -12,51 +17,127 @@ struct CSVRecord {
     }
 
     let status: Status
-    /// 1-based physical line where the record starts.
+    /// Physical line where the record starts, counted from the reader's `firstLine`.
     let line: Int
     /// Byte range of the record in the input, terminator excluded.
     let start: Int
     let end: Int
-    fileprivate let reader: OpaquePointer?
-
-    var fieldCount: Int { status == .parsed ? pfcsv_field_count(reader) : 0 }
+    let fieldCount: Int
+    fileprivate let starts: UnsafeMutablePointer<UnsafeRawPointer?>
+    fileprivate let lengths: UnsafeMutablePointer<Int>
 
     /// Unquoted, unescaped bytes of field `index`.
+    @inline(__always)
     func field(_ index: Int) -> UnsafeRawBufferPointer {
-        let span = pfcsv_fields(reader)![index]
-        guard span.length > 0, let arena = pfcsv_arena(reader) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        return UnsafeRawBufferPointer(start: arena + span.offset, count: span.length)
+        UnsafeRawBufferPointer(start: starts[index], count: lengths[index])
     }
 }
 
-/// Reads CSV records from a byte range with libcsv (strict, no trimming, RFC 4180 quoting).
-///
-/// The reader splits physical lines itself, so it knows every record's line and byte range, and
-/// feeds libcsv one line at a time: a record that grows past the cap is never handed to libcsv (it
-/// is skipped by quote parity instead), so libcsv never buffers an unbounded field. After a quote
-/// error, reading resumes at the line after the one where libcsv found it. Blank lines are
-/// skipped. LF and CRLF end records; a lone CR is data.
-final class CSVReader {
-    let recordCap: Int
-    private let parser: OpaquePointer
-    /// Terminators seen outside quotes.
-    private(set) var lineEndings = LineEndings()
+/// Which parser splits records into fields.
+public enum CSVEngine: String, Sendable, CaseIterable {
+    /// Records without a quote character are split by a byte scan; records with one go to libcsv.
+    case prescan
+    /// libcsv for every record.
+    case libcsv
+}
 
-    init(delimiter: UInt8, recordCap: Int) throws(PreflightError) {
-        guard let parser = pfcsv_create(delimiter) else { throw .outOfMemory }
-        self.parser = parser
-        self.recordCap = recordCap
+/// Reads CSV records from a byte range: strict RFC 4180 quoting, no trimming, LF or CRLF.
+///
+/// The reader splits physical lines itself, so it knows every record's line and byte range. A
+/// record with no quote character is one line, split at the delimiter by a byte scan; any other
+/// record is fed to libcsv a line at a time. A record that grows past the cap is never handed to
+/// libcsv (it is skipped by quote parity), so libcsv never buffers an unbounded field. After a
+/// quote error, reading resumes at the line after the one where libcsv found it. Blank lines are
+/// skipped; a lone CR is data.
+final class CSVReader {
+    /// Where a call to `read` stopped.
+    struct Outcome {
+        /// Resume position: just after the last record read (and the blank lines after it).
+        var end: Int
+        /// Line breaks consumed up to `end`.
+        var lines: Int
     }
 
-    deinit { pfcsv_destroy(parser) }
+    let recordCap: Int
+    let delimiter: UInt8
+    let engine: CSVEngine
+    private let parser: OpaquePointer
+    private var starts: UnsafeMutablePointer<UnsafeRawPointer?>
+    private var lengths: UnsafeMutablePointer<Int>
+    private var fieldCapacity = 64
+    /// Terminators seen outside quotes.
+    var lineEndings = LineEndings()
 
-    /// Reads the records that start in `start..<end`, the first byte being on line `firstLine`.
+    init(delimiter: UInt8, recordCap: Int, engine: CSVEngine = .prescan) throws(PreflightError) {
+        guard let parser = pfcsv_create(delimiter) else { throw .outOfMemory }
+        self.parser = parser
+        self.delimiter = delimiter
+        self.recordCap = recordCap
+        self.engine = engine
+        starts = .allocate(capacity: fieldCapacity)
+        lengths = .allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        pfcsv_destroy(parser)
+        starts.deallocate()
+        lengths.deallocate()
+    }
+
+    private func reserveFields(_ count: Int) {
+        guard count > fieldCapacity else { return }
+        while fieldCapacity < count { fieldCapacity *= 2 }
+        starts.deallocate()
+        lengths.deallocate()
+        starts = .allocate(capacity: fieldCapacity)
+        lengths = .allocate(capacity: fieldCapacity)
+    }
+
+    /// Splits a quote-free line at the delimiter into the field buffers; returns the field count.
+    @inline(__always)
+    private func splitUnquoted(_ base: UnsafeRawPointer, from start: Int, to end: Int) -> Int {
+        var count = 0
+        var fieldStart = start
+        var index = start
+        let delimiter = self.delimiter
+        while true {
+            if count == fieldCapacity { reserveFields(fieldCapacity * 2) }
+            // Scan to the next delimiter or the end of the line.
+            while index < end, base.load(fromByteOffset: index, as: UInt8.self) != delimiter { index += 1 }
+            starts[count] = base + fieldStart
+            lengths[count] = index - fieldStart
+            count += 1
+            if index >= end { return count }
+            index += 1
+            fieldStart = index
+        }
+    }
+
+    /// Copies libcsv's finished record into the field buffers; returns the field count.
+    private func takeLibcsvRecord() -> Int {
+        let count = pfcsv_field_count(parser)
+        reserveFields(count)
+        guard count > 0, let spans = pfcsv_fields(parser) else { return count }
+        let arena = pfcsv_arena(parser)
+        for index in 0..<count {
+            let span = spans[index]
+            starts[index] = arena.map { UnsafeRawPointer($0 + span.offset) }
+            lengths[index] = span.length
+        }
+        return count
+    }
+
+    /// Reads the records that start in `start..<chunkEnd`; a record may run on to `dataEnd`. When
+    /// `isFinal` is false and the data ends inside a record, that record is left for the next call
+    /// (the outcome's `end` is where it starts). Lines are counted from `firstLine`.
     /// `visit` returns false to stop.
-    func read(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, firstLine: Int,
-              _ visit: (CSVRecord) throws(PreflightError) -> Bool) throws(PreflightError) {
-        let base = bytes.baseAddress
+    func read(_ bytes: UnsafeRawBufferPointer, from start: Int, to chunkEnd: Int, dataEnd: Int, isFinal: Bool,
+              firstLine: Int, _ visit: (CSVRecord) throws(PreflightError) -> Bool) throws(PreflightError) -> Outcome {
+        guard let base = bytes.baseAddress, start < dataEnd else { return Outcome(end: start, lines: 0) }
+        pfcsv_reset(parser)
         var position = start
         var line = firstLine
+        var nextQuote = -1  // position of the next `"` at or after the current line, or dataEnd
         // The record being read.
         var inRecord = false
         var recordStart = 0
@@ -65,10 +146,10 @@ final class CSVReader {
         var skipping = false          // too large: reading on by quote parity only
         var skippingInQuotes = false
 
-        func emit(_ status: CSVRecord.Status, until recordEnd: Int) throws(PreflightError) -> Bool {
+        func emit(_ status: CSVRecord.Status, until recordEnd: Int, fields: Int) throws(PreflightError) -> Bool {
             inRecord = false
             return try visit(CSVRecord(status: status, line: recordLine, start: recordStart, end: recordEnd,
-                                       reader: parser))
+                                       fieldCount: fields, starts: starts, lengths: lengths))
         }
 
         func check(_ status: Int32) throws(PreflightError) {
@@ -76,16 +157,28 @@ final class CSVReader {
             if status == Int32(PFCSV_BAD_ARGUMENT) { throw .parserFailure("libcsv shim rejected its input") }
         }
 
-        while position < end {
-            let lf = Bytes.nextLF(bytes, from: position, to: end)
-            let lineEnd = lf ?? end
+        while position < dataEnd, inRecord || position < chunkEnd {
+            let lf = Bytes.nextLF(bytes, from: position, to: dataEnd)
+            if lf == nil, !isFinal {
+                // The data ends inside this line: leave the line (and its record) for the next call.
+                if inRecord {
+                    position = recordStart
+                    line = recordLine
+                    pfcsv_reset(parser)
+                }
+                return Outcome(end: position, lines: line - firstLine)
+            }
+            let lineEnd = lf ?? dataEnd
             var contentEnd = lineEnd
-            if lf != nil, contentEnd > position, bytes[contentEnd - 1] == Bytes.cr { contentEnd -= 1 }
-            let next = lf.map { $0 + 1 } ?? end
+            if lf != nil, contentEnd > position, base.load(fromByteOffset: contentEnd - 1, as: UInt8.self) == Bytes.cr {
+                contentEnd -= 1
+            }
+            let next = lf.map { $0 + 1 } ?? dataEnd
             let isCRLF = contentEnd != lineEnd
+            let contentLength = contentEnd - position
 
             if !inRecord {
-                if contentEnd == position {  // a blank line between records
+                if contentLength == 0 {  // a blank line between records
                     if lf != nil { if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 } }
                     line += 1
                     position = next
@@ -96,9 +189,25 @@ final class CSVReader {
                 recordLine = line
                 recordLength = 0
                 skipping = false
+                if engine == .prescan, contentLength <= recordCap {
+                    if nextQuote < position {
+                        let found = memchr(base + position, Int32(Bytes.quote), dataEnd - position)
+                        nextQuote = found.map { base.distance(to: UnsafeRawPointer($0)) } ?? dataEnd
+                    }
+                    if nextQuote >= contentEnd {
+                        // No quote: the record is this line, split at the delimiter.
+                        let fields = splitUnquoted(base, from: position, to: contentEnd)
+                        if lf != nil { if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 } }
+                        line += 1
+                        position = next
+                        if !(try emit(.parsed, until: contentEnd, fields: fields)) {
+                            return Outcome(end: position, lines: line - firstLine)
+                        }
+                        continue
+                    }
+                }
             }
 
-            let contentLength = contentEnd - position
             if !skipping, recordLength + contentLength > recordCap {
                 skipping = true
                 skippingInQuotes = pfcsv_in_quoted_field(parser) != 0
@@ -107,20 +216,22 @@ final class CSVReader {
             if skipping {
                 if Bytes.countQuotes(bytes, from: position, to: contentEnd) % 2 == 1 { skippingInQuotes.toggle() }
             } else {
-                let status = pfcsv_feed(parser, base! + position, contentLength)
+                let status = pfcsv_feed(parser, base + position, contentLength)
                 try check(status)
                 if status == Int32(PFCSV_MALFORMED) {
                     pfcsv_reset(parser)
                     line += 1
                     position = next
-                    if !(try emit(.malformedQuotes, until: contentEnd)) { return }
+                    if !(try emit(.malformedQuotes, until: contentEnd, fields: 0)) {
+                        return Outcome(end: position, lines: line - firstLine)
+                    }
                     continue
                 }
             }
             recordLength += contentLength
 
             guard lf != nil else {  // the input ends inside this line
-                position = end
+                position = dataEnd
                 break
             }
             let inQuotes = skipping ? skippingInQuotes : pfcsv_in_quoted_field(parser) != 0
@@ -133,8 +244,7 @@ final class CSVReader {
                     pfcsv_reset(parser)
                 }
                 if !skipping {
-                    let status = pfcsv_feed(parser, base! + contentEnd, terminatorLength)
-                    try check(status)
+                    try check(pfcsv_feed(parser, base + contentEnd, terminatorLength))
                 }
                 recordLength += terminatorLength
                 line += 1
@@ -144,30 +254,39 @@ final class CSVReader {
             if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
             line += 1
             position = next
+            let keepGoing: Bool
             if skipping {
-                if !(try emit(.tooLarge, until: contentEnd)) { return }
+                keepGoing = try emit(.tooLarge, until: contentEnd, fields: 0)
             } else {
                 var terminator = Bytes.lf
                 let status = pfcsv_feed(parser, &terminator, 1)
                 try check(status)
-                let outcome: CSVRecord.Status = status == Int32(PFCSV_RECORD) ? .parsed : .malformedQuotes
-                if outcome != .parsed { pfcsv_reset(parser) }
-                if !(try emit(outcome, until: contentEnd)) { return }
+                if status == Int32(PFCSV_RECORD) {
+                    keepGoing = try emit(.parsed, until: contentEnd, fields: takeLibcsvRecord())
+                } else {
+                    pfcsv_reset(parser)
+                    keepGoing = try emit(.malformedQuotes, until: contentEnd, fields: 0)
+                }
             }
+            if !keepGoing { return Outcome(end: position, lines: line - firstLine) }
         }
 
-        guard inRecord else { return }
-        let recordEnd = recordStart + recordLength
-        if skipping {
-            _ = try emit(.tooLarge, until: recordEnd)
-            return
+        if inRecord {  // only when the data ended inside the record and it is final
+            let recordEnd = recordStart + recordLength
+            if skipping {
+                _ = try emit(.tooLarge, until: recordEnd, fields: 0)
+            } else {
+                let status = pfcsv_finish(parser)
+                try check(status)
+                switch status {
+                case Int32(PFCSV_RECORD): _ = try emit(.parsed, until: recordEnd, fields: takeLibcsvRecord())
+                case Int32(PFCSV_UNTERMINATED):
+                    pfcsv_reset(parser)
+                    _ = try emit(.unterminatedQuote, until: recordEnd, fields: 0)
+                default: inRecord = false
+                }
+            }
         }
-        let status = pfcsv_finish(parser)
-        try check(status)
-        switch status {
-        case Int32(PFCSV_RECORD): _ = try emit(.parsed, until: recordEnd)
-        case Int32(PFCSV_UNTERMINATED): pfcsv_reset(parser); _ = try emit(.unterminatedQuote, until: recordEnd)
-        default: inRecord = false
-        }
+        return Outcome(end: position, lines: line - firstLine)
     }
 }

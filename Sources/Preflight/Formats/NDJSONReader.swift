@@ -7,7 +7,7 @@ final class NDJSONReader {
     private let parser: OpaquePointer
     /// For lines too close to the end of the readable bytes to parse in place.
     private var scratch: UnsafeMutableRawBufferPointer
-    private(set) var lineEndings = LineEndings()
+    var lineEndings = LineEndings()
 
     init(recordCap: Int) throws(PreflightError) {
         guard let parser = csj_parser_create() else { throw .outOfMemory }
@@ -21,15 +21,18 @@ final class NDJSONReader {
         scratch.deallocate()
     }
 
-    /// Reads the lines that start in `start..<end`; `readable` bytes from the buffer's start may be
-    /// read (for simdjson's padding). `visit` returns false to stop.
-    func read(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int, firstLine: Int,
-              _ visit: (JSONRow) throws(PreflightError) -> Bool) throws(PreflightError) {
+    /// Reads the lines that start in `start..<chunkEnd`. `readable` bytes from the buffer's start
+    /// may be read (simdjson's padding). When `isFinal` is false, a last line without a line break
+    /// is left for the next call. Returns where reading stopped. `visit` returns false to stop.
+    func read(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
+              isFinal: Bool, firstLine: Int, _ visit: (JSONRow) throws(PreflightError) -> Bool)
+        throws(PreflightError) -> Int {
         var position = start
         var line = firstLine
-        while position < end {
-            let lf = Bytes.nextLF(bytes, from: position, to: end)
-            var contentEnd = lf ?? end
+        while position < chunkEnd {
+            let lf = Bytes.nextLF(bytes, from: position, to: dataEnd)
+            if lf == nil, !isFinal { return position }
+            var contentEnd = lf ?? dataEnd
             if lf != nil {
                 if contentEnd > position, bytes[contentEnd - 1] == Bytes.cr {
                     contentEnd -= 1
@@ -39,10 +42,12 @@ final class NDJSONReader {
                 }
             }
             let content = try parseLine(bytes, readable: readable, from: position, to: contentEnd)
-            if !(try visit(JSONRow(line: line, start: position, end: contentEnd, content: content))) { return }
+            let next = lf.map { $0 + 1 } ?? dataEnd
+            if !(try visit(JSONRow(line: line, start: position, end: contentEnd, content: content))) { return next }
             line += 1
-            position = lf.map { $0 + 1 } ?? end
+            position = next
         }
+        return position
     }
 
     private func parseLine(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int)

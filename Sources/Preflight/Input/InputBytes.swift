@@ -130,6 +130,28 @@ enum Bytes {
         return count
     }
 
+    /// Whether `start..<end` may hold a CSV control character: a byte below 0x20 other than tab,
+    /// LF and CR (a CR counts only when no LF follows it). False means certainly none.
+    static func mayHoldControlCharacter(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {
+        guard end > start, let base = bytes.baseAddress else { return false }
+        var suspicious = false
+        var index = start
+        // Branch-light scan: flag any byte below 0x20 that is not tab or LF, then look closer.
+        while index < end {
+            let byte = base.load(fromByteOffset: index, as: UInt8.self)
+            if byte < 0x20, byte != 0x09, byte != 0x0A {
+                if byte == 0x0D, index + 1 < end, base.load(fromByteOffset: index + 1, as: UInt8.self) == 0x0A {
+                    index += 2
+                    continue
+                }
+                suspicious = true
+                break
+            }
+            index += 1
+        }
+        return suspicious
+    }
+
     /// Whether `start..<end` is valid UTF-8 (simdjson's validator).
     @inline(__always)
     static func isValidUTF8(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Bool {

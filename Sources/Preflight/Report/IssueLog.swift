@@ -15,8 +15,10 @@ struct IssueLog {
 
     var isListFull: Bool { maxErrors > 0 && listed.count >= maxErrors }
 
-    mutating func add(_ kind: IssueKind, row: Int, line: Int, field: String? = nil, invalidCode: String? = nil,
-                      value: UnsafeRawBufferPointer? = nil) {
+    /// Counts an error and lists it while there is room. `order` places it within its row
+    /// (column position; whole-row errors -1, `too_many_rows` -2).
+    mutating func add(_ kind: IssueKind, row: Int, line: Int, order: Int = -1, field: String? = nil,
+                      invalidCode: String? = nil, value: UnsafeRawBufferPointer? = nil) {
         let code = kind.code(invalidCode: invalidCode)
         countsByCode[code, default: 0] += 1
         totalErrors += 1
@@ -24,8 +26,21 @@ struct IssueLog {
         if !isListFull {
             listed.append(ValidationIssue(row: row, line: line, field: field, code: code,
                                           error: kind.message(field: field, value: value),
-                                          isFileLevel: kind.isFileLevel))
+                                          isFileLevel: kind.isFileLevel, order: order))
         }
+    }
+
+    /// Lists an error already counted elsewhere (a chunk's), while there is room.
+    mutating func list(_ issue: ValidationIssue) {
+        if !isListFull { listed.append(issue) }
+    }
+
+    /// Adds another log's counts (a chunk's), not its list.
+    mutating func addCounts(of other: IssueLog) {
+        for (code, count) in other.countsByCode { countsByCode[code, default: 0] += count }
+        totalErrors += other.totalErrors
+        fileLevelErrors += other.fileLevelErrors
+        invalidRows += other.invalidRows
     }
 
     /// Counts a row that carries at least one row-level error.

@@ -10,14 +10,27 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public let error: String
     /// Whether this error concerns the whole file (status `failed`).
     public let isFileLevel: Bool
+    /// Position within its row, for ordering: column position; -1 whole row; -2 `too_many_rows`.
+    let order: Int
 
     public init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool) {
+        self.init(row: row, line: line, field: field, code: code, error: error, isFileLevel: isFileLevel, order: -1)
+    }
+
+    init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool, order: Int) {
         self.row = row
         self.line = line
         self.field = field
         self.code = code
         self.error = error
         self.isFileLevel = isFileLevel
+        self.order = order
+    }
+
+    /// The same error, its row and line moved by the offsets of the chunk it was found in.
+    func shifted(rows: Int, lines: Int) -> ValidationIssue {
+        ValidationIssue(row: row + rows, line: line + lines, field: field, code: code, error: error,
+                        isFileLevel: isFileLevel, order: order)
     }
 
     public var description: String {

@@ -1,6 +1,7 @@
-/// The row-level rules of SPEC §5: required fields and id, value types and constraints,
-/// duplicate ids. Readers hand it a row's values; it records the row's errors in (row, column)
-/// order into an `IssueLog`.
+/// The row-level rules of SPEC §5: required fields and id, value types and constraints.
+/// Readers hand it a row's values; it records the row's errors in (row, column) order into an
+/// `IssueLog`, and each row's id into an `IDList`: ids are compared across chunks when the chunks'
+/// results are merged in order, so that duplicates name the lowest row whatever the thread count.
 struct RowChecker {
     /// One error of the current row, before it is ordered and logged.
     private struct Pending {
@@ -13,8 +14,10 @@ struct RowChecker {
 
     let schema: Schema
     let checksUniqueIDs: Bool
-    private var ids = IDRegistry()
     private var pending: [Pending] = []
+    /// The current row's id, if it has one to register.
+    private var rowID: UnsafeRawBufferPointer?
+    private var rowIDOrder = 0
     // The current row's value for each schema column (nil: absent or null).
     private var values: [UnsafeRawBufferPointer?]
     // The position used to order errors: CSV header position, JSON schema position.
@@ -56,6 +59,7 @@ struct RowChecker {
 
     private mutating func beginRow() {
         pending.removeAll(keepingCapacity: true)
+        rowID = nil
         for index in values.indices {
             values[index] = nil
             orders[index] = index
@@ -70,12 +74,14 @@ struct RowChecker {
     }
 
     /// A CSV record with the header's field count.
-    mutating func checkCSV(_ record: CSVRecord, row: Int, line: Int, into log: inout IssueLog) {
+    /// `checkControl` false: the caller knows the record holds no control character.
+    mutating func checkCSV(_ record: CSVRecord, row: Int, line: Int, checkControl: Bool = true, into log: inout IssueLog,
+                           ids: inout IDList) {
         beginRow()
         for position in 0..<record.fieldCount {
             let value = record.field(position)
             let column = headerColumns[position]
-            if ValueChecks.hasControlCharacter(value) {
+            if checkControl, ValueChecks.hasControlCharacter(value) {
                 pending.append(Pending(order: position, kind: .controlCharacter, field: headerNames[position]))
                 if column >= 0 { fieldHasError[column] = true }
             } else if column >= 0 {
@@ -83,13 +89,13 @@ struct RowChecker {
                 orders[column] = position
             }
         }
-        checkValues(row: row)
-        flush(row: row, line: line, into: &log)
+        checkValues()
+        flush(row: row, line: line, into: &log, ids: &ids)
     }
 
     /// A flattened JSON object (NDJSON line or JSON element).
     mutating func checkObject(_ object: JSONObject, row: Int, line: Int, unknownColumns: inout UnknownColumns,
-                              into log: inout IssueLog) {
+                              into log: inout IssueLog, ids: inout IDList) {
         if object.isEmpty {
             rejectRow(.emptyAttributes, row: row, line: line, into: &log)
             return
@@ -104,11 +110,11 @@ struct RowChecker {
                 unknownColumns.note(key, row: row)
             }
         }
-        checkValues(row: row)
-        flush(row: row, line: line, into: &log)
+        checkValues()
+        flush(row: row, line: line, into: &log, ids: &ids)
     }
 
-    private mutating func checkValues(row: Int) {
+    private mutating func checkValues() {
         for index in schema.columns.indices where checkedColumns[index] && !fieldHasError[index] {
             let column = schema.columns[index]
             let value = values[index]
@@ -117,9 +123,9 @@ struct RowChecker {
             if index == schema.idColumnIndex {
                 if isMissing {
                     pending.append(Pending(order: order, kind: .missingID, field: column.name))
-                } else if checksUniqueIDs, let firstRow = ids.register(value!, row: row) {
-                    pending.append(Pending(order: order, kind: .duplicateID(firstRow: firstRow), field: column.name,
-                                           value: value))
+                } else if checksUniqueIDs {
+                    rowID = value
+                    rowIDOrder = order
                 }
                 continue
             }
@@ -167,7 +173,10 @@ struct RowChecker {
         }
     }
 
-    private mutating func flush(row: Int, line: Int, into log: inout IssueLog) {
+    private mutating func flush(row: Int, line: Int, into log: inout IssueLog, ids: inout IDList) {
+        if let rowID {
+            ids.append(rowID, row: row, line: line, order: rowIDOrder, rowHasErrors: !pending.isEmpty)
+        }
         guard !pending.isEmpty else { return }
         if pending.count > 1 {
             // Few errors per row: a stable insertion sort by column position.
@@ -180,8 +189,8 @@ struct RowChecker {
             }
         }
         for issue in pending {
-            log.add(issue.kind, row: row, line: line, field: issue.field, invalidCode: issue.invalidCode,
-                    value: issue.value)
+            log.add(issue.kind, row: row, line: line, order: issue.order, field: issue.field,
+                    invalidCode: issue.invalidCode, value: issue.value)
         }
         log.countInvalidRow()
     }
@@ -192,13 +201,24 @@ struct RowChecker {
 struct UnknownColumns {
     static let limit = 100
     private var seen = IDRegistry()
-    private(set) var notices: [Notice] = []
+    /// Names in the order they first appeared, with that row.
+    private(set) var names: [(name: String, row: Int)] = []
 
     mutating func note(_ name: UnsafeRawBufferPointer, row: Int) {
         guard seen.count < Self.limit else { return }
         if seen.register(name, row: row) == nil {
-            let text = String(decoding: name, as: UTF8.self)
-            notices.append(Notice(code: "unknown_column", message: "Unknown column: " + text, row: row))
+            names.append((String(decoding: name, as: UTF8.self), row))
         }
+    }
+
+    /// Takes in another part's names, its rows shifted by `rowOffset`.
+    mutating func absorb(_ other: UnknownColumns, rowOffset: Int) {
+        for (name, row) in other.names {
+            Array(name.utf8).withUnsafeBytes { note($0, row: row + rowOffset) }
+        }
+    }
+
+    var notices: [Notice] {
+        names.map { Notice(code: "unknown_column", message: "Unknown column: " + $0.name, row: $0.row) }
     }
 }

@@ -1,0 +1,109 @@
+/// What one worker found in one chunk, numbered from the chunk's start (rows and lines from 0),
+/// to be merged in order with the chunks before it.
+struct ChunkResult {
+    var log: IssueLog
+    var ids = IDList()
+    var unknownColumns = UnknownColumns()
+    /// Data rows in the chunk.
+    var rows = 0
+    /// Line (from the chunk's start) where each row starts; kept to place `too_many_rows`.
+    var rowLines: [Int32] = []
+    var lineEndings = LineEndings()
+    /// Where reading stopped: the next chunk must start here.
+    var end = 0
+    /// Line breaks consumed up to `end`.
+    var lines = 0
+
+    init(maxErrors: Int) {
+        log = IssueLog(maxErrors: maxErrors)
+    }
+
+    /// Counts a row starting on `line` (from the chunk's start); returns its index.
+    mutating func beginRow(line: Int) -> Int {
+        rowLines.append(Int32(truncatingIfNeeded: line))
+        rows += 1
+        return rows - 1
+    }
+}
+
+/// Joins chunk results in input order into the run's numbering: rows, lines, duplicate ids
+/// (the lowest row holding an id first), `too_many_rows`, notices. Whatever the chunking, the
+/// outcome is the same, so reports do not depend on the thread count.
+struct ChunkMerger {
+    var log: IssueLog
+    private var ids = IDRegistry()
+    var unknownColumns = UnknownColumns()
+    var lineEndings = LineEndings()
+    /// Data rows merged so far.
+    private(set) var dataRows = 0
+    /// The line where the next chunk starts.
+    var nextLine: Int
+    private let maxRows: Int
+    private let firstDataRow: Int
+    private let idField: String
+
+    init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String) {
+        self.log = log
+        self.firstDataRow = firstDataRow
+        self.nextLine = firstLine
+        self.maxRows = maxRows
+        self.idField = idField
+    }
+
+    mutating func merge(_ chunk: ChunkResult) {
+        let rowBase = firstDataRow + dataRows
+        let lineBase = nextLine
+        var tooManyAt: Int? = nil  // local row that is the first past the limit
+        if maxRows > 0, dataRows <= maxRows, dataRows + chunk.rows > maxRows { tooManyAt = maxRows - dataRows }
+        log.addCounts(of: chunk.log)
+
+        let listed = chunk.log.listed
+        var issueIndex = 0
+        var idIndex = 0
+        while true {
+            // The next event in (row, order): too_many_rows (order -2), a listed error, an id.
+            var best = 0  // 0 none, 1 too many, 2 issue, 3 id
+            var bestRow = Int.max
+            var bestOrder = Int.max
+            if let row = tooManyAt { best = 1; bestRow = row; bestOrder = -2 }
+            if issueIndex < listed.count {
+                let issue = listed[issueIndex]
+                if issue.row < bestRow || (issue.row == bestRow && issue.order < bestOrder) {
+                    best = 2; bestRow = issue.row; bestOrder = issue.order
+                }
+            }
+            if idIndex < chunk.ids.count {
+                let row = chunk.ids.rows[idIndex], order = chunk.ids.orders[idIndex]
+                if row < bestRow || (row == bestRow && order < bestOrder) { best = 3 }
+            }
+            switch best {
+            case 1:
+                let row = tooManyAt!
+                log.add(.tooManyRows(limit: maxRows), row: rowBase + row, line: lineBase + Int(chunk.rowLines[row]),
+                        order: -2)
+                tooManyAt = nil
+            case 2:
+                log.list(listed[issueIndex].shifted(rows: rowBase, lines: lineBase))
+                issueIndex += 1
+            case 3:
+                let index = idIndex
+                let row = rowBase + chunk.ids.rows[index]
+                let line = lineBase + chunk.ids.lines[index]
+                chunk.ids.withID(index) { id in
+                    if let first = ids.register(id, row: row) {
+                        log.add(.duplicateID(firstRow: first), row: row, line: line, order: chunk.ids.orders[index],
+                                field: idField, value: id)
+                        if !chunk.ids.rowHasErrors[index] { log.countInvalidRow() }
+                    }
+                }
+                idIndex += 1
+            default:
+                unknownColumns.absorb(chunk.unknownColumns, rowOffset: rowBase)
+                lineEndings.add(chunk.lineEndings)
+                dataRows += chunk.rows
+                nextLine += chunk.lines
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// Reads and checks CSV chunks; one per thread, reused from window to window.
+final class CSVChunkWorker {
+    private let reader: CSVReader
+    private var checker: RowChecker
+    private let expectedFields: Int
+    private let maxErrors: Int
+
+    init(options: ValidationOptions, header: [String]) throws(PreflightError) {
+        reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        checker.useCSVHeader(header)
+        expectedFields = header.count
+        maxErrors = options.maxErrors
+    }
+
+    /// Reads the records that start in `start..<chunkEnd` (they may run on to `dataEnd`).
+    func process(_ bytes: UnsafeRawBufferPointer, from start: Int, to chunkEnd: Int, dataEnd: Int, isFinal: Bool)
+        throws(PreflightError) -> ChunkResult {
+        var result = ChunkResult(maxErrors: maxErrors)
+        reader.lineEndings = LineEndings()
+        // Whole-chunk checks first: when they pass, records inside the chunk skip their own.
+        let checkedEnd = min(chunkEnd, dataEnd)
+        let chunkIsUTF8 = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd)
+        let chunkHasControl = Bytes.mayHoldControlCharacter(bytes, from: start, to: checkedEnd)
+        let outcome = try reader.read(bytes, from: start, to: chunkEnd, dataEnd: dataEnd, isFinal: isFinal, firstLine: 0) {
+            record in
+            let row = result.beginRow(line: record.line)
+            switch record.status {
+            case .tooLarge: checker.rejectRow(.recordTooLarge, row: row, line: record.line, into: &result.log)
+            case .malformedQuotes: checker.rejectRow(.malformedQuotes, row: row, line: record.line, into: &result.log)
+            case .unterminatedQuote: checker.rejectRow(.unterminatedQuote, row: row, line: record.line, into: &result.log)
+            case .parsed:
+                let inside = record.end <= checkedEnd
+                if !(inside && chunkIsUTF8), !Bytes.isValidUTF8(bytes, from: record.start, to: record.end) {
+                    checker.rejectRow(.invalidUTF8, row: row, line: record.line, into: &result.log)
+                } else if record.fieldCount != expectedFields {
+                    checker.rejectRow(.fieldCountMismatch(expected: expectedFields, found: record.fieldCount),
+                                      row: row, line: record.line, into: &result.log)
+                } else {
+                    checker.checkCSV(record, row: row, line: record.line, checkControl: chunkHasControl || !inside,
+                                     into: &result.log, ids: &result.ids)
+                }
+            }
+            return true
+        }
+        result.end = outcome.end
+        result.lines = outcome.lines
+        result.lineEndings = reader.lineEndings
+        return result
+    }
+}
+
+/// Reads and checks NDJSON chunks; one per thread, reused from window to window.
+final class NDJSONChunkWorker {
+    private let reader: NDJSONReader
+    private var checker: RowChecker
+    private let maxErrors: Int
+
+    init(options: ValidationOptions) throws(PreflightError) {
+        reader = try NDJSONReader(recordCap: options.recordCap)
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        maxErrors = options.maxErrors
+    }
+
+    func process(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
+                 isFinal: Bool) throws(PreflightError) -> ChunkResult {
+        var result = ChunkResult(maxErrors: maxErrors)
+        reader.lineEndings = LineEndings()
+        result.end = try reader.read(bytes, readable: readable, from: start, to: chunkEnd, dataEnd: dataEnd,
+                                     isFinal: isFinal, firstLine: 0) { line in
+            let row = result.beginRow(line: line.line)
+            checker.check(line, row: row, into: &result)
+            return true
+        }
+        result.lines = result.rows
+        result.lineEndings = reader.lineEndings
+        return result
+    }
+}
+
+extension RowChecker {
+    /// Checks one NDJSON line or JSON element.
+    mutating func check(_ item: JSONRow, row: Int, into result: inout ChunkResult) {
+        switch item.content {
+        case .object(let object):
+            checkObject(object, row: row, line: item.line, unknownColumns: &result.unknownColumns, into: &result.log,
+                        ids: &result.ids)
+        case .tooLarge: rejectRow(.recordTooLarge, row: row, line: item.line, into: &result.log)
+        case .emptyLine: rejectRow(.emptyLine, row: row, line: item.line, into: &result.log)
+        case .invalidUTF8: rejectRow(.invalidUTF8, row: row, line: item.line, into: &result.log)
+        case .controlCharacter: rejectRow(.controlCharacter, row: row, line: item.line, into: &result.log)
+        case .syntaxError(let detail): rejectRow(.syntaxError(detail: detail), row: row, line: item.line, into: &result.log)
+        case .notAnObject: rejectRow(.notAnObject, row: row, line: item.line, into: &result.log)
+        }
+    }
+}

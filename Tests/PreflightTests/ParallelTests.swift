@@ -1,0 +1,155 @@
+import XCTest
+@testable import Preflight
+
+/// Seeded generator of inputs with every row-level error class, quoted commas and newlines, CRLF
+/// and a BOM, so chunk and window boundaries fall everywhere, inside quoted fields included.
+private struct Generator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed &* 0x9E37_79B9_7F4A_7C15 | 1 }
+
+    mutating func next(_ bound: Int) -> Int {
+        state ^= state << 13
+        state ^= state >> 7
+        state ^= state << 17
+        return Int(state % UInt64(bound))
+    }
+
+    mutating func csv(rows: Int) -> [UInt8] {
+        var text: [UInt8] = Array("\u{FEFF}transaction_id,amount,date,store_id,customer_id,tax\r\n".utf8)
+        for row in 0..<rows {
+            let id = next(10) == 0 ? "TXN\(next(row + 1))" : "TXN\(row)"
+            var amount = "\(next(1000)).\(next(90) + 10)"
+            var date = "2026-0\(next(9) + 1)-1\(next(9))"
+            var store = "S\(next(20))"
+            var customer = "C\(next(100))"
+            var tax = ""
+            switch next(24) {
+            case 0: amount = "abc"
+            case 1: amount = "-\(amount)"
+            case 2: date = "2026-02-30"
+            case 3: store = ""
+            case 4: customer = "\"multi\nline, \"\"quoted\"\"\r\nvalue\""
+            case 5: customer = "\"a,b\""
+            case 6: customer = "12\" pizza"
+            case 7: customer = "\"open"  // unterminated until a later quote closes it
+            case 8: tax = " 1"
+            case 9: store = "S\u{1}"
+            case 10: text += [0xFF]
+            case 11: customer = "x,extra"
+            case 12: customer = "\"" + String(repeating: "long\n", count: 40) + "\""
+            case 13: text += Array("\n\n".utf8)
+            default: break
+            }
+            let line = "\(id),\(amount),\(date),\(store),\(customer),\(tax)"
+            text += Array(line.utf8)
+            text += Array((next(3) == 0 ? "\r\n" : "\n").utf8)
+        }
+        return text
+    }
+
+    mutating func ndjson(rows: Int) -> [UInt8] {
+        var text: [UInt8] = []
+        for row in 0..<rows {
+            let id = next(10) == 0 ? "\(next(row + 1))" : "\"P\(row)\""
+            var line = "{\"id\":\(id),\"title\":\"item \(row)\",\"n\":{\"a\":[1,\(next(9))]}}"
+            switch next(16) {
+            case 0: line = ""
+            case 1: line = "{\"id\":\"x\""
+            case 2: line = "[1]"
+            case 3: line = "{}"
+            case 4: line = "{\"id\":\"a\u{1}\"}"
+            case 5: line = "{\"title\":\"no id\"}"
+            case 6: line = "{\"id\":\"" + String(repeating: "z", count: 300) + "\"}"
+            default: break
+            }
+            text += Array(line.utf8)
+            if next(20) == 0 { text += [0xC3] }
+            text += Array((next(3) == 0 ? "\r\n" : "\n").utf8)
+        }
+        return text
+    }
+}
+
+final class ParallelTests: XCTestCase {
+    private func render(_ bytes: [UInt8], _ format: InputFormat, schema: Schema, threads: Int, window: Int,
+                        engine: CSVEngine = .prescan) throws -> String {
+        let report = try validate(bytes: bytes, format, schema: schema) {
+            $0.threads = threads
+            $0.windowSize = window
+            $0.recordCap = 256
+            $0.csvEngine = engine
+            $0.maxRows = 150
+            $0.maxErrors = 0
+        }
+        return PiingReport.render(report)
+    }
+
+    /// The report is byte for byte the same for 1, 2, 3 and 7 threads and for windows that cut
+    /// the input everywhere, and both CSV engines agree.
+    func testCSVReportsDoNotDependOnThreadsWindowsOrEngine() throws {
+        for seed in 1...6 {
+            var generator = Generator(seed: UInt64(seed))
+            let bytes = generator.csv(rows: 200)
+            let reference = try render(bytes, .csv, schema: .genericTransactions, threads: 1, window: 1 << 20,
+                                       engine: .libcsv)
+            XCTAssertTrue(reference.contains("\"too_many_rows\""), reference)
+            for threads in [1, 2, 3, 7] {
+                for window in [4096 + 256, 5000, 7919, 1 << 20] {
+                    for engine in CSVEngine.allCases {
+                        let other = try render(bytes, .csv, schema: .genericTransactions, threads: threads, window: window,
+                                               engine: engine)
+                        XCTAssertEqual(other, reference, "seed \(seed), \(threads) threads, window \(window), \(engine)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testNDJSONReportsDoNotDependOnThreadsOrWindows() throws {
+        for seed in 1...6 {
+            var generator = Generator(seed: UInt64(seed))
+            let bytes = generator.ndjson(rows: 300)
+            let reference = try render(bytes, .ndjson, schema: .productsupStream, threads: 1, window: 1 << 20)
+            for threads in [1, 2, 3, 7] {
+                for window in [4096 + 256, 6007, 1 << 20] {
+                    let other = try render(bytes, .ndjson, schema: .productsupStream, threads: threads, window: window)
+                    XCTAssertEqual(other, reference, "seed \(seed), \(threads) threads, window \(window)")
+                }
+            }
+        }
+    }
+
+    /// A quoted field far longer than the window: one `record_too_large`, rows after it exact.
+    func testRecordLongerThanTheWindow() throws {
+        let huge = "\"" + String(repeating: "q\n", count: 20_000) + "\""
+        let text = "\(csvHeader)\nT1,1,2024-01-01,S\nT2,1,2024-01-01,\(huge)\nT3,x,2024-01-01,S\n"
+        for threads in [1, 2] {
+            let report = try validate(text, .csv) {
+                $0.threads = threads
+                $0.windowSize = 4096
+                $0.recordCap = 100
+            }
+            XCTAssertEqual(report.located, [Located(3, 3, nil, "record_too_large"), Located(4, 20_003, "amount", "invalid_amount")])
+            XCTAssertEqual(report.totalRows, 3)
+        }
+        let line = "{\"id\":\"" + String(repeating: "z", count: 30_000) + "\"}"
+        let report = try validate("{\"id\":1}\n\(line)\n{\"id\":1}\n", .ndjson, schema: .productsupStream) {
+            $0.windowSize = 4096
+            $0.recordCap = 100
+        }
+        XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large"), Located(3, 3, "id", "duplicate_id")])
+    }
+
+    /// An unterminated quote that swallows the rest of a file spanning many windows.
+    func testUnterminatedQuoteAcrossWindows() throws {
+        let rest = (1...2000).map { "T\($0),1,2024-01-01,S" }.joined(separator: "\n")
+        let text = "\(csvHeader)\nT0,1,2024-01-01,\"S\n\(rest)\n"
+        let report = try validate(text, .csv) {
+            $0.windowSize = 4096
+            $0.recordCap = 100
+        }
+        XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large")])
+        XCTAssertEqual(report.totalRows, 1)
+    }
+}
