@@ -271,7 +271,12 @@ final class CSVReader {
             if !keepGoing { return Outcome(end: position, lines: line - firstLine) }
         }
 
-        if inRecord {  // only when the data ended inside the record and it is final
+        if inRecord, !isFinal {
+            // The data ended inside a record (on a line break in a quoted field): leave it for the next call.
+            pfcsv_reset(parser)
+            return Outcome(end: recordStart, lines: recordLine - firstLine)
+        }
+        if inRecord {  // the input ends inside this record
             let recordEnd = recordStart + recordLength
             if skipping {
                 _ = try emit(.tooLarge, until: recordEnd, fields: 0)
