@@ -166,12 +166,25 @@ struct csj_parser {
     bool records_are_root = false;  // then nothing may follow the array
     const char *base = nullptr;
     size_t length = 0;
-    std::string arena;
+    // A field before publication: bytes either at a stable pointer or at an arena offset (the
+    // arena may move while it grows).
+    struct pending_field {
+        const char *key;        // null: key_offset into the arena
+        size_t key_offset;
+        size_t key_length;
+        const char *value;      // null: value_offset into the arena
+        size_t value_offset;
+        size_t value_length;
+        int kind;
+    };
+    std::string arena;                  // keys of nested attributes, arrays' compact text
+    std::vector<pending_field> pending;
     std::vector<csj_field> fields;
     std::string key;
 
     void clear_row() {
         arena.clear();
+        pending.clear();
         fields.clear();
         key.clear();
     }
@@ -197,40 +210,54 @@ struct csj_parser {
                 if ((error = flatten(inner, key.size(), depth + 1))) return error;
                 continue;
             }
-            csj_field out;
-            out.key_offset = arena.size();
+            pending_field out{};
+            if (prefix_length == 0) {
+                out.key = name.data();  // the parser's string buffer: stable until the next parse
+            } else {
+                out.key_offset = arena.size();
+                arena.append(key);
+            }
             out.key_length = key.size();
-            arena.append(key);
-            out.value_offset = arena.size();
             switch (type) {
                 case ondemand::json_type::array:
                     out.kind = CSJ_KIND_ARRAY;
+                    out.value_offset = arena.size();
                     if ((error = write_compact(value, &arena, depth + 1))) return error;
+                    out.value_length = arena.size() - out.value_offset;
                     break;
                 case ondemand::json_type::string: {
                     out.kind = CSJ_KIND_STRING;
                     std::string_view text;
                     if ((error = value.get_string().get(text))) return error;
-                    arena.append(text.data(), text.size());
+                    out.value = text.data() != nullptr ? text.data() : "";
+                    out.value_length = text.size();
                     break;
                 }
-                case ondemand::json_type::number:
+                case ondemand::json_type::number: {
                     out.kind = CSJ_KIND_NUMBER;
-                    if ((error = write_compact(value, &arena, depth + 1))) return error;
+                    std::string_view token = trim_right(value.raw_json_token());
+                    if (!is_json_number(token)) return NUMBER_ERROR;
+                    out.value = token.data();  // the input itself
+                    out.value_length = token.size();
                     break;
-                case ondemand::json_type::boolean:
+                }
+                case ondemand::json_type::boolean: {
                     out.kind = CSJ_KIND_BOOLEAN;
-                    if ((error = write_compact(value, &arena, depth + 1))) return error;
+                    bool flag;
+                    if ((error = value.get_bool().get(flag))) return error;
+                    out.value = flag ? "true" : "false";
+                    out.value_length = flag ? 4 : 5;
                     break;
+                }
                 case ondemand::json_type::null:
                     out.kind = CSJ_KIND_NULL;
                     if ((error = write_compact(value, nullptr, depth + 1))) return error;
+                    out.value = "";
                     break;
                 case ondemand::json_type::object:
                     break;
             }
-            out.value_length = arena.size() - out.value_offset;
-            fields.push_back(out);
+            pending.push_back(out);
         }
         return SUCCESS;
     }
@@ -295,10 +322,20 @@ struct csj_parser {
     }
 
     void publish(csj_result *out) {
+        fields.clear();
+        const char *base_of_arena = arena.data();
+        for (const pending_field &field : pending) {
+            csj_field published;
+            published.key = reinterpret_cast<const uint8_t *>(field.key ? field.key : base_of_arena + field.key_offset);
+            published.key_length = field.key_length;
+            published.value =
+                reinterpret_cast<const uint8_t *>(field.value ? field.value : base_of_arena + field.value_offset);
+            published.value_length = field.value_length;
+            published.kind = field.kind;
+            fields.push_back(published);
+        }
         out->fields = fields.data();
         out->field_count = fields.size();
-        out->arena = reinterpret_cast<const uint8_t *>(arena.data());
-        out->arena_length = arena.size();
     }
 
     int start(const void *bytes, size_t byte_length, size_t capacity, csj_result *out) {
@@ -452,8 +489,6 @@ namespace {
 void clear_result(csj_result *out) {
     out->fields = nullptr;
     out->field_count = 0;
-    out->arena = nullptr;
-    out->arena_length = 0;
     out->start_offset = 0;
     out->end_offset = 0;
     out->error_offset = CSJ_NO_OFFSET;

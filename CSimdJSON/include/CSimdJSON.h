@@ -36,11 +36,12 @@ enum {
     CSJ_KIND_ARRAY = 4,
 };
 
-/// One flattened attribute: key and value bytes in the arena.
+/// One flattened attribute. Key and value bytes point into the input, the parser's string
+/// buffer or its arena; all stay valid until the next call on the same parser.
 typedef struct {
-    size_t key_offset;
+    const uint8_t *key;
     size_t key_length;
-    size_t value_offset;
+    const uint8_t *value;
     size_t value_length;
     int kind;
 } csj_field;
@@ -51,8 +52,6 @@ typedef struct {
 typedef struct {
     const csj_field *fields;
     size_t field_count;
-    const uint8_t *arena;
-    size_t arena_length;
     size_t start_offset;     ///< element: first byte in the document
     size_t end_offset;       ///< element: one past its last byte
     size_t error_offset;     ///< on an error: byte offset in the input, or CSJ_NO_OFFSET

@@ -31,7 +31,7 @@ struct ChunkResult {
 /// outcome is the same, so reports do not depend on the thread count.
 struct ChunkMerger {
     var log: IssueLog
-    private var ids = IDRegistry()
+    private let ids = IDRegistry()
     var unknownColumns = UnknownColumns()
     var lineEndings = LineEndings()
     /// Data rows merged so far.
@@ -90,7 +90,7 @@ struct ChunkMerger {
                 let row = rowBase + chunk.ids.rows[index]
                 let line = lineBase + chunk.ids.lines[index]
                 chunk.ids.withID(index) { id in
-                    if let first = ids.register(id, row: row) {
+                    if let first = ids.register(id, hash: chunk.ids.hashes[index], row: row) {
                         log.add(.duplicateID(firstRow: first), row: row, line: line, order: chunk.ids.orders[index],
                                 field: idField, value: id)
                         if !chunk.ids.rowHasErrors[index] { log.countInvalidRow() }

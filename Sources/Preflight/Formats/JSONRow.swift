@@ -8,23 +8,23 @@ struct JSONObject {
     }
 
     let fields: UnsafeBufferPointer<csj_field>
-    let arena: UnsafeRawBufferPointer
 
     init(_ result: csj_result) {
         fields = UnsafeBufferPointer(start: result.fields, count: result.field_count)
-        arena = UnsafeRawBufferPointer(start: result.arena, count: result.arena_length)
     }
 
     var count: Int { fields.count }
 
+    @inline(__always)
     func key(_ index: Int) -> UnsafeRawBufferPointer {
         let field = fields[index]
-        return UnsafeRawBufferPointer(rebasing: arena[field.key_offset..<(field.key_offset + field.key_length)])
+        return UnsafeRawBufferPointer(start: field.key, count: field.key_length)
     }
 
+    @inline(__always)
     func value(_ index: Int) -> UnsafeRawBufferPointer {
         let field = fields[index]
-        return UnsafeRawBufferPointer(rebasing: arena[field.value_offset..<(field.value_offset + field.value_length)])
+        return UnsafeRawBufferPointer(start: field.value, count: field.value_length)
     }
 
     func kind(_ index: Int) -> Kind { Kind(rawValue: fields[index].kind) ?? .string }

@@ -7,12 +7,15 @@ struct IDList {
     private(set) var lines: [Int] = []
     private(set) var orders: [Int] = []
     private(set) var rowHasErrors: [Bool] = []
+    /// `IDRegistry.hash` of each id, computed by the worker so the merge only probes.
+    private(set) var hashes: [UInt64] = []
 
     var count: Int { rows.count }
 
     mutating func append(_ id: UnsafeRawBufferPointer, row: Int, line: Int, order: Int, rowHasErrors hasErrors: Bool) {
         offsets.append(arena.count)
         arena.append(contentsOf: id)
+        hashes.append(IDRegistry.hash(id))
         rows.append(row)
         lines.append(line)
         orders.append(order)
@@ -32,5 +35,6 @@ struct IDList {
         lines.removeAll(keepingCapacity: true)
         orders.removeAll(keepingCapacity: true)
         rowHasErrors.removeAll(keepingCapacity: true)
+        hashes.removeAll(keepingCapacity: true)
     }
 }

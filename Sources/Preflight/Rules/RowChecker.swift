@@ -18,11 +18,27 @@ struct RowChecker {
     /// The current row's id, if it has one to register.
     private var rowID: UnsafeRawBufferPointer?
     private var rowIDOrder = 0
-    // The current row's value for each schema column (nil: absent or null).
-    private var values: [UnsafeRawBufferPointer?]
-    // The position used to order errors: CSV header position, JSON schema position.
-    private var orders: [Int]
-    private var fieldHasError: [Bool]
+    /// Per schema column, reused from row to row.
+    private struct Slot {
+        /// The current row's value (nil: absent or null).
+        var value: UnsafeRawBufferPointer?
+        /// The position used to order errors: CSV header position, JSON schema position.
+        var order: Int
+        var hasError: Bool
+    }
+
+    /// Owns the slots' memory, so that rows touch a plain buffer and not copy-on-write arrays.
+    private final class SlotStorage {
+        let slots: UnsafeMutableBufferPointer<Slot>
+        init(count: Int) {
+            slots = .allocate(capacity: count)
+            _ = slots.initialize(from: (0..<count).map { Slot(value: nil, order: $0, hasError: false) })
+        }
+        deinit { slots.deallocate() }
+    }
+
+    private let storage: SlotStorage
+    private var slots: UnsafeMutableBufferPointer<Slot> { storage.slots }
     /// Columns checked on every row: for CSV those in the header (a missing column is reported
     /// once, on the header), for JSON all of them.
     private var checkedColumns: [Bool]
@@ -34,9 +50,7 @@ struct RowChecker {
         self.schema = schema
         self.checksUniqueIDs = checksUniqueIDs
         let count = schema.columns.count
-        values = Array(repeating: nil, count: count)
-        orders = Array(repeating: 0, count: count)
-        fieldHasError = Array(repeating: false, count: count)
+        storage = SlotStorage(count: count)
         checkedColumns = Array(repeating: true, count: count)
         pending.reserveCapacity(16)
     }
@@ -60,10 +74,8 @@ struct RowChecker {
     private mutating func beginRow() {
         pending.removeAll(keepingCapacity: true)
         rowID = nil
-        for index in values.indices {
-            values[index] = nil
-            orders[index] = index
-            fieldHasError[index] = false
+        for index in slots.indices {
+            slots[index] = Slot(value: nil, order: index, hasError: false)
         }
     }
 
@@ -83,10 +95,10 @@ struct RowChecker {
             let column = headerColumns[position]
             if checkControl, ValueChecks.hasControlCharacter(value) {
                 pending.append(Pending(order: position, kind: .controlCharacter, field: headerNames[position]))
-                if column >= 0 { fieldHasError[column] = true }
+                if column >= 0 { slots[column].hasError = true }
             } else if column >= 0 {
-                values[column] = value
-                orders[column] = position
+                slots[column].value = value
+                slots[column].order = position
             }
         }
         checkValues()
@@ -105,7 +117,7 @@ struct RowChecker {
             let key = object.key(index)
             if let column = schema.columnIndex(named: key) {
                 // Repeated keys: the last one wins.
-                values[column] = object.kind(index) == .null ? nil : object.value(index)
+                slots[column].value = object.kind(index) == .null ? nil : object.value(index)
             } else if !schema.acceptsOtherColumns {
                 unknownColumns.note(key, row: row)
             }
@@ -115,10 +127,10 @@ struct RowChecker {
     }
 
     private mutating func checkValues() {
-        for index in schema.columns.indices where checkedColumns[index] && !fieldHasError[index] {
+        for index in schema.columns.indices where checkedColumns[index] && !slots[index].hasError {
             let column = schema.columns[index]
-            let value = values[index]
-            let order = orders[index]
+            let value = slots[index].value
+            let order = slots[index].order
             let isMissing = value.map(ValueChecks.isBlank) ?? true
             if index == schema.idColumnIndex {
                 if isMissing {
@@ -200,21 +212,23 @@ struct RowChecker {
 /// row where it first appears, at most `limit` names.
 struct UnknownColumns {
     static let limit = 100
-    private var seen = IDRegistry()
     /// Names in the order they first appeared, with that row.
     private(set) var names: [(name: String, row: Int)] = []
+    private var bytes: [[UInt8]] = []
 
     mutating func note(_ name: UnsafeRawBufferPointer, row: Int) {
-        guard seen.count < Self.limit else { return }
-        if seen.register(name, row: row) == nil {
-            names.append((String(decoding: name, as: UTF8.self), row))
+        guard bytes.count < Self.limit else { return }
+        for known in bytes where known.count == name.count {
+            if known.withUnsafeBytes({ $0.elementsEqual(name) }) { return }
         }
+        bytes.append(Array(name))
+        names.append((String(decoding: name, as: UTF8.self), row))
     }
 
     /// Takes in another part's names, its rows shifted by `rowOffset`.
     mutating func absorb(_ other: UnknownColumns, rowOffset: Int) {
-        for (name, row) in other.names {
-            Array(name.utf8).withUnsafeBytes { note($0, row: row + rowOffset) }
+        for (index, (_, row)) in other.names.enumerated() {
+            other.bytes[index].withUnsafeBytes { note($0, row: row + rowOffset) }
         }
     }
 

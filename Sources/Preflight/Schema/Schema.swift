@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The type a column's values must have (SPEC §4).
 public enum ColumnType: String, Sendable {
     /// Any text.
@@ -60,9 +66,13 @@ public struct Schema: Sendable {
     public var idColumn: Column { columns[idColumnIndex] }
 
     /// The index of the column whose name is exactly these bytes.
+    @inline(__always)
     func columnIndex(named bytes: UnsafeRawBufferPointer) -> Int? {
-        for index in columns.indices where columns[index].nameBytes.count == bytes.count {
-            if columns[index].nameBytes.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return index }
+        let count = bytes.count
+        guard count > 0, let base = bytes.baseAddress else { return nil }
+        for index in columns.indices where columns[index].nameBytes.count == count {
+            let same = columns[index].nameBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, count) == 0 }
+            if same { return index }
         }
         return nil
     }
