@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "Preflight", targets: ["Preflight"]),
         .executable(name: "preflight", targets: ["preflight"]),
+        .executable(name: "preflight-bench", targets: ["preflight-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -41,6 +42,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/preflight"
+        ),
+        // Synthetic data with known truth, validated at several thread counts beside the floors.
+        .executableTarget(
+            name: "preflight-bench",
+            dependencies: [
+                "Preflight", "CSimdJSON", "CLibCSV",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/PreflightBench"
         ),
         .testTarget(
             name: "PreflightTests",

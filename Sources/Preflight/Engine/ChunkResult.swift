@@ -73,8 +73,8 @@ struct ChunkMerger {
                 }
             }
             if idIndex < chunk.ids.count {
-                let row = chunk.ids.rows[idIndex], order = chunk.ids.orders[idIndex]
-                if row < bestRow || (row == bestRow && order < bestOrder) { best = 3 }
+                let entry = chunk.ids.entries[idIndex]
+                if entry.row < bestRow || (entry.row == bestRow && entry.order < bestOrder) { best = 3 }
             }
             switch best {
             case 1:
@@ -86,14 +86,13 @@ struct ChunkMerger {
                 log.list(listed[issueIndex].shifted(rows: rowBase, lines: lineBase))
                 issueIndex += 1
             case 3:
-                let index = idIndex
-                let row = rowBase + chunk.ids.rows[index]
-                let line = lineBase + chunk.ids.lines[index]
-                chunk.ids.withID(index) { id in
-                    if let first = ids.register(id, hash: chunk.ids.hashes[index], row: row) {
-                        log.add(.duplicateID(firstRow: first), row: row, line: line, order: chunk.ids.orders[index],
+                let entry = chunk.ids.entries[idIndex]
+                let row = rowBase + entry.row
+                chunk.ids.withID(idIndex) { id in
+                    if let first = ids.register(id, hash: entry.hash, row: row) {
+                        log.add(.duplicateID(firstRow: first), row: row, line: lineBase + entry.line, order: entry.order,
                                 field: idField, value: id)
-                        if !chunk.ids.rowHasErrors[index] { log.countInvalidRow() }
+                        if !entry.rowHasErrors { log.countInvalidRow() }
                     }
                 }
                 idIndex += 1

@@ -25,23 +25,29 @@ struct RowChecker {
         /// The position used to order errors: CSV header position, JSON schema position.
         var order: Int
         var hasError: Bool
+        /// The column's rule, copied out of `Column` so that rows touch no reference-counted data.
+        var type: ColumnType
+        var required: Bool
+        var mustBePositive: Bool
+        /// Checked on every row (CSV: the column is in the header).
+        var checked: Bool
     }
 
     /// Owns the slots' memory, so that rows touch a plain buffer and not copy-on-write arrays.
     private final class SlotStorage {
         let slots: UnsafeMutableBufferPointer<Slot>
-        init(count: Int) {
-            slots = .allocate(capacity: count)
-            _ = slots.initialize(from: (0..<count).map { Slot(value: nil, order: $0, hasError: false) })
+        init(columns: [Column]) {
+            slots = .allocate(capacity: columns.count)
+            _ = slots.initialize(from: columns.enumerated().map { index, column in
+                Slot(value: nil, order: index, hasError: false, type: column.type, required: column.required,
+                     mustBePositive: column.mustBePositive, checked: true)
+            })
         }
         deinit { slots.deallocate() }
     }
 
     private let storage: SlotStorage
     private var slots: UnsafeMutableBufferPointer<Slot> { storage.slots }
-    /// Columns checked on every row: for CSV those in the header (a missing column is reported
-    /// once, on the header), for JSON all of them.
-    private var checkedColumns: [Bool]
     /// CSV: schema column of each header position (first copy of a name only), or -1.
     private var headerColumns: [Int] = []
     private var headerNames: [String] = []
@@ -49,9 +55,7 @@ struct RowChecker {
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
         self.checksUniqueIDs = checksUniqueIDs
-        let count = schema.columns.count
-        storage = SlotStorage(count: count)
-        checkedColumns = Array(repeating: true, count: count)
+        storage = SlotStorage(columns: schema.columns)
         pending.reserveCapacity(16)
     }
 
@@ -60,10 +64,11 @@ struct RowChecker {
     mutating func useCSVHeader(_ names: [String]) {
         headerNames = names
         headerColumns = Array(repeating: -1, count: names.count)
-        checkedColumns = Array(repeating: false, count: schema.columns.count)
+        // A column missing from the header is reported once, on the header, not on every row.
+        for index in slots.indices { slots[index].checked = false }
         for (position, name) in names.enumerated() {
-            if let column = schema.columnIndex(named: name), !checkedColumns[column] {
-                checkedColumns[column] = true
+            if let column = schema.columnIndex(named: name), !slots[column].checked {
+                slots[column].checked = true
                 headerColumns[position] = column
             }
         }
@@ -75,7 +80,9 @@ struct RowChecker {
         pending.removeAll(keepingCapacity: true)
         rowID = nil
         for index in slots.indices {
-            slots[index] = Slot(value: nil, order: index, hasError: false)
+            slots[index].value = nil
+            slots[index].order = index
+            slots[index].hasError = false
         }
     }
 
@@ -127,32 +134,30 @@ struct RowChecker {
     }
 
     private mutating func checkValues() {
-        for index in schema.columns.indices where checkedColumns[index] && !slots[index].hasError {
-            let column = schema.columns[index]
-            let value = slots[index].value
-            let order = slots[index].order
+        let idColumn = schema.idColumnIndex
+        for index in slots.indices where slots[index].checked && !slots[index].hasError {
+            let slot = slots[index]
+            let value = slot.value
+            let order = slot.order
             let isMissing = value.map(ValueChecks.isBlank) ?? true
-            if index == schema.idColumnIndex {
+            if index == idColumn {
                 if isMissing {
-                    pending.append(Pending(order: order, kind: .missingID, field: column.name))
+                    pending.append(Pending(order: order, kind: .missingID, field: schema.columns[index].name))
                 } else if checksUniqueIDs {
                     rowID = value
                     rowIDOrder = order
                 }
                 continue
             }
-            guard let value else {
-                if column.required { pending.append(Pending(order: order, kind: .missingRequiredField, field: column.name)) }
+            guard let value, !(isMissing && slot.required) else {
+                if slot.required {
+                    pending.append(Pending(order: order, kind: .missingRequiredField, field: schema.columns[index].name))
+                }
                 continue
             }
-            if isMissing {
-                if column.required {
-                    pending.append(Pending(order: order, kind: .missingRequiredField, field: column.name))
-                    continue
-                }
-                if value.isEmpty { continue }  // an empty optional value is absent
-            }
-            if let problem = Self.typeProblem(value, column) {
+            if value.isEmpty { continue }  // an empty optional value is absent
+            if let problem = Self.typeProblem(value, type: slot.type, mustBePositive: slot.mustBePositive) {
+                let column = schema.columns[index]
                 pending.append(Pending(order: order, kind: problem, field: column.name, invalidCode: column.invalidCode,
                                        value: value))
             }
@@ -160,15 +165,16 @@ struct RowChecker {
     }
 
     /// What is wrong with a present value for its column's type and constraint, if anything.
-    static func typeProblem(_ value: UnsafeRawBufferPointer, _ column: Column) -> IssueKind? {
-        switch column.type {
+    @inline(__always)
+    static func typeProblem(_ value: UnsafeRawBufferPointer, type: ColumnType, mustBePositive: Bool) -> IssueKind? {
+        switch type {
         case .string, .stringOrNumber:
             return nil
         case .integer:
             return ValueChecks.isInteger(value) ? nil : .invalidInteger
         case .decimal:
             guard ValueChecks.isDecimal(value) else { return .invalidNumber }
-            if column.mustBePositive && !ValueChecks.isPositiveDecimal(value) { return .notPositive }
+            if mustBePositive && !ValueChecks.isPositiveDecimal(value) { return .notPositive }
             return nil
         case .date:
             switch ValueChecks.checkDate(value) {
