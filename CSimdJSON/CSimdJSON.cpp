@@ -199,13 +199,17 @@ struct csj_parser {
             if ((error = std::move(field_result).get(field))) return error;
             std::string_view name;
             if ((error = field.unescaped_key().get(name))) return error;
-            key.resize(prefix_length);
-            if (prefix_length > 0) key.push_back('.');
-            key.append(name.data(), name.size());
+            // A top-level key is used where simdjson put it; a nested one is built as prefix.key.
+            if (prefix_length > 0) {
+                key.resize(prefix_length);
+                key.push_back('.');
+                key.append(name.data(), name.size());
+            }
             ondemand::value value = field.value();
             ondemand::json_type type;
             if ((error = value.type().get(type))) return error;
             if (type == ondemand::json_type::object) {
+                if (prefix_length == 0) key.assign(name.data(), name.size());
                 ondemand::object inner;
                 if ((error = value.get_object().get(inner))) return error;
                 if ((error = flatten(inner, key.size(), depth + 1))) return error;
@@ -214,11 +218,12 @@ struct csj_parser {
             pending_field out{};
             if (prefix_length == 0) {
                 out.key = name.data();  // the parser's string buffer: stable until the next parse
+                out.key_length = name.size();
             } else {
                 out.key_offset = arena.size();
+                out.key_length = key.size();
                 arena.append(key);
             }
-            out.key_length = key.size();
             switch (type) {
                 case ondemand::json_type::array:
                     out.kind = CSJ_KIND_ARRAY;

@@ -69,7 +69,8 @@ struct RunOutcome {
 
     init(options: ValidationOptions, firstDataRow: Int) {
         merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
-                             maxRows: options.maxRows, idField: options.schema.idColumn.name)
+                             maxRows: options.maxRows, idField: options.schema.idColumn.name,
+                             idShards: options.effectiveThreads)
     }
 
     /// Adds the file-level errors only known at the end (size, emptiness) in front, as row 0.
@@ -174,6 +175,7 @@ struct StreamRun {
                                            isFinal: isFinal && index == starts.count - 1)
             }
             var end = position
+            var accepted: [ChunkResult] = []
             for index in results.indices {
                 var result = results[index]
                 let isLast = index == results.count - 1
@@ -182,19 +184,21 @@ struct StreamRun {
                     result = try workers[0].process(bytes, from: end, to: max(end, ends[index]), dataEnd: source.count,
                                                     isFinal: isFinal && isLast)
                 }
-                outcome.merger.merge(result)
+                accepted.append(result)
                 end = result.end
                 if result.end < ends[index] {
                     // A record runs on past the window's data: the chunks after this one are void.
                     if isFinal {
                         let tail = try workers[0].process(bytes, from: end, to: source.count, dataEnd: source.count,
                                                           isFinal: true)
-                        outcome.merger.merge(tail)
+                        accepted.append(tail)
                         end = tail.end
                     }
                     break
                 }
             }
+            try outcome.merger.merge(accepted)
+            for (worker, result) in zip(workers, accepted) { worker.recycle(result) }
             if isFinal { return }
             if end == position, source.isFull {
                 position = try skipHugeCSVRecord(from: position)
@@ -291,7 +295,7 @@ struct StreamRun {
                     result.lines += 1
                     if !inQuotes {
                         if previous == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
-                        outcome.merger.merge(result)
+                        outcome.merger.merge(result, duplicates: [])
                         return position + 1
                     }
                 }
@@ -299,7 +303,7 @@ struct StreamRun {
                 position += 1
             }
             if source.atEnd {
-                outcome.merger.merge(result)
+                outcome.merger.merge(result, duplicates: [])
                 return position
             }
             try source.refill(keepingFrom: position)
@@ -325,11 +329,9 @@ struct StreamRun {
                 try workers[index].process(bytes, readable: readable, from: starts[index], to: ends[index],
                                            dataEnd: source.count, isFinal: isFinal && index == starts.count - 1)
             }
-            var end = position
-            for result in results {
-                outcome.merger.merge(result)
-                end = result.end
-            }
+            try outcome.merger.merge(results)
+            let end = results.last?.end ?? position
+            for (worker, result) in zip(workers, results) { worker.recycle(result) }
             if isFinal { return }
             if end == position, source.isFull {
                 position = try skipHugeNDJSONLine(from: position)
@@ -356,12 +358,12 @@ struct StreamRun {
             if let lf = Bytes.nextLF(source.bytes, from: position, to: source.count) {
                 let before = lf > position ? source.bytes[lf - 1] : previous
                 if before == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
-                outcome.merger.merge(result)
+                outcome.merger.merge(result, duplicates: [])
                 return lf + 1
             }
             if source.count > 0 { previous = source.bytes[source.count - 1] }
             if source.atEnd {
-                outcome.merger.merge(result)
+                outcome.merger.merge(result, duplicates: [])
                 return source.count
             }
             try source.refill(keepingFrom: source.count)
@@ -408,7 +410,7 @@ struct JSONRun {
         }
         guard let failure else {
             result.lines = 0
-            outcome.merger.merge(result)
+            try outcome.merger.merge([result])
             return
         }
         // Any syntax error makes the whole file invalid: the rows read so far are dropped.

@@ -68,12 +68,18 @@ struct Validate: ParsableCommand {
     @Option(help: "Worker threads (0 = one per core).")
     var threads: Int = 0
 
+    @Option(help: "CSV engine: prescan (records without quotes split by a byte scan, the rest by libcsv) or libcsv (every record).")
+    var csvEngine: String = "prescan"
+
     func validate() throws {
         if maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if maxFileSize < 0 { throw ValidationError("--max-file-size must be 0 or more") }
         if maxRows < 0 { throw ValidationError("--max-rows must be 0 or more") }
         if lineCap < 1 { throw ValidationError("--line-cap must be 1 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+        if CSVEngine(rawValue: csvEngine) == nil {
+            throw ValidationError("unknown CSV engine '\(csvEngine)' (available: prescan, libcsv)")
+        }
         if report != "piing" { throw ValidationError("unknown report style '\(report)' (available: piing)") }
     }
 
@@ -104,6 +110,7 @@ struct Validate: ParsableCommand {
         options.recordCap = lineCap
         options.checksUniqueIDs = !noUniqueIds
         options.threads = threads
+        options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
         return options
     }
 

@@ -18,6 +18,18 @@ struct ChunkResult {
         log = IssueLog(maxErrors: maxErrors)
     }
 
+    /// Empties the result for the next chunk, keeping the storage of its big lists.
+    mutating func reset() {
+        log = IssueLog(maxErrors: log.maxErrors)
+        ids.removeAll()
+        unknownColumns = UnknownColumns()
+        rows = 0
+        rowLines.removeAll(keepingCapacity: true)
+        lineEndings = LineEndings()
+        end = 0
+        lines = 0
+    }
+
     /// Counts a row starting on `line` (from the chunk's start); returns its index.
     mutating func beginRow(line: Int) -> Int {
         rowLines.append(Int32(truncatingIfNeeded: line))
@@ -31,26 +43,41 @@ struct ChunkResult {
 /// outcome is the same, so reports do not depend on the thread count.
 struct ChunkMerger {
     var log: IssueLog
-    private let ids = IDRegistry()
     var unknownColumns = UnknownColumns()
     var lineEndings = LineEndings()
     /// Data rows merged so far.
     private(set) var dataRows = 0
+    private let ids: ShardedIDRegistry
     /// The line where the next chunk starts.
     var nextLine: Int
     private let maxRows: Int
     private let firstDataRow: Int
     private let idField: String
 
-    init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String) {
+    init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, idShards: Int = 1) {
         self.log = log
+        self.ids = ShardedIDRegistry(shards: idShards)
         self.firstDataRow = firstDataRow
         self.nextLine = firstLine
         self.maxRows = maxRows
         self.idField = idField
     }
 
-    mutating func merge(_ chunk: ChunkResult) {
+    /// Merges consecutive chunks: their ids are registered first (in parallel, by shard), then each
+    /// chunk is merged in order.
+    mutating func merge(_ chunks: [ChunkResult]) throws(PreflightError) {
+        var firstRows: [Int] = []
+        var rows = firstDataRow + dataRows
+        for chunk in chunks {
+            firstRows.append(rows)
+            rows += chunk.rows
+        }
+        let duplicates = try ids.register(chunks, firstRows: firstRows)
+        for (chunk, chunkDuplicates) in zip(chunks, duplicates) { merge(chunk, duplicates: chunkDuplicates) }
+    }
+
+    /// Merges the next chunk, with its duplicate ids as `ShardedIDRegistry` found them.
+    mutating func merge(_ chunk: ChunkResult, duplicates: [ShardedIDRegistry.Duplicate]) {
         let rowBase = firstDataRow + dataRows
         let lineBase = nextLine
         var tooManyAt: Int? = nil  // local row that is the first past the limit
@@ -59,7 +86,7 @@ struct ChunkMerger {
 
         let listed = chunk.log.listed
         var issueIndex = 0
-        var idIndex = 0
+        var duplicateIndex = 0
         while true {
             // The next event in (row, order): too_many_rows (order -2), a listed error, an id.
             var best = 0  // 0 none, 1 too many, 2 issue, 3 id
@@ -72,9 +99,9 @@ struct ChunkMerger {
                     best = 2; bestRow = issue.row; bestOrder = issue.order
                 }
             }
-            if idIndex < chunk.ids.count {
-                let entry = chunk.ids.entries[idIndex]
-                if entry.row < bestRow || (entry.row == bestRow && entry.order < bestOrder) { best = 3 }
+            if duplicateIndex < duplicates.count {
+                let entry = chunk.ids.entries[duplicates[duplicateIndex].entry]
+                if Int(entry.row) < bestRow || (Int(entry.row) == bestRow && Int(entry.order) < bestOrder) { best = 3 }
             }
             switch best {
             case 1:
@@ -86,16 +113,15 @@ struct ChunkMerger {
                 log.list(listed[issueIndex].shifted(rows: rowBase, lines: lineBase))
                 issueIndex += 1
             case 3:
-                let entry = chunk.ids.entries[idIndex]
-                let row = rowBase + entry.row
-                chunk.ids.withID(idIndex) { id in
-                    if let first = ids.register(id, hash: entry.hash, row: row) {
-                        log.add(.duplicateID(firstRow: first), row: row, line: lineBase + entry.line, order: entry.order,
-                                field: idField, value: id)
-                        if !entry.rowHasErrors { log.countInvalidRow() }
-                    }
+                let duplicate = duplicates[duplicateIndex]
+                let entry = chunk.ids.entries[duplicate.entry]
+                let row = rowBase + Int(entry.row)
+                chunk.ids.withID(duplicate.entry) { id in
+                    log.add(.duplicateID(firstRow: duplicate.firstRow), row: row, line: lineBase + Int(entry.line),
+                            order: Int(entry.order), field: idField, value: id)
                 }
-                idIndex += 1
+                if !entry.rowHasErrors { log.countInvalidRow() }
+                duplicateIndex += 1
             default:
                 unknownColumns.absorb(chunk.unknownColumns, rowOffset: rowBase)
                 lineEndings.add(chunk.lineEndings)

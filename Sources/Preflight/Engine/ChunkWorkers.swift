@@ -4,6 +4,10 @@ final class CSVChunkWorker {
     private var checker: RowChecker
     private let expectedFields: Int
     private let maxErrors: Int
+    /// Storage of a merged chunk, reused so that big lists are not allocated anew per window.
+    private var spare: ChunkResult?
+
+    func recycle(_ result: ChunkResult) { spare = result }
 
     init(options: ValidationOptions, header: [String]) throws(PreflightError) {
         reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
@@ -16,12 +20,13 @@ final class CSVChunkWorker {
     /// Reads the records that start in `start..<chunkEnd` (they may run on to `dataEnd`).
     func process(_ bytes: UnsafeRawBufferPointer, from start: Int, to chunkEnd: Int, dataEnd: Int, isFinal: Bool)
         throws(PreflightError) -> ChunkResult {
-        var result = ChunkResult(maxErrors: maxErrors)
+        var result = spare ?? ChunkResult(maxErrors: maxErrors)
+        spare = nil
+        result.reset()
         reader.lineEndings = LineEndings()
         // Whole-chunk checks first: when they pass, records inside the chunk skip their own.
         let checkedEnd = min(chunkEnd, dataEnd)
         let chunkIsUTF8 = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd)
-        let chunkHasControl = Bytes.mayHoldControlCharacter(bytes, from: start, to: checkedEnd)
         let outcome = try reader.read(bytes, from: start, to: chunkEnd, dataEnd: dataEnd, isFinal: isFinal, firstLine: 0) {
             record in
             let row = result.beginRow(line: record.line)
@@ -37,7 +42,9 @@ final class CSVChunkWorker {
                     checker.rejectRow(.fieldCountMismatch(expected: expectedFields, found: record.fieldCount),
                                       row: row, line: record.line, into: &result.log)
                 } else {
-                    checker.checkCSV(record, row: row, line: record.line, checkControl: chunkHasControl || !inside,
+                    // Most records hold no byte below 0x20 at all: then no field needs a closer look.
+                    let checkControl = Bytes.hasByteBelowSpace(bytes, from: record.start, to: record.end)
+                    checker.checkCSV(record, row: row, line: record.line, checkControl: checkControl,
                                      into: &result.log, ids: &result.ids)
                 }
             }
@@ -55,6 +62,9 @@ final class NDJSONChunkWorker {
     private let reader: NDJSONReader
     private var checker: RowChecker
     private let maxErrors: Int
+    private var spare: ChunkResult?
+
+    func recycle(_ result: ChunkResult) { spare = result }
 
     init(options: ValidationOptions) throws(PreflightError) {
         reader = try NDJSONReader(recordCap: options.recordCap)
@@ -64,10 +74,15 @@ final class NDJSONChunkWorker {
 
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
                  isFinal: Bool) throws(PreflightError) -> ChunkResult {
-        var result = ChunkResult(maxErrors: maxErrors)
+        var result = spare ?? ChunkResult(maxErrors: maxErrors)
+        spare = nil
+        result.reset()
         reader.lineEndings = LineEndings()
+        // One UTF-8 check for the whole chunk; lines check themselves only when it fails.
+        let checkedEnd = min(chunkEnd, dataEnd)
+        let validUntil = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd) ? checkedEnd : 0
         result.end = try reader.read(bytes, readable: readable, from: start, to: chunkEnd, dataEnd: dataEnd,
-                                     isFinal: isFinal, firstLine: 0) { line in
+                                     isFinal: isFinal, firstLine: 0, validUTF8Until: validUntil) { line in
             let row = result.beginRow(line: line.line)
             checker.check(line, row: row, into: &result)
             return true

@@ -24,9 +24,10 @@ final class NDJSONReader {
     /// Reads the lines that start in `start..<chunkEnd`. `readable` bytes from the buffer's start
     /// may be read (simdjson's padding). When `isFinal` is false, a last line without a line break
     /// is left for the next call. Returns where reading stopped. `visit` returns false to stop.
+    /// `validUTF8Until`: the bytes before it are known to be valid UTF-8 (lines there skip the check).
     func read(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
-              isFinal: Bool, firstLine: Int, _ visit: (JSONRow) throws(PreflightError) -> Bool)
-        throws(PreflightError) -> Int {
+              isFinal: Bool, firstLine: Int, validUTF8Until: Int = 0,
+              _ visit: (JSONRow) throws(PreflightError) -> Bool) throws(PreflightError) -> Int {
         var position = start
         var line = firstLine
         while position < chunkEnd {
@@ -41,7 +42,8 @@ final class NDJSONReader {
                     lineEndings.lf += 1
                 }
             }
-            let content = try parseLine(bytes, readable: readable, from: position, to: contentEnd)
+            let content = try parseLine(bytes, readable: readable, from: position, to: contentEnd,
+                                        knownUTF8: contentEnd <= validUTF8Until)
             let next = lf.map { $0 + 1 } ?? dataEnd
             if !(try visit(JSONRow(line: line, start: position, end: contentEnd, content: content))) { return next }
             line += 1
@@ -50,13 +52,13 @@ final class NDJSONReader {
         return position
     }
 
-    private func parseLine(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int)
-        throws(PreflightError) -> JSONRow.Content {
+    private func parseLine(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to end: Int,
+                           knownUTF8: Bool) throws(PreflightError) -> JSONRow.Content {
         let length = end - start
         if length > recordCap { return .tooLarge }
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
         if ValueChecks.isWhitespace(text) { return .emptyLine }
-        if !Bytes.isValidUTF8(bytes, from: start, to: end) { return .invalidUTF8 }
+        if !knownUTF8, !Bytes.isValidUTF8(bytes, from: start, to: end) { return .invalidUTF8 }
 
         var pointer = bytes.baseAddress! + start
         var capacity = readable - start

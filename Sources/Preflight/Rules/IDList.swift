@@ -1,14 +1,14 @@
 /// The ids a chunk's rows carry, in row order, kept for the merge that finds duplicates across
 /// chunks. Id bytes are copied into one arena (the chunk's input may be gone by then).
 struct IDList {
+    /// 32 bytes per id: rows, lines and offsets are counted within the chunk.
     struct Entry {
-        var offset: Int
-        var length: Int
-        var row: Int
-        var line: Int
-        var order: Int
-        /// `IDRegistry.hash` of the id, computed by the worker so that the merge only probes.
         var hash: UInt64
+        var offset: UInt32
+        var length: UInt32
+        var row: Int32
+        var line: Int32
+        var order: Int32
         var rowHasErrors: Bool
     }
 
@@ -18,14 +18,67 @@ struct IDList {
     var count: Int { entries.count }
 
     mutating func append(_ id: UnsafeRawBufferPointer, row: Int, line: Int, order: Int, rowHasErrors: Bool) {
-        entries.append(Entry(offset: arena.count, length: id.count, row: row, line: line, order: order,
-                             hash: IDRegistry.hash(id), rowHasErrors: rowHasErrors))
+        entries.append(Entry(hash: IDRegistry.hash(id), offset: UInt32(truncatingIfNeeded: arena.count),
+                             length: UInt32(truncatingIfNeeded: id.count), row: Int32(truncatingIfNeeded: row),
+                             line: Int32(truncatingIfNeeded: line), order: Int32(truncatingIfNeeded: order),
+                             rowHasErrors: rowHasErrors))
         arena.append(contentsOf: id)
+    }
+
+    /// Empties the list, keeping its storage for the next chunk.
+    mutating func removeAll() {
+        arena.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
     }
 
     /// The bytes of id `index`, for the duration of `body`.
     func withID<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let entry = entries[index]
-        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[entry.offset..<(entry.offset + entry.length)])) }
+        let start = Int(entry.offset)
+        return arena.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(entry.length))])) }
     }
+}
+
+/// The run's id registry, split by hash into shards that register in parallel: each shard sees
+/// its ids in row order, so the first row of every id is the same whatever the thread count.
+final class ShardedIDRegistry {
+    private let shards: [IDRegistry]
+
+    init(shards: Int) {
+        self.shards = (0..<max(1, shards)).map { _ in IDRegistry() }
+    }
+
+    /// An id seen before: the entry in its chunk's list, and the row that registered it first.
+    struct Duplicate {
+        var entry: Int
+        var firstRow: Int
+    }
+
+    /// Registers the ids of consecutive chunks whose first rows are `firstRows`. Returns, per
+    /// chunk, its duplicates in entry order.
+    func register(_ chunks: [ChunkResult], firstRows: [Int]) throws(PreflightError) -> [[Duplicate]] {
+        let shardCount = shards.count
+        let found = try Parallel.map(shardCount) { (shard) throws(PreflightError) -> [[Duplicate]] in
+            let registry = shards[shard]
+            return chunks.enumerated().map { index, chunk in
+                var duplicates: [Duplicate] = []
+                chunk.ids.arena.withUnsafeBytes { arena in
+                    for (entryIndex, entry) in chunk.ids.entries.enumerated()
+                    where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
+                        let start = Int(entry.offset)
+                        let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
+                        if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
+                            duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
+                        }
+                    }
+                }
+                return duplicates
+            }
+        }
+        if shardCount == 1 { return found[0] }
+        return chunks.indices.map { index in
+            found.flatMap { $0[index] }.sorted { $0.entry < $1.entry }
+        }
+    }
+
 }

@@ -55,21 +55,49 @@ public struct Schema: Sendable {
     /// Whether columns the schema does not name are expected (no `unknown_column` notice).
     public let acceptsOtherColumns: Bool
 
+    /// Column candidates by (name length, first byte).
+    struct NameTable: Sendable {
+        static let maximumLength = 64
+        static let none: Int16 = -1
+        static let several: Int16 = -2
+        var candidates = [Int16](repeating: none, count: maximumLength * 256)
+
+        init(_ columns: [Column]) {
+            for (index, column) in columns.enumerated() {
+                let name = column.nameBytes
+                guard !name.isEmpty, name.count < Self.maximumLength else { continue }
+                let slot = name.count * 256 + Int(name[0])
+                candidates[slot] = candidates[slot] == Self.none ? Int16(index) : Self.several
+            }
+        }
+    }
+
+    private let nameTable: NameTable
+
     public init(name: String, columns: [Column], idColumn: String, acceptsOtherColumns: Bool) {
         precondition(columns.contains { $0.name == idColumn }, "the id column must be one of the columns")
         self.name = name
         self.columns = columns
+        self.nameTable = NameTable(columns)
         self.idColumnIndex = columns.firstIndex { $0.name == idColumn }!
         self.acceptsOtherColumns = acceptsOtherColumns
     }
 
     public var idColumn: Column { columns[idColumnIndex] }
 
-    /// The index of the column whose name is exactly these bytes.
+    /// The index of the column whose name is exactly these bytes. A table keyed by length and
+    /// first byte finds the one candidate, which one `memcmp` confirms.
     @inline(__always)
     func columnIndex(named bytes: UnsafeRawBufferPointer) -> Int? {
         let count = bytes.count
         guard count > 0, let base = bytes.baseAddress else { return nil }
+        let candidate = count < NameTable.maximumLength
+            ? Int(nameTable.candidates[count &* 256 &+ Int(base.load(as: UInt8.self))]) : Int(NameTable.several)
+        if candidate >= 0 {
+            let same = columns[candidate].nameBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, count) == 0 }
+            return same ? candidate : nil
+        }
+        if candidate == Int(NameTable.none) { return nil }
         for index in columns.indices where columns[index].nameBytes.count == count {
             let same = columns[index].nameBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, count) == 0 }
             if same { return index }
