@@ -139,6 +139,14 @@ final class CSVReaderTests: XCTestCase {
         XCTAssertEqual(records.map(\.status), [.parsed, .tooLarge, .parsed])
     }
 
+    /// More fields than the reader's first buffer holds (it grows while splitting a record).
+    func testWideRecords() throws {
+        let names = (0..<300).map { "c\($0)" }
+        let quoted = (0..<300).map { "\"v\($0)\"" }
+        let records = try readRecords(names.joined(separator: ",") + "\n" + quoted.joined(separator: ",") + "\n")
+        XCTAssertEqual(records.map(\.fields), [names, (0..<300).map { "v\($0)" }])
+    }
+
     func testOtherDelimiters() throws {
         let (records, _) = try readRecords(Array("a;b\n1;\"2;3\"\n".utf8), delimiter: UInt8(ascii: ";"))
         XCTAssertEqual(records.map(\.fields), [["a", "b"], ["1", "2;3"]])

@@ -84,13 +84,18 @@ final class CSVReader {
         lengths.deallocate()
     }
 
-    private func reserveFields(_ count: Int) {
+    /// Makes room for `count` fields, keeping the first `kept` already filled in.
+    private func reserveFields(_ count: Int, keeping kept: Int = 0) {
         guard count > fieldCapacity else { return }
         while fieldCapacity < count { fieldCapacity *= 2 }
+        let newStarts = UnsafeMutablePointer<UnsafeRawPointer?>.allocate(capacity: fieldCapacity)
+        let newLengths = UnsafeMutablePointer<Int>.allocate(capacity: fieldCapacity)
+        newStarts.update(from: starts, count: kept)
+        newLengths.update(from: lengths, count: kept)
         starts.deallocate()
         lengths.deallocate()
-        starts = .allocate(capacity: fieldCapacity)
-        lengths = .allocate(capacity: fieldCapacity)
+        starts = newStarts
+        lengths = newLengths
     }
 
     /// Splits a quote-free line at the delimiter into the field buffers; returns the field count.
@@ -101,7 +106,7 @@ final class CSVReader {
         var index = start
         let delimiter = self.delimiter
         while true {
-            if count == fieldCapacity { reserveFields(fieldCapacity * 2) }
+            if count == fieldCapacity { reserveFields(fieldCapacity * 2, keeping: count) }
             // Scan to the next delimiter or the end of the line.
             while index < end, base.load(fromByteOffset: index, as: UInt8.self) != delimiter { index += 1 }
             starts[count] = base + fieldStart

@@ -3,7 +3,10 @@
 struct IssueLog {
     let maxErrors: Int
     private(set) var listed: [ValidationIssue] = []
-    private(set) var countsByCode: [String: Int] = [:]
+    /// Counts of the fixed codes, by `IssueKind.fixedCodeIndex` (no hashing per error).
+    private var fixedCounts = [Int](repeating: 0, count: IssueKind.fixedCodeCount)
+    /// Counts of the `invalid_<column>` codes.
+    private var invalidCounts: [String: Int] = [:]
     private(set) var totalErrors = 0
     private(set) var fileLevelErrors = 0
     private(set) var invalidRows = 0
@@ -19,12 +22,15 @@ struct IssueLog {
     /// (column position; whole-row errors -1, `too_many_rows` -2).
     mutating func add(_ kind: IssueKind, row: Int, line: Int, order: Int = -1, field: String? = nil,
                       invalidCode: String? = nil, value: UnsafeRawBufferPointer? = nil) {
-        let code = kind.code(invalidCode: invalidCode)
-        countsByCode[code, default: 0] += 1
+        if let index = kind.fixedCodeIndex {
+            fixedCounts[index] += 1
+        } else {
+            invalidCounts[kind.code(invalidCode: invalidCode), default: 0] += 1
+        }
         totalErrors += 1
         if kind.isFileLevel { fileLevelErrors += 1 }
         if !isListFull {
-            listed.append(ValidationIssue(row: row, line: line, field: field, code: code,
+            listed.append(ValidationIssue(row: row, line: line, field: field, code: kind.code(invalidCode: invalidCode),
                                           error: kind.message(field: field, value: value),
                                           isFileLevel: kind.isFileLevel, order: order))
         }
@@ -35,9 +41,19 @@ struct IssueLog {
         if !isListFull { listed.append(issue) }
     }
 
+    /// Every error counted by code.
+    var countsByCode: [String: Int] {
+        var counts = invalidCounts
+        for (index, count) in fixedCounts.enumerated() where count > 0 {
+            counts[IssueKind.fixedCodes[index], default: 0] += count
+        }
+        return counts
+    }
+
     /// Adds another log's counts (a chunk's), not its list.
     mutating func addCounts(of other: IssueLog) {
-        for (code, count) in other.countsByCode { countsByCode[code, default: 0] += count }
+        for index in fixedCounts.indices { fixedCounts[index] += other.fixedCounts[index] }
+        for (code, count) in other.invalidCounts { invalidCounts[code, default: 0] += count }
         totalErrors += other.totalErrors
         fileLevelErrors += other.fileLevelErrors
         invalidRows += other.invalidRows

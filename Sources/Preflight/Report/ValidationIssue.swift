@@ -98,32 +98,46 @@ enum IssueKind {
         }
     }
 
-    /// The stable code; `invalidCode` is the column's `invalid_<column>` for type errors.
-    func code(invalidCode: String?) -> String {
+    /// The codes that do not depend on a column, in `fixedCodeIndex` order.
+    static let fixedCodes = [
+        "empty_payload", "file_too_large", "too_many_rows", "invalid_file", "missing_required_column",
+        "duplicate_column", "record_too_large", "malformed_quotes", "unterminated_quote", "invalid_utf8",
+        "field_count_mismatch", "empty_line", "syntax_error", "not_an_object", "empty_attributes",
+        "control_character", "missing_id", "missing_required_field", "duplicate_id",
+    ]
+    static var fixedCodeCount: Int { fixedCodes.count }
+
+    /// Index in `fixedCodes`, or nil for an `invalid_<column>` code.
+    var fixedCodeIndex: Int? {
         switch self {
-        case .emptyPayload: return "empty_payload"
-        case .fileTooLarge: return "file_too_large"
-        case .tooManyRows: return "too_many_rows"
-        case .invalidCSV, .invalidJSON: return "invalid_file"
-        case .missingRequiredColumn: return "missing_required_column"
-        case .duplicateColumn: return "duplicate_column"
-        case .recordTooLarge: return "record_too_large"
-        case .malformedQuotes: return "malformed_quotes"
-        case .unterminatedQuote: return "unterminated_quote"
-        case .invalidUTF8: return "invalid_utf8"
-        case .fieldCountMismatch: return "field_count_mismatch"
-        case .emptyLine: return "empty_line"
-        case .syntaxError: return "syntax_error"
-        case .notAnObject: return "not_an_object"
-        case .emptyAttributes: return "empty_attributes"
-        case .controlCharacter: return "control_character"
-        case .missingID: return "missing_id"
-        case .missingRequiredField: return "missing_required_field"
-        case .duplicateID: return "duplicate_id"
+        case .emptyPayload: return 0
+        case .fileTooLarge: return 1
+        case .tooManyRows: return 2
+        case .invalidCSV, .invalidJSON: return 3
+        case .missingRequiredColumn: return 4
+        case .duplicateColumn: return 5
+        case .recordTooLarge: return 6
+        case .malformedQuotes: return 7
+        case .unterminatedQuote: return 8
+        case .invalidUTF8: return 9
+        case .fieldCountMismatch: return 10
+        case .emptyLine: return 11
+        case .syntaxError: return 12
+        case .notAnObject: return 13
+        case .emptyAttributes: return 14
+        case .controlCharacter: return 15
+        case .missingID: return 16
+        case .missingRequiredField: return 17
+        case .duplicateID: return 18
         case .invalidNumber, .invalidInteger, .invalidDateFormat, .invalidDate, .invalidDatetimeFormat,
              .invalidDatetime, .notPositive:
-            return invalidCode ?? "invalid_value"
+            return nil
         }
+    }
+
+    /// The stable code; `invalidCode` is the column's `invalid_<column>` for type errors.
+    func code(invalidCode: String?) -> String {
+        fixedCodeIndex.map { Self.fixedCodes[$0] } ?? invalidCode ?? "invalid_value"
     }
 
     /// The human message. `field` is the column name, `value` the offending text.

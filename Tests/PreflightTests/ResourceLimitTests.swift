@@ -1,0 +1,155 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Inputs built to hurt: each must give SPEC's answer quickly, in bounded memory. Files are
+/// generated here, never committed. The multi-gigabyte ones run only with PREFLIGHT_LARGE_TESTS=1
+/// (`.ci/run` sets it when asked to).
+final class ResourceLimitTests: XCTestCase {
+    private struct Outcome {
+        let status: Int32
+        let peakRSSKilobytes: Int
+        let seconds: Double
+        let stdout: String
+    }
+
+    private var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("preflight-limits-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    private var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("preflight").path
+    }
+
+    /// Writes `count` copies of `block` after `prefix`, then `suffix`.
+    private func write(_ name: String, prefix: String = "", block: [UInt8], count: Int, suffix: String = "") throws -> String {
+        let path = scratch.appendingPathComponent(name).path
+        FileManager.default.createFile(atPath: path, contents: Data(prefix.utf8))
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: path))
+        try handle.seekToEnd()
+        let perChunk = max(1, (8 << 20) / max(block.count, 1))
+        func repeated(_ times: Int) -> Data {
+            if block.count == 1 { return Data(repeating: block[0], count: times) }
+            var bytes = [UInt8]()
+            bytes.reserveCapacity(times * block.count)
+            for _ in 0..<times { bytes.append(contentsOf: block) }
+            return Data(bytes)
+        }
+        let chunk = repeated(min(perChunk, count))
+        var left = count
+        while left > 0 {
+            let now = min(left, perChunk)
+            handle.write(now == chunk.count / block.count ? chunk : repeated(now))
+            left -= now
+        }
+        handle.write(Data(suffix.utf8))
+        try handle.close()
+        return path
+    }
+
+    /// Runs the CLI on its own and measures that process's peak RSS (wait4's rusage, the number
+    /// `/usr/bin/time -v` prints).
+    private func run(_ arguments: [String]) throws -> Outcome {
+        let output = scratch.appendingPathComponent("stdout-\(UUID().uuidString)").path
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let start = Date()
+        XCTAssertEqual(posix_spawn(&pid, binary, &actions, nil, argv, environ), 0)
+        var status: Int32 = 0
+        var usage = rusage()
+        XCTAssertEqual(wait4(pid, &status, 0, &usage), pid)
+        let seconds = Date().timeIntervalSince(start)
+        let stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        let outcome = Outcome(status: exitStatus, peakRSSKilobytes: usage.ru_maxrss, seconds: seconds, stdout: stdout)
+        print("preflight \(arguments.dropFirst().joined(separator: " ")): exit \(exitStatus), peak RSS \(usage.ru_maxrss / 1024) MB, \(String(format: "%.2f", seconds)) s")
+        return outcome
+    }
+
+    private func assertBounded(_ outcome: Outcome, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertLessThan(outcome.peakRSSKilobytes, 512 * 1024, "peak RSS", file: file, line: line)
+    }
+
+    func testOnlyABOM() throws {
+        let path = try write("bom.csv", block: [0xEF, 0xBB, 0xBF], count: 1)
+        let outcome = try run(["validate", path, "--schema", "generic_transactions"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#""validationErrors":[{"row":0,"code":"empty_payload","error":"Empty Payload"}]"#))
+        assertBounded(outcome)
+    }
+
+    func testTenMillionEmptyLines() throws {
+        let path = try write("empty.ndjson", block: [0x0A], count: 10_000_000)
+        let outcome = try run(["validate", path, "--schema", "productsup_stream"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#""errorTypes":{"empty_payload":1}"#), outcome.stdout)
+        assertBounded(outcome)
+    }
+
+    func testArrayNestedOneHundredThousandDeep() throws {
+        let path = try write("deep.json", block: Array("[".utf8), count: 100_000, suffix: String(repeating: "]", count: 100_000))
+        let outcome = try run(["validate", path, "--schema", "productsup_stream"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#""code":"invalid_file","error":"File is not a valid JSON: syntax error"#),
+                      outcome.stdout)
+        assertBounded(outcome)
+    }
+
+    func testOneHundredThousandColumns() throws {
+        let header = "id," + (1..<100_000).map { "c\($0)" }.joined(separator: ",") + "\n"
+        let row = "1," + String(repeating: "x,", count: 99_998) + "x\n"
+        let short = "2,x\n"
+        let path = try write("wide.csv", prefix: header, block: Array((row + row + short).utf8), count: 1)
+        let outcome = try run(["validate", path, "--schema", "productsup_stream"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.contains(#""preflightErrors":[{"row":3,"field":"id","code":"duplicate_id","error":"Duplicate id: '1' (first seen in row 2)"},{"row":4,"code":"field_count_mismatch","error":"Expected 100000 fields, found 2"}]"#),
+                      String(outcome.stdout.prefix(600)))
+        assertBounded(outcome)
+    }
+
+    func testTenMegabyteHeader() throws {
+        let path = try write("header.csv", prefix: "id,", block: Array("h".utf8), count: 10 << 20, suffix: "\n1,2\n")
+        let outcome = try run(["validate", path, "--schema", "productsup_stream"])
+        XCTAssertEqual(outcome.status, 2)
+        XCTAssertTrue(outcome.stdout.contains(#""validationErrors":[{"row":1,"code":"invalid_file","error":"File is not a valid CSV: the header is longer than 2097152 bytes"}]"#),
+                      String(outcome.stdout.prefix(600)))
+        assertBounded(outcome)
+    }
+
+    func testGigabyteUnterminatedQuote() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["PREFLIGHT_LARGE_TESTS"] == "1", "set PREFLIGHT_LARGE_TESTS=1")
+        let path = try write("open.csv", prefix: "id,note\n1,ok\n2,\"", block: Array(repeating: UInt8(ascii: "q"), count: 1 << 20),
+                             count: 1024)
+        let outcome = try run(["validate", path, "--schema", "productsup_stream", "--max-file-size", "0"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.contains(#""preflightErrors":[{"row":3,"code":"record_too_large","error":"Product payload is too large"}]"#),
+                      String(outcome.stdout.prefix(600)))
+        assertBounded(outcome)
+    }
+
+    func testThreeGigabyteLine() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["PREFLIGHT_LARGE_TESTS"] == "1", "set PREFLIGHT_LARGE_TESTS=1")
+        let path = try write("line.ndjson", prefix: "{\"id\":1}\n{\"id\":\"", block: Array(repeating: UInt8(ascii: "z"), count: 1 << 20),
+                             count: 3 * 1024, suffix: "\"}\n{\"id\":1}\n")
+        let outcome = try run(["validate", path, "--schema", "productsup_stream", "--max-file-size", "0"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertTrue(outcome.stdout.contains(#""preflightErrors":[{"row":2,"code":"record_too_large","error":"Product payload is too large"},{"row":3,"field":"id","code":"duplicate_id","error":"Duplicate id: '1' (first seen in row 1)"}]"#),
+                      String(outcome.stdout.prefix(600)))
+        assertBounded(outcome)
+    }
+}
