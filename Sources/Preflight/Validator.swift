@@ -284,24 +284,32 @@ struct StreamRun {
         result.log.countInvalidRow()
         var inQuotes = false
         var position = start
-        var previous: UInt8 = 0
+        var previous: UInt8 = 0  // the byte before `position`, when it is in an earlier window
         while true {
             let bytes = source.bytes
-            while position < source.count {
-                let byte = bytes[position]
-                if byte == Bytes.quote {
+            let end = source.count
+            // Jump from quote to line break with memchr: the record may be gigabytes long.
+            var nextQuote = Bytes.next(Bytes.quote, in: bytes, from: position, to: end) ?? end
+            var nextLF = Bytes.nextLF(bytes, from: position, to: end) ?? end
+            while position < end {
+                if nextQuote < nextLF {
                     inQuotes.toggle()
-                } else if byte == Bytes.lf {
-                    result.lines += 1
-                    if !inQuotes {
-                        if previous == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
-                        outcome.merger.merge(result, duplicates: [])
-                        return position + 1
-                    }
+                    position = nextQuote + 1
+                    nextQuote = Bytes.next(Bytes.quote, in: bytes, from: position, to: end) ?? end
+                    continue
                 }
-                previous = byte
-                position += 1
+                if nextLF == end { position = end; break }
+                result.lines += 1
+                let before = nextLF > start ? bytes[nextLF - 1] : previous
+                position = nextLF + 1
+                if !inQuotes {
+                    if before == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
+                    outcome.merger.merge(result, duplicates: [])
+                    return position
+                }
+                nextLF = Bytes.nextLF(bytes, from: position, to: end) ?? end
             }
+            if end > 0 { previous = bytes[end - 1] }
             if source.atEnd {
                 outcome.merger.merge(result, duplicates: [])
                 return position

@@ -108,6 +108,14 @@ enum Bytes {
         return base.distance(to: UnsafeRawPointer(found))
     }
 
+    /// Index of the next `byte` in `start..<end`, or nil.
+    @inline(__always)
+    static func next(_ byte: UInt8, in bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int? {
+        guard start < end, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
     /// Number of LFs in `start..<end`.
     static func countLF(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int) -> Int {
         var count = 0
