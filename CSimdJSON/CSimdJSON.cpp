@@ -603,27 +603,6 @@ size_t csj_floor_lines(const void *bytes, size_t length, size_t capacity) {
     }
 }
 
-size_t csj_floor_many(const void *bytes, size_t length, size_t capacity) {
-    if (bytes == nullptr || capacity < length + SIMDJSON_PADDING) return static_cast<size_t>(-1);
-    try {
-        ondemand::parser parser;
-        ondemand::document_stream stream;
-        if (parser.iterate_many(static_cast<const char *>(bytes), length, 8 << 20).get(stream)) {
-            return static_cast<size_t>(-1);
-        }
-        size_t fields = 0;
-        for (auto document_result : stream) {
-            ondemand::document_reference document;
-            if (std::move(document_result).get(document)) continue;
-            ondemand::object object;
-            if (!document.get_object().get(object)) (void)read_fields(object, fields);
-        }
-        return fields;
-    } catch (...) {
-        return static_cast<size_t>(-1);
-    }
-}
-
 size_t csj_floor_array(const void *bytes, size_t length, size_t capacity) {
     if (bytes == nullptr || capacity < length + SIMDJSON_PADDING) return static_cast<size_t>(-1);
     try {
