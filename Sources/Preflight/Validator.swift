@@ -9,27 +9,29 @@ public enum Validator {
     /// Validates the file at `path`.
     public static func validate(path: String, options: ValidationOptions) throws(PreflightError) -> ValidationReport {
         let name = fileName(of: path)
-        if options.format == .json {
+        let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize)
+        if options.format == .json, try !source.startsWithJSONArray() {
+            // Not a top-level array (a wrapper object, or not JSON): the document is read whole.
             return try validateJSON(InputBytes.open(path: path), name: name, options: options)
         }
-        return try validateStream(WindowedSource.open(path: path, windowSize: options.effectiveWindowSize), name: name,
-                                  options: options)
+        return try validateStream(source, name: name, options: options)
     }
 
     /// Validates everything readable from a file descriptor (standard input), as a stream.
     public static func validate(descriptor: Int32, name: String, options: ValidationOptions)
         throws(PreflightError) -> ValidationReport {
-        if options.format == .json {
-            return try validateJSON(InputBytes.readToEnd(descriptor: descriptor, name: name), name: name, options: options)
+        let source = WindowedSource.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize)
+        if options.format == .json, try !source.startsWithJSONArray() {
+            return try validateJSON(source.readWholeInput(), name: name, options: options)
         }
-        return try validateStream(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
-                                  name: name, options: options)
+        return try validateStream(source, name: name, options: options)
     }
 
     /// Validates bytes held in memory.
     public static func validate(bytes: [UInt8], name: String, options: ValidationOptions)
         throws(PreflightError) -> ValidationReport {
-        if options.format == .json {
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if options.format == .json, !bytes.withUnsafeBytes({ JSONArrayScanner.startsWithArray($0, from: start) }) {
             return try validateJSON(bytes.withUnsafeBytes { InputBytes.copying($0) }, name: name, options: options)
         }
         return try validateStream(.memory(bytes, name: name, windowSize: options.effectiveWindowSize), name: name,
@@ -142,7 +144,7 @@ struct StreamRun {
         switch options.format {
         case .csv: try validateCSV(from: position)
         case .ndjson: try validateNDJSON(from: position)
-        case .json: preconditionFailure("JSON documents are read whole")
+        case .json: try validateJSONArray(from: position)
         }
         // Read to the end even when the header stopped us, so the size is known.
         while !source.atEnd {
@@ -314,6 +316,151 @@ struct StreamRun {
                 outcome.merger.merge(result, duplicates: [])
                 return position
             }
+            try source.refill(keepingFrom: position)
+            noteContent(from: 0)
+            position = 0
+        }
+    }
+
+    // MARK: JSON arrays
+
+    /// A top-level JSON array, streamed: the scanner finds the elements of each window, workers
+    /// parse them in parallel, and any syntax error makes the whole file `invalid_file`.
+    private mutating func validateJSONArray(from start: Int) throws(PreflightError) {
+        let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
+            try JSONElementWorker(options: options)
+        }
+        var scanner = JSONArrayScanner()
+        var elements: [JSONArrayScanner.Element] = []
+        var position = start
+        var line = 1  // the line where scanning of this window starts
+        while true {
+            let bytes = source.bytes
+            elements.removeAll(keepingCapacity: true)
+            let scanned = scanner.scan(bytes, from: position, to: source.count, isFinal: source.atEnd, into: &elements)
+            let parts = min(workers.count, max(1, elements.count))
+            let slices = (0..<parts).map { part in
+                elements[(elements.count * part / parts)..<(elements.count * (part + 1) / parts)]
+            }
+            let readable = source.readable
+            let results = try Parallel.map(parts) { (index) throws(PreflightError) in
+                try workers[index].process(bytes, readable: readable, elements: slices[index])
+            }
+            for (_, failure) in results {
+                if let failure {
+                    let at = failure.elementLine + Bytes.countLF(bytes, from: failure.elementStart, to: failure.offset)
+                    failJSON(failure.kind, offset: failure.offset, line: line + at, elementStart: failure.elementStart)
+                    return
+                }
+            }
+            outcome.merger.nextLine = line
+            try outcome.merger.merge(results.map(\.0))
+            for (worker, result) in zip(workers, results) { worker.recycle(result.0) }
+            switch scanned {
+            case .finished:
+                return
+            case .syntax(let offset, let message):
+                let at = line + Bytes.countLF(bytes, from: position, to: offset)
+                failJSON(.syntax(message: message, offset: nil), offset: offset, line: at, elementStart: offset)
+                return
+            case .needMore(let resume):
+                line += scanner.takeLines()
+                if resume == position, source.isFull {
+                    // One value longer than the whole window: skip it, report it as too large.
+                    guard let after = try skipHugeJSONValue(from: resume, line: &line) else {
+                        let offset = source.count
+                        failJSON(.syntax(message: "the document ends inside a value", offset: nil), offset: offset,
+                                 line: line, elementStart: offset)
+                        return
+                    }
+                    scanner.skippedValue()
+                    position = after
+                } else {
+                    position = resume
+                }
+                try source.refill(keepingFrom: position)
+                noteContent(from: 0)
+                position = 0
+            }
+        }
+    }
+
+    /// Any syntax error makes the whole file invalid: the rows read so far are dropped.
+    private mutating func failJSON(_ failure: JSONReader.Failure, offset: Int, line: Int, elementStart: Int) {
+        let bytes = source.bytes
+        let windowStart = source.bytesRead - source.count
+        var offset = offset
+        var line = line
+        switch failure {
+        case .invalidUTF8:
+            if let bad = Bytes.firstInvalidUTF8(bytes, from: elementStart, to: bytes.count) {
+                line += Bytes.countLF(bytes, from: offset, to: bad)
+                offset = bad
+            }
+        case .controlCharacter:
+            if let bad = JSONRun.firstRawControlCharacterInString(bytes, from: elementStart) {
+                line += Bytes.countLF(bytes, from: offset, to: bad)
+                offset = bad
+            }
+        default:
+            break
+        }
+        let place = "line \(line), byte offset \(windowStart + offset)"
+        let detail: String
+        switch failure {
+        case .wrongShape: detail = "expected an array of objects, or an object with a data, records, items or rows array"
+        case .invalidUTF8: detail = "invalid UTF-8 at " + place
+        case .controlCharacter: detail = "control character in a string at " + place
+        case .syntax(let message, _): detail = "syntax error at \(place): \(message)"
+        }
+        var fresh = RunOutcome(options: options, firstDataRow: 1)
+        fresh.notices = outcome.notices.filter { $0.code == "bom_present" }
+        fresh.merger.log.add(.invalidJSON(detail: detail), row: 0, line: 0)
+        outcome = fresh
+    }
+
+    /// Skips a value longer than the window, window after window, and reports it as
+    /// `record_too_large`. Returns the position after it, or nil when the input ends inside it.
+    private mutating func skipHugeJSONValue(from start: Int, line: inout Int) throws(PreflightError) -> Int? {
+        var result = ChunkResult(maxErrors: options.maxErrors)
+        let row = result.beginRow(line: 0)
+        result.log.add(.recordTooLarge, row: row, line: 0)
+        result.log.countInvalidRow()
+        outcome.merger.nextLine = line
+        try outcome.merger.merge([result])
+        let first = source.bytes[start]
+        let isScalar = first != UInt8(ascii: "{") && first != UInt8(ascii: "[") && first != UInt8(ascii: "\"")
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var position = start
+        while true {
+            let bytes = source.bytes
+            while position < source.count {
+                let byte = bytes[position]
+                position += 1
+                if byte == 0x0A { line += 1 }
+                if isScalar {
+                    if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == UInt8(ascii: ",")
+                        || byte == UInt8(ascii: "]") {
+                        if byte == 0x0A { line -= 1 }
+                        return position - 1
+                    }
+                } else if inString {
+                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                        if depth == 0 { return position }
+                    }
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = true
+                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
+                    depth += 1
+                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
+                    depth -= 1
+                    if depth == 0 { return position }
+                }
+            }
+            if source.atEnd { return isScalar ? position : nil }
             try source.refill(keepingFrom: position)
             noteContent(from: 0)
             position = 0

@@ -133,6 +133,68 @@ final class ParallelTests: XCTestCase {
         }
     }
 
+    func testJSONArrayReportsDoNotDependOnThreadsOrWindows() throws {
+        for seed in 1...4 {
+            var generator = Generator(seed: UInt64(seed))
+            var elements: [String] = []
+            for row in 0..<300 {
+                switch generator.next(12) {
+                case 0: elements.append("[1,\n2]")
+                case 1: elements.append("{}")
+                case 2: elements.append("{\"id\":\"" + String(repeating: "w", count: 300) + "\"}")
+                case 3: elements.append("{\"id\":\(generator.next(row + 1)),\"n\":{\"a\":[1, \"x\"]}}")
+                case 4: elements.append("\"text\"")
+                default: elements.append("{\"id\":\"P\(row)\",\n  \"title\":\"a \\\"quoted\\\" ]} title\"}")
+                }
+            }
+            let bytes = Array(("[\n" + elements.joined(separator: ",\n") + "\n]\n").utf8)
+            let reference = try render(bytes, .json, schema: .productsupStream, threads: 1, window: 1 << 20)
+            XCTAssertTrue(reference.contains("\"record_too_large\""), reference)
+            for threads in [1, 2, 3, 7] {
+                for window in [4096 + 256, 5003, 1 << 20] {
+                    let other = try render(bytes, .json, schema: .productsupStream, threads: threads, window: window)
+                    XCTAssertTrue(other == reference, "seed \(seed), \(threads) threads, window \(window): "
+                                  + firstDifference(other, reference))
+                }
+            }
+        }
+    }
+
+    /// A syntax error far into a streamed array: the whole file is invalid, with the error's
+    /// line and byte offset in the file, whatever the window.
+    func testJSONSyntaxErrorLateInAStreamedArray() throws {
+        let good = (0..<500).map { "{\"id\":\($0)}" }.joined(separator: ",\n")
+        let text = "[\n" + good + ",\n{\"id\":01}\n]"
+        let offset = 2 + good.utf8.count + 2 + 6
+        for window in [4096 + 256, 1 << 20] {
+            let report = try validate(text, .json, schema: .productsupStream) {
+                $0.windowSize = window
+                $0.recordCap = 256
+            }
+            XCTAssertEqual(report.located, [Located(0, 0, nil, "invalid_file")])
+            XCTAssertTrue(report.errors[0].error.hasPrefix("File is not a valid JSON: syntax error at line 502, byte offset \(offset): "),
+                          report.errors[0].error)
+            XCTAssertEqual(report.totalRows, 0)
+        }
+        let trailing = try validate("[\n" + good + "\n] x", .json, schema: .productsupStream) { $0.windowSize = 4096 + 256; $0.recordCap = 256 }
+        XCTAssertEqual(trailing.codes, ["invalid_file"])
+        XCTAssertTrue(trailing.errors[0].error.contains("content after the end of the array"), trailing.errors[0].error)
+    }
+
+    /// An element longer than the window: one `record_too_large`, then the rest as usual.
+    func testJSONElementLongerThanTheWindow() throws {
+        let huge = "{\"id\":\"" + String(repeating: "h\\n", count: 20_000) + "\", \"x\":[1,2]}"
+        let text = "[{\"id\":1},\n" + huge + ",\n{\"id\":1}]"
+        for threads in [1, 2] {
+            let report = try validate(text, .json, schema: .productsupStream) {
+                $0.threads = threads
+                $0.windowSize = 4096
+                $0.recordCap = 100
+            }
+            XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large"), Located(3, 3, "id", "duplicate_id")])
+        }
+    }
+
     /// A quoted field far longer than the window: one `record_too_large`, rows after it exact.
     func testRecordLongerThanTheWindow() throws {
         let huge = "\"" + String(repeating: "q\n", count: 20_000) + "\""

@@ -1,3 +1,5 @@
+import CSimdJSON
+
 /// Reads and checks CSV chunks; one per thread, reused from window to window.
 final class CSVChunkWorker {
     private let reader: CSVReader
@@ -107,5 +109,75 @@ extension RowChecker {
         case .syntaxError(let detail): rejectRow(.syntaxError(detail: detail), row: row, line: item.line, into: &result.log)
         case .notAnObject: rejectRow(.notAnObject, row: row, line: item.line, into: &result.log)
         }
+    }
+}
+
+/// Parses and checks the elements of a streamed JSON array; one per thread.
+final class JSONElementWorker {
+    /// Why the document as a whole is not acceptable, found in an element.
+    struct Failure {
+        var kind: JSONReader.Failure
+        /// Byte offset in the window.
+        var offset: Int
+        /// Line of the element (from the window's start) and the element's start.
+        var elementLine: Int
+        var elementStart: Int
+    }
+
+    private let parser: OpaquePointer
+    private var checker: RowChecker
+    private let maxErrors: Int
+    private let recordCap: Int
+    private var spare: ChunkResult?
+
+    func recycle(_ result: ChunkResult) { spare = result }
+
+    init(options: ValidationOptions) throws(PreflightError) {
+        guard let parser = csj_parser_create() else { throw .outOfMemory }
+        self.parser = parser
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        maxErrors = options.maxErrors
+        recordCap = options.recordCap
+    }
+
+    deinit { csj_parser_destroy(parser) }
+
+    /// Checks `elements`; rows and lines are numbered from the window's start (`lines` stays 0).
+    func process(_ bytes: UnsafeRawBufferPointer, readable: Int, elements: ArraySlice<JSONArrayScanner.Element>)
+        throws(PreflightError) -> (ChunkResult, Failure?) {
+        var result = spare ?? ChunkResult(maxErrors: maxErrors)
+        spare = nil
+        result.reset()
+        for element in elements {
+            let row = result.beginRow(line: element.line)
+            var parsed = csj_result()
+            let length = element.end - element.start
+            let status = csj_parse_object(parser, bytes.baseAddress! + element.start, length, readable - element.start,
+                                          &parsed)
+            let kind: JSONReader.Failure?
+            switch status {
+            case Int32(CSJ_OK), Int32(CSJ_NOT_AN_OBJECT): kind = nil
+            case Int32(CSJ_SYNTAX): kind = .syntax(message: JSONStatus.message(parsed) ?? "syntax error", offset: nil)
+            case Int32(CSJ_CONTROL_CHARACTER): kind = .controlCharacter
+            case Int32(CSJ_INVALID_UTF8): kind = .invalidUTF8
+            case Int32(CSJ_OUT_OF_MEMORY): throw .outOfMemory
+            default: throw .parserFailure("simdjson shim status \(status)")
+            }
+            if let kind {
+                let offset = parsed.error_offset == CSJ_NO_OFFSET ? element.start : element.start + parsed.error_offset
+                return (result, Failure(kind: kind, offset: offset, elementLine: element.line, elementStart: element.start))
+            }
+            let content: JSONRow.Content
+            if length > recordCap {
+                content = .tooLarge
+            } else if status == Int32(CSJ_NOT_AN_OBJECT) {
+                content = .notAnObject
+            } else {
+                content = .object(JSONObject(parsed))
+            }
+            checker.check(JSONRow(line: element.line, start: element.start, end: element.end, content: content),
+                          row: row, into: &result)
+        }
+        return (result, nil)
     }
 }

@@ -110,6 +110,22 @@ final class WindowedSource {
         (buffer.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0x20, count: InputBytes.padding)
     }
 
+    /// Fills the first window and tells whether the input (after a BOM) starts with `[`.
+    func startsWithJSONArray() throws(PreflightError) -> Bool {
+        if count == 0, !atEnd { try refill(keepingFrom: 0) }
+        return JSONArrayScanner.startsWithArray(bytes, from: Bytes.hasBOM(bytes) ? 3 : 0)
+    }
+
+    /// Everything from the window's start to the end of the input, in one padded buffer.
+    func readWholeInput() throws(PreflightError) -> InputBytes {
+        var data = Array(bytes)
+        while !atEnd {
+            try refill(keepingFrom: count)
+            data.append(contentsOf: bytes)
+        }
+        return data.withUnsafeBytes { InputBytes.copying($0) }
+    }
+
     /// Whether the window is as full as it can get.
     var isFull: Bool { count >= windowSize }
 }
