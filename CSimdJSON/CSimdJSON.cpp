@@ -603,57 +603,6 @@ size_t csj_floor_lines(const void *bytes, size_t length, size_t capacity) {
     }
 }
 
-size_t csj_floor_many(const void *bytes, size_t length, size_t capacity) {
-    if (bytes == nullptr || capacity < length + SIMDJSON_PADDING) return static_cast<size_t>(-1);
-    try {
-        ondemand::parser stream_parser;
-        ondemand::parser line_parser;
-        const char *text = static_cast<const char *>(bytes);
-        size_t fields = 0, position = 0;
-        // Blocks of about 1 MiB cut at a line break, each one stream. A bad line derails a stream,
-        // so the rest of that block is read line by line.
-        while (position < length) {
-            size_t end = position + (1 << 20) < length ? position + (1 << 20) : length;
-            const void *cut = end < length ? std::memchr(text + end, '\n', length - end) : nullptr;
-            end = cut ? static_cast<size_t>(static_cast<const char *>(cut) - text) + 1 : length;
-            size_t rest = end;  // where line-by-line reading starts
-            ondemand::document_stream stream;
-            if (!stream_parser.iterate_many(text + position, end - position, end - position + 1).get(stream)) {
-                size_t last_good = position;
-                bool failed = false;
-                for (auto it = stream.begin(); it != stream.end(); ++it) {
-                    ondemand::document_reference document;
-                    if ((*it).get(document)) { failed = true; break; }
-                    ondemand::object object;
-                    if (!document.get_object().get(object)) (void)read_fields(object, fields);
-                    last_good = position + it.current_index();
-                }
-                if (failed) rest = last_good;
-            } else {
-                rest = position;
-            }
-            // Line by line from the start of the last document read well (it is read again).
-            size_t at = rest;
-            while (at < end) {
-                const void *found = std::memchr(text + at, '\n', end - at);
-                size_t line_end = found ? static_cast<size_t>(static_cast<const char *>(found) - text) : end;
-                if (line_end > at) {
-                    ondemand::document document;
-                    if (!line_parser.iterate(text + at, line_end - at, capacity - at).get(document)) {
-                        ondemand::object object;
-                        if (!document.get_object().get(object)) (void)read_fields(object, fields);
-                    }
-                }
-                at = line_end + 1;
-            }
-            position = end;
-        }
-        return fields;
-    } catch (...) {
-        return static_cast<size_t>(-1);
-    }
-}
-
 size_t csj_floor_array(const void *bytes, size_t length, size_t capacity) {
     if (bytes == nullptr || capacity < length + SIMDJSON_PADDING) return static_cast<size_t>(-1);
     try {

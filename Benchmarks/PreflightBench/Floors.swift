@@ -102,16 +102,6 @@ enum Floors {
         }
     }
 
-    /// simdjson `iterate_many` over each range (a bad line sends the rest of its block line by line).
-    static func simdjsonMany(_ file: LoadedFile, threads: Int) -> Double {
-        let ranges = ranges(file, parts: threads, quoted: false)
-        let base = UnsafeSendable(file.base)
-        let capacity = file.count + Int(csj_padding())
-        return timed(ranges) { range in
-            blackHole(csj_floor_many(base.value + range.lowerBound, range.count, capacity - range.lowerBound))
-        }
-    }
-
     /// simdjson On-Demand over the whole array (one thread: a document is one piece).
     static func simdjsonArray(_ file: LoadedFile) -> Double {
         let base = UnsafeSendable(file.base)

@@ -89,9 +89,6 @@ int csj_document_next(csj_parser *parser, csj_result *out);
 /// csj_padding() readable bytes after `length`.
 /// Lines split with memchr, each parsed on its own.
 size_t csj_floor_lines(const void *bytes, size_t length, size_t capacity);
-/// Lines in batches with iterate_many (1 MiB blocks; after a bad line, the rest of its block
-/// is read line by line).
-size_t csj_floor_many(const void *bytes, size_t length, size_t capacity);
 /// A top-level array of objects.
 size_t csj_floor_array(const void *bytes, size_t length, size_t capacity);
 
