@@ -405,14 +405,7 @@ struct StreamRun {
         default:
             break
         }
-        let place = "line \(line), byte offset \(windowStart + offset)"
-        let detail: String
-        switch failure {
-        case .wrongShape: detail = "expected an array of objects, or an object with a data, records, items or rows array"
-        case .invalidUTF8: detail = "invalid UTF-8 at " + place
-        case .controlCharacter: detail = "control character in a string at " + place
-        case .syntax(let message, _): detail = "syntax error at \(place): \(message)"
-        }
+        let detail = failure.detail(at: "line \(line), byte offset \(windowStart + offset)")
         var fresh = RunOutcome(options: options, firstDataRow: 1)
         fresh.notices = outcome.notices.filter { $0.code == "bom_present" }
         fresh.merger.log.add(.invalidJSON(detail: detail), row: 0, line: 0)
@@ -576,16 +569,11 @@ struct JSONRun {
     private func describe(_ failure: JSONReader.Failure, in bytes: UnsafeRawBufferPointer, contentStart: Int) -> String {
         func at(_ offset: Int) -> String { "line \(Bytes.lineNumber(of: offset, in: bytes)), byte offset \(offset)" }
         switch failure {
-        case .wrongShape:
-            return "expected an array of objects, or an object with a data, records, items or rows array"
-        case .invalidUTF8:
-            let offset = Bytes.firstInvalidUTF8(bytes, from: 0, to: bytes.count) ?? 0
-            return "invalid UTF-8 at " + at(offset)
+        case .wrongShape: return failure.detail(at: nil)
+        case .invalidUTF8: return failure.detail(at: at(Bytes.firstInvalidUTF8(bytes, from: 0, to: bytes.count) ?? 0))
         case .controlCharacter:
-            let offset = Self.firstRawControlCharacterInString(bytes, from: contentStart) ?? 0
-            return "control character in a string at " + at(offset)
-        case .syntax(let message, let offset):
-            return offset.map { "syntax error at \(at($0)): \(message)" } ?? "syntax error: \(message)"
+            return failure.detail(at: at(Self.firstRawControlCharacterInString(bytes, from: contentStart) ?? 0))
+        case .syntax(_, let offset): return failure.detail(at: offset.map(at))
         }
     }
 

@@ -12,6 +12,17 @@ final class JSONReader {
         case invalidUTF8
         /// Valid JSON without an array of records.
         case wrongShape
+
+        /// The detail of `invalid_file`; `place` is "line L, byte offset B" (nil when unknown).
+        func detail(at place: String?) -> String {
+            switch self {
+            case .wrongShape:
+                return "expected an array of objects, or an object with a data, records, items or rows array"
+            case .invalidUTF8: return "invalid UTF-8 at " + (place ?? "an unknown place")
+            case .controlCharacter: return "control character in a string at " + (place ?? "an unknown place")
+            case .syntax(let message, _): return place.map { "syntax error at \($0): \(message)" } ?? "syntax error: \(message)"
+            }
+        }
     }
 
     let recordCap: Int
