@@ -52,6 +52,12 @@ let package = Package(
             ],
             path: "Benchmarks/PreflightBench"
         ),
+        // Fuzz targets (Scripts/fuzz.sh); a replay tool for saved inputs when built normally.
+        .executableTarget(
+            name: "preflight-fuzz",
+            dependencies: ["Preflight"],
+            path: "Fuzz/PreflightFuzz"
+        ),
         .testTarget(
             name: "PreflightTests",
             dependencies: ["Preflight", "preflight"],

@@ -1,0 +1,126 @@
+// Fuzz targets for libFuzzer (Scripts/fuzz.sh builds this with -sanitize=fuzzer,address and
+// -DFUZZING). Without FUZZING it is a replay tool: `preflight-fuzz TARGET FILE...` runs saved
+// inputs (crashers, corpora) through the same checks.
+@testable import Preflight
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What each input is run through. Every target also checks invariants, so a wrong answer is a
+/// crash too: counts add up, and the report is the same for 1 and 3 threads and for small windows.
+enum FuzzTarget: String, CaseIterable {
+    case csv, ndjson, json, values
+
+    func run(_ data: [UInt8]) {
+        switch self {
+        case .csv: checkFormat(data, .csv, schema: .genericTransactions)
+        case .ndjson: checkFormat(data, .ndjson, schema: .productsupStream)
+        case .json: checkFormat(data, .json, schema: .squarePOS)
+        case .values: checkValues(data)
+        }
+    }
+
+    private func report(_ data: [UInt8], _ format: InputFormat, schema: Schema, threads: Int, window: Int) -> String {
+        var options = ValidationOptions(schema: schema, format: format)
+        options.threads = threads
+        options.windowSize = window
+        options.recordCap = 64
+        options.maxErrors = 0
+        options.maxRows = 50
+        guard let report = try? Validator.validate(bytes: data, name: "fuzz", options: options) else {
+            fatalError("the validator threw on in-memory input")
+        }
+        precondition(report.validRows + report.invalidRows == report.totalRows, "row counts do not add up")
+        precondition(report.errorCounts.values.reduce(0, +) == report.totalErrors, "error counts do not add up")
+        return PiingReport.render(report)
+    }
+
+    private func checkFormat(_ data: [UInt8], _ format: InputFormat, schema: Schema) {
+        let one = report(data, format, schema: schema, threads: 1, window: 1 << 16)
+        let three = report(data, format, schema: schema, threads: 3, window: 64 + 4096)
+        precondition(one == three, "the report depends on threads or windows")
+        if format == .csv {
+            var options = ValidationOptions(schema: schema, format: format)
+            options.csvEngine = .libcsv
+            options.recordCap = 64
+            options.maxErrors = 0
+            options.maxRows = 50
+            options.windowSize = 1 << 16
+            options.threads = 1
+            let libcsv = PiingReport.render(try! Validator.validate(bytes: data, name: "fuzz", options: options))
+            precondition(libcsv == one, "the CSV engines disagree")
+        }
+    }
+
+    private func checkValues(_ data: [UInt8]) {
+        data.withUnsafeBytes { text in
+            let integer = ValueChecks.isInteger(text)
+            let decimal = ValueChecks.isDecimal(text)
+            precondition(!integer || decimal, "an integer that is not a decimal")
+            if decimal { _ = ValueChecks.isPositiveDecimal(text) }
+            let date = ValueChecks.checkDate(text)
+            let datetime = ValueChecks.checkDatetime(text)
+            precondition(date != .valid || datetime == .valid, "a date that is not a datetime")
+            _ = ValueChecks.hasControlCharacter(text)
+            _ = ValueChecks.isBlank(text)
+        }
+    }
+}
+
+nonisolated(unsafe) private var selectedTarget: FuzzTarget?
+
+/// libFuzzer's entry point. The target comes from PREFLIGHT_FUZZ_TARGET.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>, _ count: Int) -> Int32 {
+    if selectedTarget == nil {
+        let name = getenv("PREFLIGHT_FUZZ_TARGET").map { String(cString: $0) } ?? ""
+        guard let target = FuzzTarget(rawValue: name) else {
+            fatalError("set PREFLIGHT_FUZZ_TARGET to one of: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        selectedTarget = target
+    }
+    selectedTarget!.run(Array(UnsafeBufferPointer(start: bytes, count: count)))
+    return 0
+}
+
+#if FUZZING
+/// libFuzzer's driver (libclang_rt.fuzzer).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
+
+/// SwiftPM links executables with `main` aliased to this symbol: hand over to libFuzzer.
+@_cdecl("preflight_fuzz_main")
+func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return LLVMFuzzerRunDriver(&count, &arguments) { fuzzOneInput($0, $1) }
+}
+#else
+@main
+struct FuzzReplay {
+    static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
+            print("usage: preflight-fuzz csv|ndjson|json|values FILE...")
+            exit(64)
+        }
+        for path in arguments.dropFirst() {
+            guard let file = fopen(path, "rb") else { print("cannot open \(path)"); exit(66) }
+            var data: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let got = fread(&buffer, 1, buffer.count, file)
+                if got <= 0 { break }
+                data += buffer[0..<got]
+            }
+            fclose(file)
+            target.run(data)
+            print("ok \(path)")
+        }
+    }
+}
+#endif
