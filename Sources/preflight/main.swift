@@ -12,6 +12,8 @@ enum Exit {
     static let usage: Int32 = 64
     static let unreadableInput: Int32 = 66
     static let software: Int32 = 70
+    /// The report could not be written (EX_IOERR).
+    static let ioError: Int32 = 74
 }
 
 /// A problem to report on one stderr line, with its exit status.
@@ -137,7 +139,7 @@ struct Validate: ParsableCommand {
             throw CommandFailure(message: error.description,
                                  status: error.isInputUnreadable ? Exit.unreadableInput : Exit.software)
         }
-        print(PiingReport.render(report))
+        try writeOut(PiingReport.render(report) + "\n")
         throw ExitCode(report.exitCode)
     }
 }
@@ -147,8 +149,24 @@ struct Schemas: ParsableCommand {
         abstract: "List the built-in schemas, shaped like Piing's GET /api/external/schemas response.")
 
     func run() throws {
-        print(SchemaCatalog.render(Schema.builtIn))
+        try writeOut(SchemaCatalog.render(Schema.builtIn) + "\n")
     }
+}
+
+/// Writes all of `text` to standard output, or fails with one clear line (a full disk, a closed
+/// pipe): a report cut short must not pass for a complete one.
+func writeOut(_ text: String) throws(CommandFailure) {
+    var bytes = Array(text.utf8)
+    var written = 0
+    while written < bytes.count {
+        let result = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + written, $0.count - written) }
+        if result < 0 {
+            if errno == EINTR { continue }
+            throw CommandFailure(message: "cannot write the report: \(String(cString: strerror(errno)))", status: Exit.ioError)
+        }
+        written += result
+    }
+    bytes.removeAll()
 }
 
 /// One line on standard error, prefixed with the tool's name.
@@ -158,6 +176,8 @@ func printError(_ message: String) {
 }
 
 // One line on stderr for every failure, never a stack trace (SPEC §7).
+// A closed pipe is reported as an error by write(2), not by a signal that ends the process.
+signal(SIGPIPE, SIG_IGN)
 do {
     var command = try PreflightCommand.parseAsRoot()
     try command.run()

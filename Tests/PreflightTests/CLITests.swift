@@ -135,6 +135,22 @@ final class CLITests: XCTestCase {
                            containing: "gzip")
     }
 
+    /// A report that cannot be written completely is an error, not a silent half report.
+    func testFullDiskIsAnError() throws {
+        let path = try file("ok.csv", "transaction_id,amount,date,store_id\nT1,1,2024-01-01,S\n")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["validate", path, "--schema", "generic_transactions"]
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "/dev/full"))
+        let err = Pipe()
+        process.standardError = err
+        try process.run()
+        process.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(process.terminationStatus, 74)
+        XCTAssertEqual(stderr, "preflight: cannot write the report: No space left on device\n")
+    }
+
     func testSchemasAndHelp() throws {
         var outcome = try run(["schemas"])
         XCTAssertEqual(outcome.status, 0)

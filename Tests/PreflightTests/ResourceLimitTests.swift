@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+@testable import Preflight
 
 #if canImport(Glibc)
 import Glibc
@@ -83,6 +84,17 @@ final class ResourceLimitTests: XCTestCase {
 
     private func assertBounded(_ outcome: Outcome, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertLessThan(outcome.peakRSSKilobytes, 512 * 1024, "peak RSS", file: file, line: line)
+    }
+
+    /// A file that changes size while it is read is refused, not half validated.
+    func testFileThatShrinksWhileBeingRead() throws {
+        let path = try write("shrinking.csv", prefix: "id\n", block: Array("1\n".utf8), count: 100_000)
+        let source = try WindowedSource.open(path: path, windowSize: 1 << 16)
+        try source.refill(keepingFrom: 0)
+        XCTAssertEqual(truncate(path, 1000), 0)
+        XCTAssertThrowsError(try { while !source.atEnd { try source.refill(keepingFrom: source.count) } }()) { error in
+            XCTAssertTrue("\(error)".contains("changed size while being read"), "\(error)")
+        }
     }
 
     func testOnlyABOM() throws {

@@ -15,6 +15,8 @@ final class WindowedSource {
 
     private let origin: Origin
     private var memoryOffset = 0
+    /// A regular file's size when it was opened: reading more or fewer bytes means it changed.
+    private let expectedSize: Int?
     let name: String
     let windowSize: Int
     private let buffer: UnsafeMutableRawBufferPointer
@@ -35,6 +37,7 @@ final class WindowedSource {
         self.name = name
         // One byte more than a known size, so that the end of the input is seen in one read.
         self.windowSize = knownSize.map { min(windowSize, max($0 + 1, 4096)) } ?? windowSize
+        if case .descriptor = origin { expectedSize = knownSize } else { expectedSize = nil }
         buffer = .allocate(byteCount: self.windowSize + InputBytes.padding, alignment: 64)
     }
 
@@ -105,6 +108,9 @@ final class WindowedSource {
             if got == 0 { atEnd = true }
             count += got
             bytesRead += got
+        }
+        if let expectedSize, atEnd ? bytesRead != expectedSize : bytesRead > expectedSize {
+            throw .changedWhileReading(name)
         }
         // simdjson may read the padding after the last valid byte: keep it harmless.
         (buffer.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0x20, count: InputBytes.padding)
