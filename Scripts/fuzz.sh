@@ -25,5 +25,6 @@ case "$target" in
           printf '%s' -12.50 > "$corpus/decimal"; printf '%s' ' 1' > "$corpus/space" ;;
   *) echo "unknown target '$target' (csv, ndjson, json, values)" >&2; exit 64 ;;
 esac
-PREFLIGHT_FUZZ_TARGET=$target "$binary" "$corpus" -max_total_time="$seconds" -max_len=65536 -timeout=20 \
+# Swift's own crash backtracer would get in the way of the sanitizer's report.
+SWIFT_BACKTRACE=enable=no PREFLIGHT_FUZZ_TARGET=$target "$binary" "$corpus" -max_total_time="$seconds" -max_len=65536 -timeout=20 \
   -rss_limit_mb=2048 -artifact_prefix=".fuzz/crash-$target-" -print_final_stats=1

@@ -134,9 +134,6 @@ struct JSONArrayScanner {
         return state == .afterArray ? .finished : .syntax(offset: end, message: "the document ends before the array does")
     }
 
-    /// Counts the line breaks of bytes skipped without scanning (a value longer than the window).
-    mutating func addLines(_ count: Int) { lines += count }
-
     /// Continues after a value that was skipped as a whole.
     mutating func skippedValue() { state = .separatorOrEnd }
 
