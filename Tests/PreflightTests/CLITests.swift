@@ -151,6 +151,14 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(stderr, "preflight: cannot write the report: No space left on device\n")
     }
 
+    func testFileWithoutReadPermissionIs66() throws {
+        try XCTSkipIf(getuid() == 0, "root reads any file: permissions cannot be tested as root")
+        let path = try file("secret.csv", "id\n1\n")
+        XCTAssertEqual(chmod(path, 0o000), 0)
+        assertOneLineError(try run(["validate", path, "--schema", "productsup_stream"]), status: 66,
+                           containing: "Permission denied")
+    }
+
     func testSchemasAndHelp() throws {
         var outcome = try run(["schemas"])
         XCTAssertEqual(outcome.status, 0)
