@@ -30,9 +30,15 @@ let package = Package(
             path: "Sources/CLibCSV",
             linkerSettings: [.linkedLibrary("csv")]
         ),
+        // Plain C API over zlib's inflate: .gz input read as a stream.
+        .target(
+            name: "CGzip",
+            path: "Sources/CGzip",
+            linkerSettings: [.linkedLibrary("z")]
+        ),
         .target(
             name: "Preflight",
-            dependencies: ["CSimdJSON", "CLibCSV"],
+            dependencies: ["CSimdJSON", "CLibCSV", "CGzip"],
             path: "Sources/Preflight"
         ),
         .executableTarget(

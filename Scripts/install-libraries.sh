@@ -2,7 +2,7 @@
 # Installs the system libraries preflight links against (Debian/Ubuntu), unless already there.
 set -euo pipefail
 missing=()
-for package in libsimdjson-dev libcsv-dev; do
+for package in libsimdjson-dev libcsv-dev zlib1g-dev; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$package")
   fi

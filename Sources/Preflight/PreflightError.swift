@@ -13,6 +13,7 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         case isDirectory(path: String)
         case compressed(path: String)
         case changedWhileReading(path: String)
+        case corruptGzip(path: String)
         case outOfMemory
         case parserFailure(String)
     }
@@ -32,13 +33,14 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
     static func isDirectory(_ path: String) -> PreflightError { PreflightError(.isDirectory(path: path)) }
     static func compressed(_ path: String) -> PreflightError { PreflightError(.compressed(path: path)) }
     static func changedWhileReading(_ path: String) -> PreflightError { PreflightError(.changedWhileReading(path: path)) }
+    static func corruptGzip(_ path: String) -> PreflightError { PreflightError(.corruptGzip(path: path)) }
     static var outOfMemory: PreflightError { PreflightError(.outOfMemory) }
     static func parserFailure(_ what: String) -> PreflightError { PreflightError(.parserFailure(what)) }
 
     /// Whether the input could not be read at all (exit status 66), as opposed to a failure while running.
     public var isInputUnreadable: Bool {
         switch kind {
-        case .cannotOpen, .cannotRead, .isDirectory, .compressed, .changedWhileReading: return true
+        case .cannotOpen, .cannotRead, .isDirectory, .compressed, .changedWhileReading, .corruptGzip: return true
         case .outOfMemory, .parserFailure: return false
         }
     }
@@ -48,10 +50,11 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         case .cannotOpen(let path, let reason): return "cannot open \(path): \(reason)"
         case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
         case .isDirectory(let path): return "cannot read \(path): it is a directory"
+        case .corruptGzip(let path): return "cannot read \(path): it is not valid gzip data (truncated or corrupt)"
         case .changedWhileReading(let path):
             return "cannot read \(path): it changed size while being read; validate a copy that is not being written"
         case .compressed(let path):
-            return "cannot read \(path): it is gzip-compressed, which this version does not read; decompress it first"
+            return "cannot read \(path): it is gzip-compressed twice; decompress it once first"
         case .outOfMemory: return "out of memory"
         case .parserFailure(let what): return "internal parser failure: \(what)"
         }

@@ -12,7 +12,7 @@ public enum Validator {
         let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize)
         if options.format == .json, try !source.startsWithJSONArray() {
             // Not a top-level array (a wrapper object, or not JSON): the document is read whole.
-            return try validateJSON(InputBytes.open(path: path), name: name, options: options)
+            return try validateJSON(source.readWholeInput(), name: name, options: options)
         }
         return try validateStream(source, name: name, options: options)
     }
@@ -30,12 +30,11 @@ public enum Validator {
     /// Validates bytes held in memory.
     public static func validate(bytes: [UInt8], name: String, options: ValidationOptions)
         throws(PreflightError) -> ValidationReport {
-        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        if options.format == .json, !bytes.withUnsafeBytes({ JSONArrayScanner.startsWithArray($0, from: start) }) {
-            return try validateJSON(bytes.withUnsafeBytes { InputBytes.copying($0) }, name: name, options: options)
+        let source = WindowedSource.memory(bytes, name: name, windowSize: options.effectiveWindowSize)
+        if options.format == .json, try !source.startsWithJSONArray() {
+            return try validateJSON(source.readWholeInput(), name: name, options: options)
         }
-        return try validateStream(.memory(bytes, name: name, windowSize: options.effectiveWindowSize), name: name,
-                                  options: options)
+        return try validateStream(source, name: name, options: options)
     }
 
     static func fileName(of path: String) -> String {

@@ -132,7 +132,7 @@ final class CLITests: XCTestCase {
         let compressed = scratch.appendingPathComponent("data.csv.gz")
         try Data([0x1F, 0x8B, 0x08, 0x00]).write(to: compressed)
         assertOneLineError(try run(["validate", compressed.path, "--schema", "productsup_stream"]), status: 66,
-                           containing: "gzip")
+                           containing: "not valid gzip data")
     }
 
     /// A report that cannot be written completely is an error, not a silent half report.
@@ -157,6 +157,59 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(chmod(path, 0o000), 0)
         assertOneLineError(try run(["validate", path, "--schema", "productsup_stream"]), status: 66,
                            containing: "Permission denied")
+    }
+
+    /// Gzip-compressed data with `gzip` itself (several members, like `cat a.gz b.gz`).
+    private func gzipped(_ text: String, members: Int = 1) throws -> Data {
+        var data = Data()
+        let bytes = Array(text.utf8)
+        for member in 0..<members {
+            let part = bytes[(bytes.count * member / members)..<(bytes.count * (member + 1) / members)]
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            process.arguments = ["-c"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(part))
+            try input.fileHandleForWriting.close()
+            data += output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+        }
+        return data
+    }
+
+    /// `.gz` files and gzip on standard input give the plain file's report (sizes after decompression).
+    func testGzipFilesAndStandardInput() throws {
+        let cases: [(String, String, String)] = [
+            ("tx.csv", "generic_transactions", "transaction_id,amount,date,store_id\nT1,x,2024-01-01,S\n\"T\n2\",5,2024-01-01,S\nT1,1,2024-01-01,S\n"),
+            ("items.ndjson", "productsup_stream", "{\"id\":1}\n\n{\"id\":1}\n[2]\n"),
+            ("wrapped.json", "productsup_stream", "{\"data\":[{\"id\":1},{\"id\":1}]}"),
+            ("array.json", "productsup_stream", "[{\"id\":1},\n{}]"),
+        ]
+        for (name, schema, text) in cases {
+            let plain = try run(["validate", try file(name, text), "--schema", schema])
+            XCTAssertTrue(plain.status == 1 || plain.status == 0, plain.stdout)
+            for members in [1, 3] {
+                let compressed = scratch.appendingPathComponent("\(members)-\(name).gz")
+                try gzipped(text, members: members).write(to: compressed)
+                let fromFile = try run(["validate", compressed.path, "--schema", schema])
+                XCTAssertEqual(fromFile.status, plain.status, name)
+                XCTAssertEqual(fromFile.stdout.replacingOccurrences(of: "\(members)-\(name).gz", with: name), plain.stdout, name)
+                let format = String(name.split(separator: ".").last!)
+                let process = Process()
+                process.executableURL = binary
+                process.arguments = ["validate", "-", "--format", format, "--schema", schema]
+                process.standardInput = try FileHandle(forReadingFrom: compressed)
+                let output = Pipe()
+                process.standardOutput = output
+                try process.run()
+                let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                XCTAssertEqual(stdout.replacingOccurrences(of: "\"stdin\"", with: "\"\(name)\""), plain.stdout, name)
+            }
+        }
     }
 
     func testSchemasAndHelp() throws {

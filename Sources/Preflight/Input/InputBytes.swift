@@ -5,8 +5,8 @@ import Darwin
 #endif
 import CSimdJSON
 
-/// The bytes of one input: a read-only mapping of a regular file, or a heap buffer filled from a
-/// stream. `readable` may extend past `count` (padding that simdjson can read without a copy).
+/// The bytes of a whole input held in memory (a JSON wrapper document), with simdjson's padding
+/// after them.
 final class InputBytes {
     let bytes: UnsafeRawBufferPointer
     /// Bytes readable from `bytes.baseAddress`: at least `bytes.count`.
@@ -36,56 +36,6 @@ final class InputBytes {
         buffer.baseAddress!.advanced(by: data.count).initializeMemory(as: UInt8.self, repeating: 0x20, count: padding)
         return InputBytes(bytes: UnsafeRawBufferPointer(rebasing: buffer[0..<data.count]), readable: capacity,
                           release: { buffer.deallocate() })
-    }
-
-    /// Opens a file: regular files are mapped, anything else (a pipe, a device) is read to the end.
-    static func open(path: String) throws(PreflightError) -> InputBytes {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        if descriptor < 0 { throw .cannotOpen(path, errno: errno) }
-        defer { close(descriptor) }
-        var status = stat()
-        if fstat(descriptor, &status) != 0 { throw .cannotRead(path, errno: errno) }
-        if (status.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path) }
-        if (status.st_mode & S_IFMT) == S_IFREG {
-            let size = Int(status.st_size)
-            if size == 0 { return copying(UnsafeRawBufferPointer(start: nil, count: 0)) }
-            guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
-                throw .cannotRead(path, errno: errno)
-            }
-            _ = madvise(mapped, size, MADV_SEQUENTIAL)
-            return InputBytes(bytes: UnsafeRawBufferPointer(start: mapped, count: size), readable: size,
-                              release: { _ = munmap(mapped, size) })
-        }
-        return try readToEnd(descriptor: descriptor, name: path)
-    }
-
-    /// Reads a stream (standard input, a pipe) to its end.
-    static func readToEnd(descriptor: Int32, name: String) throws(PreflightError) -> InputBytes {
-        var capacity = 1 << 20
-        var buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + padding, alignment: 64)
-        var count = 0
-        while true {
-            if count == capacity {
-                capacity *= 2
-                let grown = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity + padding, alignment: 64)
-                grown.baseAddress!.copyMemory(from: buffer.baseAddress!, byteCount: count)
-                buffer.deallocate()
-                buffer = grown
-            }
-            let got = read(descriptor, buffer.baseAddress! + count, capacity - count)
-            if got < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                buffer.deallocate()
-                throw .cannotRead(name, errno: code)
-            }
-            if got == 0 { break }
-            count += got
-        }
-        buffer.baseAddress!.advanced(by: count).initializeMemory(as: UInt8.self, repeating: 0x20, count: padding)
-        let owned = buffer
-        return InputBytes(bytes: UnsafeRawBufferPointer(rebasing: owned[0..<count]), readable: count + padding,
-                          release: { owned.deallocate() })
     }
 }
 

@@ -3,10 +3,12 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CGzip
 
 /// Reads an input front to back through one reused window, so memory stays bounded by the window
-/// whatever the input's size. Standard input and pipes stream through the same window.
-/// simdjson's padding is always readable after the window's bytes.
+/// whatever the input's size. Standard input and pipes stream through the same window; gzip input
+/// (recognised by its magic bytes) is inflated on the way in. simdjson's padding is always
+/// readable after the window's bytes.
 final class WindowedSource {
     private enum Origin {
         case descriptor(Int32, closeWhenDone: Bool)
@@ -16,7 +18,32 @@ final class WindowedSource {
     private let origin: Origin
     private var memoryOffset = 0
     /// A regular file's size when it was opened: reading more or fewer bytes means it changed.
-    private let expectedSize: Int?
+    private var expectedSize: Int?
+    /// Whether the first bytes were looked at for gzip's magic number yet.
+    private var sniffed = false
+    private var gzip: GzipInput?
+
+    /// Compressed bytes waiting to be inflated, and the decoder.
+    private final class GzipInput {
+        let decoder: OpaquePointer
+        let input: UnsafeMutableRawBufferPointer
+        var start = 0
+        var count = 0
+        var inputEnded = false
+
+        init?(prefix: UnsafeRawBufferPointer) {
+            guard let decoder = pfgz_create() else { return nil }
+            self.decoder = decoder
+            input = .allocate(byteCount: 1 << 20, alignment: 16)
+            input.baseAddress!.copyMemory(from: prefix.baseAddress!, byteCount: prefix.count)
+            count = prefix.count
+        }
+
+        deinit {
+            pfgz_destroy(decoder)
+            input.deallocate()
+        }
+    }
     let name: String
     let windowSize: Int
     private let buffer: UnsafeMutableRawBufferPointer
@@ -78,6 +105,72 @@ final class WindowedSource {
         WindowedSource(origin: .memory(bytes), name: name, windowSize: windowSize, knownSize: bytes.count)
     }
 
+    /// Reads up to `capacity` raw bytes of the input; 0 at its end.
+    private func readRaw(into target: UnsafeMutableRawPointer, capacity: Int) throws(PreflightError) -> Int {
+        switch origin {
+        case .descriptor(let descriptor, _):
+            while true {
+                let got = read(descriptor, target, capacity)
+                if got >= 0 { return got }
+                if errno != EINTR { throw .cannotRead(name, errno: errno) }
+            }
+        case .memory(let data):
+            let got = min(capacity, data.count - memoryOffset)
+            if got > 0 {
+                data.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: got) }
+            }
+            memoryOffset += got
+            return got
+        }
+    }
+
+    /// Looks at the first two bytes: gzip's magic number switches to inflating.
+    private func sniffCompression() throws(PreflightError) {
+        sniffed = true
+        // Read straight into the window: if this is not gzip, they are the input's first bytes.
+        let head = buffer.baseAddress! + count
+        var got = 0
+        while got < 2 {
+            let more = try readRaw(into: head + got, capacity: 2 - got)
+            if more == 0 { break }
+            got += more
+        }
+        if got == 2, head.load(as: UInt8.self) == 0x1F, head.load(fromByteOffset: 1, as: UInt8.self) == 0x8B {
+            guard let input = GzipInput(prefix: UnsafeRawBufferPointer(start: head, count: 2)) else { throw .outOfMemory }
+            gzip = input
+            expectedSize = nil  // the file's size is the compressed one
+            return
+        }
+        count += got
+        bytesRead += got
+        if got < 2 { atEnd = true }
+    }
+
+    /// Inflates into the window until it is full or the compressed input ends.
+    private func fillFromGzip(_ gzip: GzipInput) throws(PreflightError) {
+        while count < windowSize, !atEnd {
+            if gzip.start == gzip.count, !gzip.inputEnded {
+                gzip.start = 0
+                gzip.count = try readRaw(into: gzip.input.baseAddress!, capacity: gzip.input.count)
+                if gzip.count == 0 { gzip.inputEnded = true }
+            }
+            var consumed = 0
+            var produced = 0
+            let status = pfgz_inflate(gzip.decoder, gzip.input.baseAddress! + gzip.start, gzip.count - gzip.start,
+                                      gzip.inputEnded ? 1 : 0, buffer.baseAddress! + count, windowSize - count,
+                                      &consumed, &produced)
+            gzip.start += consumed
+            count += produced
+            bytesRead += produced
+            switch status {
+            case Int32(PFGZ_OK): continue
+            case Int32(PFGZ_END): atEnd = true
+            case Int32(PFGZ_NO_MEMORY): throw .outOfMemory
+            default: throw .corruptGzip(name)
+            }
+        }
+    }
+
     /// Drops the window's bytes before `offset`, moves the rest to the front and reads until the
     /// window is full or the input ends.
     func refill(keepingFrom offset: Int) throws(PreflightError) {
@@ -87,27 +180,16 @@ final class WindowedSource {
             buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: kept)
         }
         count = kept
-        while count < windowSize, !atEnd {
-            let got: Int
-            switch origin {
-            case .descriptor(let descriptor, _):
-                got = read(descriptor, buffer.baseAddress! + count, windowSize - count)
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw .cannotRead(name, errno: errno)
-                }
-            case .memory(let data):
-                got = min(windowSize - count, data.count - memoryOffset)
-                if got > 0 {
-                    data.withUnsafeBytes { source in
-                        (buffer.baseAddress! + count).copyMemory(from: source.baseAddress! + memoryOffset, byteCount: got)
-                    }
-                }
-                memoryOffset += got
+        if !sniffed { try sniffCompression() }
+        if let gzip {
+            try fillFromGzip(gzip)
+        } else {
+            while count < windowSize, !atEnd {
+                let got = try readRaw(into: buffer.baseAddress! + count, capacity: windowSize - count)
+                if got == 0 { atEnd = true }
+                count += got
+                bytesRead += got
             }
-            if got == 0 { atEnd = true }
-            count += got
-            bytesRead += got
         }
         if let expectedSize, atEnd ? bytesRead != expectedSize : bytesRead > expectedSize {
             throw .changedWhileReading(name)
