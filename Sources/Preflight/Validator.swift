@@ -153,6 +153,22 @@ struct StreamRun {
         outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
     }
 
+    /// Moves on to the next window, keeping the bytes from `position`; returns where they now start.
+    private mutating func nextWindow(keepingFrom position: Int) throws(PreflightError) -> Int {
+        try source.refill(keepingFrom: position)
+        noteContent(from: 0)
+        return 0
+    }
+
+    /// A chunk of one row, too large to read: what the skipping paths report.
+    private func oneTooLargeRow() -> ChunkResult {
+        var result = ChunkResult(maxErrors: options.maxErrors)
+        let row = result.beginRow(line: 0)
+        result.log.add(.recordTooLarge, row: row, line: 0)
+        result.log.countInvalidRow()
+        return result
+    }
+
     private mutating func noteContent(from start: Int) {
         guard !sawContent, start < source.count else { return }
         sawContent = !ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: source.bytes[start...]))
@@ -206,9 +222,7 @@ struct StreamRun {
             } else {
                 position = end
             }
-            try source.refill(keepingFrom: position)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: position)
             if source.count == 0 { return }
         }
     }
@@ -249,9 +263,7 @@ struct StreamRun {
                 headerLine = 1 + lines
                 break
             }
-            try source.refill(keepingFrom: headerOutcome.end)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: headerOutcome.end)
         }
         if let problem {
             outcome.merger.log.add(.invalidCSV(detail: problem), row: 1, line: headerLine)
@@ -279,10 +291,7 @@ struct StreamRun {
     /// A record longer than the whole window (so longer than the cap): skips it by quote parity,
     /// window after window, and reports it as `record_too_large`. Returns where reading goes on.
     private mutating func skipHugeCSVRecord(from start: Int) throws(PreflightError) -> Int {
-        var result = ChunkResult(maxErrors: options.maxErrors)
-        let row = result.beginRow(line: 0)
-        result.log.add(.recordTooLarge, row: row, line: 0)
-        result.log.countInvalidRow()
+        var result = oneTooLargeRow()
         var inQuotes = false
         var position = start
         var previous: UInt8 = 0  // the byte before `position`, when it is in an earlier window
@@ -315,9 +324,7 @@ struct StreamRun {
                 outcome.merger.merge(result, duplicates: [])
                 return position
             }
-            try source.refill(keepingFrom: position)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: position)
         }
     }
 
@@ -377,9 +384,7 @@ struct StreamRun {
                 } else {
                     position = resume
                 }
-                try source.refill(keepingFrom: position)
-                noteContent(from: 0)
-                position = 0
+                position = try nextWindow(keepingFrom: position)
             }
         }
     }
@@ -414,10 +419,7 @@ struct StreamRun {
     /// Skips a value longer than the window, window after window, and reports it as
     /// `record_too_large`. Returns the position after it, or nil when the input ends inside it.
     private mutating func skipHugeJSONValue(from start: Int, line: inout Int) throws(PreflightError) -> Int? {
-        var result = ChunkResult(maxErrors: options.maxErrors)
-        let row = result.beginRow(line: 0)
-        result.log.add(.recordTooLarge, row: row, line: 0)
-        result.log.countInvalidRow()
+        let result = oneTooLargeRow()
         outcome.merger.nextLine = line
         try outcome.merger.merge([result])
         let first = source.bytes[start]
@@ -453,9 +455,7 @@ struct StreamRun {
                 }
             }
             if source.atEnd { return isScalar ? position : nil }
-            try source.refill(keepingFrom: position)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: position)
         }
     }
 
@@ -485,19 +485,14 @@ struct StreamRun {
             } else {
                 position = end
             }
-            try source.refill(keepingFrom: position)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: position)
             if source.count == 0 { return }
         }
     }
 
     /// A line longer than the whole window: skips to its end and reports `record_too_large`.
     private mutating func skipHugeNDJSONLine(from start: Int) throws(PreflightError) -> Int {
-        var result = ChunkResult(maxErrors: options.maxErrors)
-        let row = result.beginRow(line: 0)
-        result.log.add(.recordTooLarge, row: row, line: 0)
-        result.log.countInvalidRow()
+        var result = oneTooLargeRow()
         result.lines = 1
         var position = start
         var previous: UInt8 = 0
@@ -513,9 +508,7 @@ struct StreamRun {
                 outcome.merger.merge(result, duplicates: [])
                 return source.count
             }
-            try source.refill(keepingFrom: source.count)
-            noteContent(from: 0)
-            position = 0
+            position = try nextWindow(keepingFrom: source.count)
         }
     }
 }
