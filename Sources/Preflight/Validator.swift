@@ -417,45 +417,21 @@ struct StreamRun {
     }
 
     /// Skips a value longer than the window, window after window, and reports it as
-    /// `record_too_large`. Returns the position after it, or nil when the input ends inside it.
+    /// `record_too_large`. Returns the position after it, or nil when the input ends inside it
+    /// (then the document is not valid JSON).
     private mutating func skipHugeJSONValue(from start: Int, line: inout Int) throws(PreflightError) -> Int? {
         let result = oneTooLargeRow()
         outcome.merger.nextLine = line
         try outcome.merger.merge([result])
-        let first = source.bytes[start]
-        let isScalar = first != UInt8(ascii: "{") && first != UInt8(ascii: "[") && first != UInt8(ascii: "\"")
-        var depth = 0
-        var inString = false
-        var escaped = false
+        // The scanner's own value skipper, carried from window to window.
+        var skipper = JSONArrayScanner.ValueSkipper()
         var position = start
         while true {
-            let bytes = source.bytes
-            while position < source.count {
-                let byte = bytes[position]
-                position += 1
-                if byte == 0x0A { line += 1 }
-                if isScalar {
-                    if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == UInt8(ascii: ",")
-                        || byte == UInt8(ascii: "]") {
-                        if byte == 0x0A { line -= 1 }
-                        return position - 1
-                    }
-                } else if inString {
-                    if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                        if depth == 0 { return position }
-                    }
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = true
-                } else if byte == UInt8(ascii: "{") || byte == UInt8(ascii: "[") {
-                    depth += 1
-                } else if byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") {
-                    depth -= 1
-                    if depth == 0 { return position }
-                }
+            if let end = skipper.advance(source.bytes.baseAddress!, from: position, to: source.count, lines: &line) {
+                return end
             }
-            if source.atEnd { return isScalar ? position : nil }
-            position = try nextWindow(keepingFrom: position)
+            if source.atEnd { return nil }
+            position = try nextWindow(keepingFrom: source.count)
         }
     }
 

@@ -38,6 +38,27 @@ struct ChunkResult {
     }
 }
 
+/// A worker's chunk storage: the result of a merged chunk comes back and is emptied for the
+/// next one, so that its big lists are not allocated anew per window.
+struct ChunkStorage {
+    let maxErrors: Int
+    private var spare: ChunkResult?
+
+    init(maxErrors: Int) {
+        self.maxErrors = maxErrors
+    }
+
+    /// An empty result, on the storage of the last one recycled when there is one.
+    mutating func take() -> ChunkResult {
+        var result = spare ?? ChunkResult(maxErrors: maxErrors)
+        spare = nil
+        result.reset()
+        return result
+    }
+
+    mutating func recycle(_ result: ChunkResult) { spare = result }
+}
+
 /// Joins chunk results in input order into the run's numbering: rows, lines, duplicate ids
 /// (the lowest row holding an id first), `too_many_rows`, notices. Whatever the chunking, the
 /// outcome is the same, so reports do not depend on the thread count.

@@ -5,26 +5,22 @@ final class CSVChunkWorker {
     private let reader: CSVReader
     private var checker: RowChecker
     private let expectedFields: Int
-    private let maxErrors: Int
-    /// Storage of a merged chunk, reused so that big lists are not allocated anew per window.
-    private var spare: ChunkResult?
+    private var storage: ChunkStorage
 
-    func recycle(_ result: ChunkResult) { spare = result }
+    func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
     init(options: ValidationOptions, header: [String]) throws(PreflightError) {
         reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         checker.useCSVHeader(header)
         expectedFields = header.count
-        maxErrors = options.maxErrors
+        storage = ChunkStorage(maxErrors: options.maxErrors)
     }
 
     /// Reads the records that start in `start..<chunkEnd` (they may run on to `dataEnd`).
     func process(_ bytes: UnsafeRawBufferPointer, from start: Int, to chunkEnd: Int, dataEnd: Int, isFinal: Bool)
         throws(PreflightError) -> ChunkResult {
-        var result = spare ?? ChunkResult(maxErrors: maxErrors)
-        spare = nil
-        result.reset()
+        var result = storage.take()
         reader.lineEndings = LineEndings()
         // Whole-chunk checks first: when they pass, records inside the chunk skip their own.
         let checkedEnd = min(chunkEnd, dataEnd)
@@ -63,22 +59,19 @@ final class CSVChunkWorker {
 final class NDJSONChunkWorker {
     private let reader: NDJSONReader
     private var checker: RowChecker
-    private let maxErrors: Int
-    private var spare: ChunkResult?
+    private var storage: ChunkStorage
 
-    func recycle(_ result: ChunkResult) { spare = result }
+    func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
     init(options: ValidationOptions) throws(PreflightError) {
         reader = try NDJSONReader(recordCap: options.recordCap)
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
-        maxErrors = options.maxErrors
+        storage = ChunkStorage(maxErrors: options.maxErrors)
     }
 
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
                  isFinal: Bool) throws(PreflightError) -> ChunkResult {
-        var result = spare ?? ChunkResult(maxErrors: maxErrors)
-        spare = nil
-        result.reset()
+        var result = storage.take()
         reader.lineEndings = LineEndings()
         // One UTF-8 check for the whole chunk; lines check themselves only when it fails.
         let checkedEnd = min(chunkEnd, dataEnd)
@@ -126,17 +119,16 @@ final class JSONElementWorker {
 
     private let parser: OpaquePointer
     private var checker: RowChecker
-    private let maxErrors: Int
     private let recordCap: Int
-    private var spare: ChunkResult?
+    private var storage: ChunkStorage
 
-    func recycle(_ result: ChunkResult) { spare = result }
+    func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
     init(options: ValidationOptions) throws(PreflightError) {
         guard let parser = csj_parser_create() else { throw .outOfMemory }
         self.parser = parser
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
-        maxErrors = options.maxErrors
+        storage = ChunkStorage(maxErrors: options.maxErrors)
         recordCap = options.recordCap
     }
 
@@ -145,9 +137,7 @@ final class JSONElementWorker {
     /// Checks `elements`; rows and lines are numbered from the window's start (`lines` stays 0).
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, elements: ArraySlice<JSONArrayScanner.Element>)
         throws(PreflightError) -> (ChunkResult, Failure?) {
-        var result = spare ?? ChunkResult(maxErrors: maxErrors)
-        spare = nil
-        result.reset()
+        var result = storage.take()
         for element in elements {
             let row = result.beginRow(line: element.line)
             var parsed = csj_result()

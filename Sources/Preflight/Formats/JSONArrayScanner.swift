@@ -28,7 +28,7 @@ struct JSONArrayScanner {
     private(set) var lines = 0
 
     @inline(__always)
-    private static func isSpace(_ byte: UInt8) -> Bool {
+    static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
     }
 
@@ -43,44 +43,8 @@ struct JSONArrayScanner {
     /// Where a value that starts at `start` ends (one past its last byte), or nil when the data
     /// ends first. Counts its line breaks into `lines`.
     private func valueEnd(_ base: UnsafeRawPointer, from start: Int, to end: Int, lines: inout Int) -> Int? {
-        let first = base.load(fromByteOffset: start, as: UInt8.self)
-        var index = start
-        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\"") {
-            var depth = 0
-            var inString = false
-            while index < end {
-                let byte = base.load(fromByteOffset: index, as: UInt8.self)
-                if inString {
-                    if byte == UInt8(ascii: "\\") {
-                        index += 1
-                    } else if byte == UInt8(ascii: "\"") {
-                        inString = false
-                        if depth == 0 { return index + 1 }
-                    } else if byte == 0x0A {
-                        lines += 1
-                    }
-                } else {
-                    switch byte {
-                    case UInt8(ascii: "\""): inString = true
-                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
-                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                        depth -= 1
-                        if depth == 0 { return index + 1 }
-                    case 0x0A: lines += 1
-                    default: break
-                    }
-                }
-                index += 1
-            }
-            return nil
-        }
-        // A scalar: up to whitespace, a comma or the closing bracket.
-        while index < end {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if Self.isSpace(byte) || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") { return index }
-            index += 1
-        }
-        return nil
+        var skipper = ValueSkipper()
+        return skipper.advance(base, from: start, to: end, lines: &lines)
     }
 
     /// Scans `start..<end` (`isFinal`: the input ends there), appending complete elements.
@@ -132,6 +96,57 @@ struct JSONArrayScanner {
         }
         if !isFinal { return .needMore(resume: end) }
         return state == .afterArray ? .finished : .syntax(offset: end, message: "the document ends before the array does")
+    }
+
+    /// Follows one JSON value's structure (strings, escapes, nesting) to its end without parsing
+    /// it. Resumable: a value longer than the window is followed across windows.
+    struct ValueSkipper {
+        private var started = false
+        private var isScalar = false
+        private var depth = 0
+        private var inString = false
+        private var escaped = false
+
+        /// Advances over `start..<end`: one past the value's last byte, or nil when the bytes ran
+        /// out first. Counts line breaks inside the value into `lines`.
+        mutating func advance(_ base: UnsafeRawPointer, from start: Int, to end: Int, lines: inout Int) -> Int? {
+            var index = start
+            if !started, index < end {
+                started = true
+                let first = base.load(fromByteOffset: index, as: UInt8.self)
+                isScalar = first != UInt8(ascii: "{") && first != UInt8(ascii: "[") && first != UInt8(ascii: "\"")
+            }
+            while index < end {
+                let byte = base.load(fromByteOffset: index, as: UInt8.self)
+                if isScalar {
+                    // A number or literal: up to whitespace, a comma or the closing bracket.
+                    if JSONArrayScanner.isSpace(byte) || byte == UInt8(ascii: ",") || byte == UInt8(ascii: "]") { return index }
+                } else if inString {
+                    if escaped {
+                        escaped = false
+                    } else if byte == UInt8(ascii: "\\") {
+                        escaped = true
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = false
+                        if depth == 0 { return index + 1 }
+                    } else if byte == 0x0A {
+                        lines += 1
+                    }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "\""): inString = true
+                    case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                    case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                        depth -= 1
+                        if depth == 0 { return index + 1 }
+                    case 0x0A: lines += 1
+                    default: break
+                    }
+                }
+                index += 1
+            }
+            return nil
+        }
     }
 
     /// Continues after a value that was skipped as a whole.
