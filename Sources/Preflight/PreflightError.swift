@@ -16,6 +16,9 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         case corruptGzip(path: String)
         case outOfMemory
         case parserFailure(String)
+        case cannotWrite(path: String, reason: String)
+        /// A monitor asked the run to stop; never leaves the validator.
+        case stopped
     }
 
     private let kind: Kind
@@ -35,13 +38,30 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
     static func changedWhileReading(_ path: String) -> PreflightError { PreflightError(.changedWhileReading(path: path)) }
     static func corruptGzip(_ path: String) -> PreflightError { PreflightError(.corruptGzip(path: path)) }
     static var outOfMemory: PreflightError { PreflightError(.outOfMemory) }
+    static var stopped: PreflightError { PreflightError(.stopped) }
+
+    /// An output (a report, a rejects or clean file) could not be written.
+    public static func cannotWrite(_ path: String, errno code: Int32) -> PreflightError {
+        PreflightError(.cannotWrite(path: path, reason: String(cString: strerror(code))))
+    }
+
+    var isStop: Bool {
+        if case .stopped = kind { return true }
+        return false
+    }
+
+    /// Whether an output could not be written (exit status 74).
+    public var isOutputFailure: Bool {
+        if case .cannotWrite = kind { return true }
+        return false
+    }
     static func parserFailure(_ what: String) -> PreflightError { PreflightError(.parserFailure(what)) }
 
     /// Whether the input could not be read at all (exit status 66), as opposed to a failure while running.
     public var isInputUnreadable: Bool {
         switch kind {
         case .cannotOpen, .cannotRead, .isDirectory, .compressed, .changedWhileReading, .corruptGzip: return true
-        case .outOfMemory, .parserFailure: return false
+        case .outOfMemory, .parserFailure, .cannotWrite, .stopped: return false
         }
     }
 
@@ -55,6 +75,8 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
             return "cannot read \(path): it changed size while being read; validate a copy that is not being written"
         case .compressed(let path):
             return "cannot read \(path): it is gzip-compressed twice; decompress it once first"
+        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .stopped: return "stopped"
         case .outOfMemory: return "out of memory"
         case .parserFailure(let what): return "internal parser failure: \(what)"
         }

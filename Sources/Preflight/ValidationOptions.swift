@@ -22,6 +22,10 @@ public struct ValidationOptions: Sendable {
     /// formats). Raised to fit at least one record of `recordCap` bytes.
     public var windowSize = 64 * 1_048_576
 
+    /// Whether rows go to observers (set by the validator): chunks then keep every error and
+    /// every row's bytes.
+    var tracksRows = false
+
     /// The thread count to use.
     var effectiveThreads: Int { threads > 0 ? threads : Parallel.coreCount }
     /// The window size to use: large enough for a record at the cap, its line break and more.

@@ -6,56 +6,50 @@ import Darwin
 
 /// The public entry point: input bytes → format reader → row rules → report.
 public enum Validator {
-    /// Validates the file at `path`.
-    public static func validate(path: String, options: ValidationOptions) throws(PreflightError) -> ValidationReport {
-        let name = fileName(of: path)
+    /// Validates the file at `path`. `hooks` receive its rows and watch its progress.
+    public static func validate(path: String, options: ValidationOptions, hooks: RunHooks = RunHooks())
+        throws(PreflightError) -> ValidationReport {
         let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize)
-        if options.format == .json, try !source.startsWithJSONArray() {
-            // Not a top-level array (a wrapper object, or not JSON): the document is read whole.
-            return try validateJSON(source.readWholeInput(), name: name, options: options)
-        }
-        return try validateStream(source, name: name, options: options)
+        return try validate(source, name: fileName(of: path), options: options, hooks: hooks)
     }
 
     /// Validates everything readable from a file descriptor (standard input), as a stream.
-    public static func validate(descriptor: Int32, name: String, options: ValidationOptions)
-        throws(PreflightError) -> ValidationReport {
+    public static func validate(descriptor: Int32, name: String, options: ValidationOptions,
+                                hooks: RunHooks = RunHooks()) throws(PreflightError) -> ValidationReport {
         let source = WindowedSource.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize)
-        if options.format == .json, try !source.startsWithJSONArray() {
-            return try validateJSON(source.readWholeInput(), name: name, options: options)
-        }
-        return try validateStream(source, name: name, options: options)
+        return try validate(source, name: name, options: options, hooks: hooks)
     }
 
     /// Validates bytes held in memory.
-    public static func validate(bytes: [UInt8], name: String, options: ValidationOptions)
+    public static func validate(bytes: [UInt8], name: String, options: ValidationOptions, hooks: RunHooks = RunHooks())
         throws(PreflightError) -> ValidationReport {
         let source = WindowedSource.memory(bytes, name: name, windowSize: options.effectiveWindowSize)
+        return try validate(source, name: name, options: options, hooks: hooks)
+    }
+
+    private static func validate(_ source: WindowedSource, name: String, options: ValidationOptions, hooks: RunHooks)
+        throws(PreflightError) -> ValidationReport {
+        var options = options
+        options.tracksRows = !hooks.observers.isEmpty
+        let delivery = hooks.observers.isEmpty ? nil : RowDelivery(hooks.observers)
         if options.format == .json, try !source.startsWithJSONArray() {
-            return try validateJSON(source.readWholeInput(), name: name, options: options)
+            // Not a top-level array (a wrapper object, or not JSON): the document is read whole.
+            let input = try source.readWholeInput()
+            hooks.monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
+            if isGzip(input.bytes) { throw .compressed(name) }
+            var run = JSONRun(input: input, options: options, delivery: delivery)
+            try run.validate()
+            return run.outcome.report(name: name, sizeBytes: input.count, options: options)
         }
-        return try validateStream(source, name: name, options: options)
+        var run = StreamRun(source: source, options: options, delivery: delivery, monitor: hooks.monitor)
+        try run.validate()
+        return run.report(name: name)
     }
 
     static func fileName(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         let name = String(path[path.index(after: slash)...])
         return name.isEmpty ? path : name
-    }
-
-    private static func validateStream(_ source: WindowedSource, name: String, options: ValidationOptions)
-        throws(PreflightError) -> ValidationReport {
-        var run = StreamRun(source: source, options: options)
-        try run.validate()
-        return run.report(name: name)
-    }
-
-    private static func validateJSON(_ input: InputBytes, name: String, options: ValidationOptions)
-        throws(PreflightError) -> ValidationReport {
-        if isGzip(input.bytes) { throw .compressed(name) }
-        var run = JSONRun(input: input, options: options)
-        try run.validate()
-        return run.outcome.report(name: name, sizeBytes: input.count, options: options)
     }
 
     static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -67,22 +61,41 @@ public enum Validator {
 struct RunOutcome {
     var merger: ChunkMerger
     var notices: [Notice] = []
+    /// False when a monitor stopped the run: the counts are those of the rows read until then.
+    var isComplete = true
 
-    init(options: ValidationOptions, firstDataRow: Int) {
+    init(options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?) {
         merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
                              maxRows: options.maxRows, idField: options.schema.idColumn.name,
                              idShards: options.effectiveThreads)
+        merger.delivery = delivery
+    }
+
+    /// An error found outside the data rows (header, row 0): counted, listed, and delivered.
+    mutating func addFileIssue(_ kind: IssueKind, row: Int, line: Int) throws(PreflightError) {
+        merger.log.add(kind, row: row, line: line)
+        try merger.delivery?.fileIssue(ValidationIssue(kind, row: row, line: line, order: -1, field: nil,
+                                                       invalidCode: nil, value: nil))
     }
 
     /// Adds the file-level errors only known at the end (size, emptiness) in front, as row 0.
-    mutating func finish(sizeBytes: Int, isEmpty: Bool, options: ValidationOptions) {
+    mutating func finish(sizeBytes: Int, isEmpty: Bool, options: ValidationOptions) throws(PreflightError) {
         var front = IssueLog(maxErrors: options.maxErrors)
+        var frontIssues: [IssueKind] = []
         if options.maxFileSize > 0, sizeBytes > options.maxFileSize {
-            front.add(.fileTooLarge(limit: options.maxFileSize), row: 0, line: 0)
+            frontIssues.append(.fileTooLarge(limit: options.maxFileSize))
         }
         if isEmpty {
             // Nothing but whitespace: that is the one thing to say (rows and notices go).
-            front.add(.emptyPayload, row: 0, line: 0)
+            frontIssues.append(.emptyPayload)
+            try merger.delivery?.discardRows()
+        }
+        for kind in frontIssues {
+            front.add(kind, row: 0, line: 0)
+            try merger.delivery?.fileIssue(ValidationIssue(kind, row: 0, line: 0, order: -1, field: nil,
+                                                           invalidCode: nil, value: nil))
+        }
+        if isEmpty {
             notices.removeAll { $0.code != "bom_present" }
             merger = ChunkMerger(log: front, firstDataRow: 1, firstLine: 1, maxRows: 0, idField: "")
             return
@@ -105,7 +118,7 @@ struct RunOutcome {
             file: .init(name: name, format: options.format, sizeBytes: sizeBytes, schemaType: options.schema.name),
             totalRows: merger.dataRows, validatedRows: merger.dataRows, invalidRows: log.invalidRows,
             errors: log.listed, errorCounts: log.countsByCode, totalErrors: log.totalErrors,
-            fileLevelErrors: log.fileLevelErrors, notices: notices)
+            fileLevelErrors: log.fileLevelErrors, notices: notices, isComplete: isComplete)
     }
 }
 
@@ -118,13 +131,17 @@ struct StreamRun {
     let source: WindowedSource
     let options: ValidationOptions
     var outcome: RunOutcome
+    private let delivery: RowDelivery?
+    private let monitor: (any RunMonitor)?
     /// Whether anything but whitespace (after a BOM) has been seen.
     private var sawContent = false
 
-    init(source: WindowedSource, options: ValidationOptions) {
+    init(source: WindowedSource, options: ValidationOptions, delivery: RowDelivery?, monitor: (any RunMonitor)?) {
         self.source = source
         self.options = options
-        outcome = RunOutcome(options: options, firstDataRow: options.format == .csv ? 2 : 1)
+        self.delivery = delivery
+        self.monitor = monitor
+        outcome = RunOutcome(options: options, firstDataRow: options.format == .csv ? 2 : 1, delivery: delivery)
     }
 
     func report(name: String) -> ValidationReport {
@@ -132,41 +149,58 @@ struct StreamRun {
     }
 
     mutating func validate() throws(PreflightError) {
-        try source.refill(keepingFrom: 0)
-        if Validator.isGzip(source.bytes) { throw .compressed(source.name) }
-        var position = 0
-        if Bytes.hasBOM(source.bytes) {
-            position = 3
-            outcome.notices.append(bomNotice)
+        do throws(PreflightError) {
+            try source.refill(keepingFrom: 0)
+            monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
+            if Validator.isGzip(source.bytes) { throw .compressed(source.name) }
+            var position = 0
+            if Bytes.hasBOM(source.bytes) {
+                position = 3
+                outcome.notices.append(bomNotice)
+            }
+            noteContent(from: position)
+            switch options.format {
+            case .csv: try validateCSV(from: position)
+            case .ndjson: try validateNDJSON(from: position)
+            case .json: try validateJSONArray(from: position)
+            }
+            // Read to the end even when the header stopped us, so the size is known.
+            while !source.atEnd {
+                _ = try nextWindow(keepingFrom: source.count)
+            }
+        } catch where error.isStop {
+            // Stopped from outside: the counts so far, without the checks that need the whole input.
+            try delivery?.endRow()
+            outcome.isComplete = false
+            return
         }
-        noteContent(from: position)
-        switch options.format {
-        case .csv: try validateCSV(from: position)
-        case .ndjson: try validateNDJSON(from: position)
-        case .json: try validateJSONArray(from: position)
-        }
-        // Read to the end even when the header stopped us, so the size is known.
-        while !source.atEnd {
-            try source.refill(keepingFrom: source.count)
-            noteContent(from: 0)
-        }
-        outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
+        try outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
     }
 
     /// Moves on to the next window, keeping the bytes from `position`; returns where they now start.
     private mutating func nextWindow(keepingFrom position: Int) throws(PreflightError) -> Int {
+        if monitor?.stopRequested == true { throw .stopped }
         try source.refill(keepingFrom: position)
         noteContent(from: 0)
+        monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
         return 0
     }
 
-    /// A chunk of one row, too large to read: what the skipping paths report.
-    private func oneTooLargeRow() -> ChunkResult {
-        var result = ChunkResult(maxErrors: options.maxErrors)
-        let row = result.beginRow(line: 0)
+    /// Merges and delivers a row longer than the whole window, which starts at `start`, before its
+    /// end is known: it is `record_too_large`, and its bytes go to the observers as the skipping
+    /// path passes them (`passRowBytes`).
+    private mutating func beginTooLargeRow() throws(PreflightError) {
+        var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: false)
+        let row = result.beginRow(line: 0, start: 0, next: 0)
         result.log.add(.recordTooLarge, row: row, line: 0)
         result.log.countInvalidRow()
-        return result
+        try outcome.merger.merge([result], window: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Bytes `from..<to` of the window belong to the too-large row being skipped.
+    private func passRowBytes(from start: Int, to end: Int) throws(PreflightError) {
+        guard let delivery, end > start else { return }
+        try delivery.rowBytes(UnsafeRawBufferPointer(rebasing: source.bytes[start..<end]))
     }
 
     private mutating func noteContent(from start: Int) {
@@ -214,7 +248,7 @@ struct StreamRun {
                     break
                 }
             }
-            try outcome.merger.merge(accepted)
+            try outcome.merger.merge(accepted, window: bytes)
             for (worker, result) in zip(workers, accepted) { worker.recycle(result) }
             if isFinal { return }
             if end == position, source.isFull {
@@ -235,6 +269,7 @@ struct StreamRun {
         var problem: String?
         var headerLine = 1
         var headerOutcome = CSVReader.Outcome(end: start, lines: 0)
+        var headerSpan = start..<start
         var position = start
         var lines = 0
         while true {
@@ -242,6 +277,7 @@ struct StreamRun {
             headerOutcome = try reader.read(bytes, from: position, to: source.count, dataEnd: source.count,
                                             isFinal: source.atEnd, firstLine: 1 + lines) { record in
                 headerLine = record.line
+                headerSpan = record.start..<record.next
                 switch record.status {
                 case .tooLarge: problem = "the header is longer than \(options.recordCap) bytes"
                 case .malformedQuotes: problem = "malformed quoted field in the header"
@@ -266,19 +302,22 @@ struct StreamRun {
             position = try nextWindow(keepingFrom: headerOutcome.end)
         }
         if let problem {
-            outcome.merger.log.add(.invalidCSV(detail: problem), row: 1, line: headerLine)
+            try outcome.addFileIssue(.invalidCSV(detail: problem), row: 1, line: headerLine)
             return nil
         }
         guard let names else { return nil }
+        try delivery?.header(UnsafeRawBufferPointer(rebasing: source.bytes[headerSpan]))
         let schema = options.schema
         for column in schema.columns where column.required && !names.contains(column.name) {
-            outcome.merger.log.add(.missingRequiredColumn(column.name), row: 1, line: headerLine)
+            try outcome.addFileIssue(.missingRequiredColumn(column.name), row: 1, line: headerLine)
         }
         var seen = Set<String>()
         var reported = Set<String>()
         for name in names {
             if !seen.insert(name).inserted {
-                if reported.insert(name).inserted { outcome.merger.log.add(.duplicateColumn(name), row: 1, line: headerLine) }
+                if reported.insert(name).inserted {
+                    try outcome.addFileIssue(.duplicateColumn(name), row: 1, line: headerLine)
+                }
             } else if !schema.acceptsOtherColumns, schema.columnIndex(named: name) == nil {
                 outcome.notices.append(Notice(code: "unknown_column", message: "Unknown column: " + name, row: 1))
             }
@@ -291,9 +330,12 @@ struct StreamRun {
     /// A record longer than the whole window (so longer than the cap): skips it by quote parity,
     /// window after window, and reports it as `record_too_large`. Returns where reading goes on.
     private mutating func skipHugeCSVRecord(from start: Int) throws(PreflightError) -> Int {
-        var result = oneTooLargeRow()
+        try beginTooLargeRow()
+        var lines = 0
+        var lineEndings = LineEndings()
         var inQuotes = false
         var position = start
+        var pieceStart = start  // the first byte of the row in this window
         var previous: UInt8 = 0  // the byte before `position`, when it is in an earlier window
         while true {
             let bytes = source.bytes
@@ -309,23 +351,33 @@ struct StreamRun {
                     continue
                 }
                 if nextLF == end { position = end; break }
-                result.lines += 1
-                let before = nextLF > start ? bytes[nextLF - 1] : previous
+                lines += 1
+                let before = nextLF > pieceStart ? bytes[nextLF - 1] : previous
                 position = nextLF + 1
                 if !inQuotes {
-                    if before == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
-                    outcome.merger.merge(result, duplicates: [])
+                    if before == Bytes.cr { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
+                    try endTooLargeRow(bytesFrom: pieceStart, to: position, lines: lines, lineEndings: lineEndings)
                     return position
                 }
                 nextLF = Bytes.nextLF(bytes, from: position, to: end) ?? end
             }
             if end > 0 { previous = bytes[end - 1] }
+            try passRowBytes(from: pieceStart, to: position)
             if source.atEnd {
-                outcome.merger.merge(result, duplicates: [])
+                try endTooLargeRow(bytesFrom: position, to: position, lines: lines, lineEndings: lineEndings)
                 return position
             }
             position = try nextWindow(keepingFrom: position)
+            pieceStart = position
         }
+    }
+
+    /// The too-large row ends: its last bytes, then its lines (now known) into the numbering.
+    private mutating func endTooLargeRow(bytesFrom start: Int, to end: Int, lines: Int, lineEndings: LineEndings)
+        throws(PreflightError) {
+        try passRowBytes(from: start, to: end)
+        try delivery?.endRow()
+        outcome.merger.advance(lines: lines, lineEndings: lineEndings)
     }
 
     // MARK: JSON arrays
@@ -355,19 +407,19 @@ struct StreamRun {
             for (_, failure) in results {
                 if let failure {
                     let at = failure.elementLine + Bytes.countLF(bytes, from: failure.elementStart, to: failure.offset)
-                    failJSON(failure.kind, offset: failure.offset, line: line + at, elementStart: failure.elementStart)
+                    try failJSON(failure.kind, offset: failure.offset, line: line + at, elementStart: failure.elementStart)
                     return
                 }
             }
             outcome.merger.nextLine = line
-            try outcome.merger.merge(results.map(\.0))
+            try outcome.merger.merge(results.map(\.0), window: bytes)
             for (worker, result) in zip(workers, results) { worker.recycle(result.0) }
             switch scanned {
             case .finished:
                 return
             case .syntax(let offset, let message):
                 let at = line + Bytes.countLF(bytes, from: position, to: offset)
-                failJSON(.syntax(message: message, offset: nil), offset: offset, line: at, elementStart: offset)
+                try failJSON(.syntax(message: message, offset: nil), offset: offset, line: at, elementStart: offset)
                 return
             case .needMore(let resume):
                 line += scanner.takeLines()
@@ -375,7 +427,7 @@ struct StreamRun {
                     // One value longer than the whole window: skip it, report it as too large.
                     guard let after = try skipHugeJSONValue(from: resume, line: &line) else {
                         let offset = source.count
-                        failJSON(.syntax(message: "the document ends inside a value", offset: nil), offset: offset,
+                        try failJSON(.syntax(message: "the document ends inside a value", offset: nil), offset: offset,
                                  line: line, elementStart: offset)
                         return
                     }
@@ -390,7 +442,8 @@ struct StreamRun {
     }
 
     /// Any syntax error makes the whole file invalid: the rows read so far are dropped.
-    private mutating func failJSON(_ failure: JSONReader.Failure, offset: Int, line: Int, elementStart: Int) {
+    private mutating func failJSON(_ failure: JSONReader.Failure, offset: Int, line: Int, elementStart: Int)
+        throws(PreflightError) {
         let bytes = source.bytes
         let windowStart = source.bytesRead - source.count
         var offset = offset
@@ -410,9 +463,10 @@ struct StreamRun {
             break
         }
         let detail = failure.detail(at: "line \(line), byte offset \(windowStart + offset)")
-        var fresh = RunOutcome(options: options, firstDataRow: 1)
+        var fresh = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
         fresh.notices = outcome.notices.filter { $0.code == "bom_present" }
-        fresh.merger.log.add(.invalidJSON(detail: detail), row: 0, line: 0)
+        try delivery?.discardRows()
+        try fresh.addFileIssue(.invalidJSON(detail: detail), row: 0, line: 0)
         outcome = fresh
     }
 
@@ -420,16 +474,18 @@ struct StreamRun {
     /// `record_too_large`. Returns the position after it, or nil when the input ends inside it
     /// (then the document is not valid JSON).
     private mutating func skipHugeJSONValue(from start: Int, line: inout Int) throws(PreflightError) -> Int? {
-        let result = oneTooLargeRow()
         outcome.merger.nextLine = line
-        try outcome.merger.merge([result])
+        try beginTooLargeRow()
         // The scanner's own value skipper, carried from window to window.
         var skipper = JSONArrayScanner.ValueSkipper()
         var position = start
         while true {
             if let end = skipper.advance(source.bytes.baseAddress!, from: position, to: source.count, lines: &line) {
+                try passRowBytes(from: position, to: end)
+                try delivery?.endRow()
                 return end
             }
+            try passRowBytes(from: position, to: source.count)
             if source.atEnd { return nil }
             position = try nextWindow(keepingFrom: source.count)
         }
@@ -452,7 +508,7 @@ struct StreamRun {
                 try workers[index].process(bytes, readable: readable, from: starts[index], to: ends[index],
                                            dataEnd: source.count, isFinal: isFinal && index == starts.count - 1)
             }
-            try outcome.merger.merge(results)
+            try outcome.merger.merge(results, window: bytes)
             let end = results.last?.end ?? position
             for (worker, result) in zip(workers, results) { worker.recycle(result) }
             if isFinal { return }
@@ -468,20 +524,21 @@ struct StreamRun {
 
     /// A line longer than the whole window: skips to its end and reports `record_too_large`.
     private mutating func skipHugeNDJSONLine(from start: Int) throws(PreflightError) -> Int {
-        var result = oneTooLargeRow()
-        result.lines = 1
+        try beginTooLargeRow()
+        var lineEndings = LineEndings()
         var position = start
         var previous: UInt8 = 0
         while true {
             if let lf = Bytes.nextLF(source.bytes, from: position, to: source.count) {
                 let before = lf > position ? source.bytes[lf - 1] : previous
-                if before == Bytes.cr { result.lineEndings.crlf += 1 } else { result.lineEndings.lf += 1 }
-                outcome.merger.merge(result, duplicates: [])
+                if before == Bytes.cr { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
+                try endTooLargeRow(bytesFrom: position, to: lf + 1, lines: 1, lineEndings: lineEndings)
                 return lf + 1
             }
             if source.count > 0 { previous = source.bytes[source.count - 1] }
+            try passRowBytes(from: position, to: source.count)
             if source.atEnd {
-                outcome.merger.merge(result, duplicates: [])
+                try endTooLargeRow(bytesFrom: source.count, to: source.count, lines: 1, lineEndings: lineEndings)
                 return source.count
             }
             position = try nextWindow(keepingFrom: source.count)
@@ -495,10 +552,10 @@ struct JSONRun {
     let options: ValidationOptions
     var outcome: RunOutcome
 
-    init(input: InputBytes, options: ValidationOptions) {
+    init(input: InputBytes, options: ValidationOptions, delivery: RowDelivery?) {
         self.input = input
         self.options = options
-        outcome = RunOutcome(options: options, firstDataRow: 1)
+        outcome = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
     }
 
     mutating func validate() throws(PreflightError) {
@@ -510,7 +567,7 @@ struct JSONRun {
         }
         let isEmpty = ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: bytes[contentStart...]))
         if !isEmpty { try readDocument(from: contentStart) }
-        outcome.finish(sizeBytes: input.count, isEmpty: isEmpty, options: options)
+        try outcome.finish(sizeBytes: input.count, isEmpty: isEmpty, options: options)
     }
 
     private mutating func readDocument(from contentStart: Int) throws(PreflightError) {
@@ -518,20 +575,21 @@ struct JSONRun {
         let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(input.bytes)
         let reader = try JSONReader(recordCap: options.recordCap)
         var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
-        var result = ChunkResult(maxErrors: options.maxErrors)
+        var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: options.tracksRows)
         let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) { element in
-            let row = result.beginRow(line: element.line - 1)
-            checker.check(JSONRow(line: element.line - 1, start: element.start, end: element.end, content: element.content),
+            let row = result.beginRow(line: element.line - 1, start: element.start, next: element.end)
+            checker.check(JSONRow(line: element.line - 1, start: element.start, end: element.end, next: element.end,
+                                  content: element.content),
                           row: row, into: &result)
         }
         guard let failure else {
             result.lines = 0
-            try outcome.merger.merge([result])
+            try outcome.merger.merge([result], window: padded.bytes)
             return
         }
         // Any syntax error makes the whole file invalid: the rows read so far are dropped.
-        outcome.merger.log.add(.invalidJSON(detail: describe(failure, in: padded.bytes, contentStart: contentStart)),
-                               row: 0, line: 0)
+        try outcome.addFileIssue(.invalidJSON(detail: describe(failure, in: padded.bytes, contentStart: contentStart)),
+                                 row: 0, line: 0)
     }
 
     private func describe(_ failure: JSONReader.Failure, in bytes: UnsafeRawBufferPointer, contentStart: Int) -> String {

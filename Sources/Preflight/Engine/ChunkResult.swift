@@ -8,14 +8,26 @@ struct ChunkResult {
     var rows = 0
     /// Line (from the chunk's start) where each row starts; kept to place `too_many_rows`.
     var rowLines: [Int32] = []
+    /// Where each row's bytes are in the window, kept only when rows go to observers.
+    var spans: [RowSpan] = []
+    let tracksRows: Bool
     var lineEndings = LineEndings()
     /// Where reading stopped: the next chunk must start here.
     var end = 0
     /// Line breaks consumed up to `end`.
     var lines = 0
 
-    init(maxErrors: Int) {
-        log = IssueLog(maxErrors: maxErrors)
+    /// A row's raw bytes: `start..<next`, its terminator included (`next` is where the next row
+    /// or blank line begins). A row longer than the window has no span: its bytes come separately.
+    struct RowSpan {
+        var start: Int
+        var next: Int
+    }
+
+    /// `tracksRows`: keep every error (not just the first `maxErrors`) and every row's span, for observers.
+    init(maxErrors: Int, tracksRows: Bool = false) {
+        log = IssueLog(maxErrors: tracksRows ? 0 : maxErrors)
+        self.tracksRows = tracksRows
     }
 
     /// Empties the result for the next chunk, keeping the storage of its big lists.
@@ -25,14 +37,17 @@ struct ChunkResult {
         unknownColumns = UnknownColumns()
         rows = 0
         rowLines.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
         lineEndings = LineEndings()
         end = 0
         lines = 0
     }
 
-    /// Counts a row starting on `line` (from the chunk's start); returns its index.
-    mutating func beginRow(line: Int) -> Int {
+    /// Counts a row starting on `line` (from the chunk's start) whose bytes are `start..<next`;
+    /// returns its index.
+    mutating func beginRow(line: Int, start: Int, next: Int) -> Int {
         rowLines.append(Int32(truncatingIfNeeded: line))
+        if tracksRows { spans.append(RowSpan(start: start, next: next)) }
         rows += 1
         return rows - 1
     }
@@ -42,15 +57,17 @@ struct ChunkResult {
 /// next one, so that its big lists are not allocated anew per window.
 struct ChunkStorage {
     let maxErrors: Int
+    let tracksRows: Bool
     private var spare: ChunkResult?
 
-    init(maxErrors: Int) {
-        self.maxErrors = maxErrors
+    init(options: ValidationOptions) {
+        maxErrors = options.maxErrors
+        tracksRows = options.tracksRows
     }
 
     /// An empty result, on the storage of the last one recycled when there is one.
     mutating func take() -> ChunkResult {
-        var result = spare ?? ChunkResult(maxErrors: maxErrors)
+        var result = spare ?? ChunkResult(maxErrors: maxErrors, tracksRows: tracksRows)
         spare = nil
         result.reset()
         return result
@@ -74,6 +91,10 @@ struct ChunkMerger {
     private let maxRows: Int
     private let firstDataRow: Int
     private let idField: String
+    /// Where rows go besides the counts, when the run has observers.
+    var delivery: RowDelivery?
+    /// A chunk's errors in global numbering, every one, for the delivery (reused).
+    private var chunkIssues: [ValidationIssue] = []
 
     init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, idShards: Int = 1) {
         self.log = log
@@ -85,8 +106,8 @@ struct ChunkMerger {
     }
 
     /// Merges consecutive chunks: their ids are registered first (in parallel, by shard), then each
-    /// chunk is merged in order.
-    mutating func merge(_ chunks: [ChunkResult]) throws(PreflightError) {
+    /// chunk is merged in order. `window` holds the chunks' bytes (for the delivery).
+    mutating func merge(_ chunks: [ChunkResult], window: UnsafeRawBufferPointer) throws(PreflightError) {
         var firstRows: [Int] = []
         var rows = firstDataRow + dataRows
         for chunk in chunks {
@@ -94,11 +115,21 @@ struct ChunkMerger {
             rows += chunk.rows
         }
         let duplicates = try ids.register(chunks, firstRows: firstRows)
-        for (chunk, chunkDuplicates) in zip(chunks, duplicates) { merge(chunk, duplicates: chunkDuplicates) }
+        for (chunk, chunkDuplicates) in zip(chunks, duplicates) {
+            try merge(chunk, duplicates: chunkDuplicates, window: window)
+        }
+    }
+
+    /// Moves the line count and line endings on past a row merged before its end was known (one
+    /// longer than the window).
+    mutating func advance(lines: Int, lineEndings: LineEndings) {
+        nextLine += lines
+        self.lineEndings.add(lineEndings)
     }
 
     /// Merges the next chunk, with its duplicate ids as `ShardedIDRegistry` found them.
-    mutating func merge(_ chunk: ChunkResult, duplicates: [ShardedIDRegistry.Duplicate]) {
+    private mutating func merge(_ chunk: ChunkResult, duplicates: [ShardedIDRegistry.Duplicate],
+                                window: UnsafeRawBufferPointer) throws(PreflightError) {
         let rowBase = firstDataRow + dataRows
         let lineBase = nextLine
         var tooManyAt: Int? = nil  // local row that is the first past the limit
@@ -106,6 +137,8 @@ struct ChunkMerger {
         log.addCounts(of: chunk.log)
 
         let listed = chunk.log.listed
+        let collects = delivery != nil
+        chunkIssues.removeAll(keepingCapacity: true)
         var issueIndex = 0
         var duplicateIndex = 0
         while true {
@@ -127,19 +160,31 @@ struct ChunkMerger {
             switch best {
             case 1:
                 let row = tooManyAt!
-                log.add(.tooManyRows(limit: maxRows), row: rowBase + row, line: lineBase + Int(chunk.rowLines[row]),
-                        order: -2)
+                let kind = IssueKind.tooManyRows(limit: maxRows)
+                let line = lineBase + Int(chunk.rowLines[row])
+                log.add(kind, row: rowBase + row, line: line, order: -2)
+                if collects {
+                    chunkIssues.append(ValidationIssue(kind, row: rowBase + row, line: line, order: -2, field: nil,
+                                                       invalidCode: nil, value: nil))
+                }
                 tooManyAt = nil
             case 2:
-                log.list(listed[issueIndex].shifted(rows: rowBase, lines: lineBase))
+                let issue = listed[issueIndex].shifted(rows: rowBase, lines: lineBase)
+                log.list(issue)
+                if collects { chunkIssues.append(issue) }
                 issueIndex += 1
             case 3:
                 let duplicate = duplicates[duplicateIndex]
                 let entry = chunk.ids.entries[duplicate.entry]
                 let row = rowBase + Int(entry.row)
+                let kind = IssueKind.duplicateID(firstRow: duplicate.firstRow)
+                let line = lineBase + Int(entry.line)
                 chunk.ids.withID(duplicate.entry) { id in
-                    log.add(.duplicateID(firstRow: duplicate.firstRow), row: row, line: lineBase + Int(entry.line),
-                            order: Int(entry.order), field: idField, value: id)
+                    log.add(kind, row: row, line: line, order: Int(entry.order), field: idField, value: id)
+                    if collects {
+                        chunkIssues.append(ValidationIssue(kind, row: row, line: line, order: Int(entry.order),
+                                                           field: idField, invalidCode: nil, value: id))
+                    }
                 }
                 if !entry.rowHasErrors { log.countInvalidRow() }
                 duplicateIndex += 1
@@ -148,6 +193,7 @@ struct ChunkMerger {
                 lineEndings.add(chunk.lineEndings)
                 dataRows += chunk.rows
                 nextLine += chunk.lines
+                try delivery?.deliver(chunk, rowBase: rowBase, lineBase: lineBase, issues: chunkIssues, window: window)
                 return
             }
         }

@@ -14,7 +14,7 @@ final class CSVChunkWorker {
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         checker.useCSVHeader(header)
         expectedFields = header.count
-        storage = ChunkStorage(maxErrors: options.maxErrors)
+        storage = ChunkStorage(options: options)
     }
 
     /// Reads the records that start in `start..<chunkEnd` (they may run on to `dataEnd`).
@@ -27,7 +27,7 @@ final class CSVChunkWorker {
         let chunkIsUTF8 = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd)
         let outcome = try reader.read(bytes, from: start, to: chunkEnd, dataEnd: dataEnd, isFinal: isFinal, firstLine: 0) {
             record in
-            let row = result.beginRow(line: record.line)
+            let row = result.beginRow(line: record.line, start: record.start, next: record.next)
             switch record.status {
             case .tooLarge: checker.rejectRow(.recordTooLarge, row: row, line: record.line, into: &result.log)
             case .malformedQuotes: checker.rejectRow(.malformedQuotes, row: row, line: record.line, into: &result.log)
@@ -66,7 +66,7 @@ final class NDJSONChunkWorker {
     init(options: ValidationOptions) throws(PreflightError) {
         reader = try NDJSONReader(recordCap: options.recordCap)
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
-        storage = ChunkStorage(maxErrors: options.maxErrors)
+        storage = ChunkStorage(options: options)
     }
 
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, from start: Int, to chunkEnd: Int, dataEnd: Int,
@@ -78,7 +78,7 @@ final class NDJSONChunkWorker {
         let validUntil = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd) ? checkedEnd : 0
         result.end = try reader.read(bytes, readable: readable, from: start, to: chunkEnd, dataEnd: dataEnd,
                                      isFinal: isFinal, firstLine: 0, validUTF8Until: validUntil) { line in
-            let row = result.beginRow(line: line.line)
+            let row = result.beginRow(line: line.line, start: line.start, next: line.next)
             checker.check(line, row: row, into: &result)
             return true
         }
@@ -128,7 +128,7 @@ final class JSONElementWorker {
         guard let parser = csj_parser_create() else { throw .outOfMemory }
         self.parser = parser
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
-        storage = ChunkStorage(maxErrors: options.maxErrors)
+        storage = ChunkStorage(options: options)
         recordCap = options.recordCap
     }
 
@@ -139,7 +139,7 @@ final class JSONElementWorker {
         throws(PreflightError) -> (ChunkResult, Failure?) {
         var result = storage.take()
         for element in elements {
-            let row = result.beginRow(line: element.line)
+            let row = result.beginRow(line: element.line, start: element.start, next: element.end)
             var parsed = csj_result()
             let length = element.end - element.start
             let status = csj_parse_object(parser, bytes.baseAddress! + element.start, length, readable - element.start,
@@ -165,7 +165,8 @@ final class JSONElementWorker {
             } else {
                 content = .object(JSONObject(parsed))
             }
-            checker.check(JSONRow(line: element.line, start: element.start, end: element.end, content: content),
+            checker.check(JSONRow(line: element.line, start: element.start, end: element.end, next: element.end,
+                                  content: content),
                           row: row, into: &result)
         }
         return (result, nil)

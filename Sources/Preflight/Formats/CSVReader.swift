@@ -22,6 +22,9 @@ struct CSVRecord {
     /// Byte range of the record in the input, terminator excluded.
     let start: Int
     let end: Int
+    /// Where the input goes on after the record: past its line break (after a quote error, past
+    /// the line where the error was found).
+    let next: Int
     let fieldCount: Int
     fileprivate let starts: UnsafeMutablePointer<UnsafeRawPointer?>
     fileprivate let lengths: UnsafeMutablePointer<Int>
@@ -154,7 +157,7 @@ final class CSVReader {
         func emit(_ status: CSVRecord.Status, until recordEnd: Int, fields: Int) throws(PreflightError) -> Bool {
             inRecord = false
             return try visit(CSVRecord(status: status, line: recordLine, start: recordStart, end: recordEnd,
-                                       fieldCount: fields, starts: starts, lengths: lengths))
+                                       next: position, fieldCount: fields, starts: starts, lengths: lengths))
         }
 
         func check(_ status: Int32) throws(PreflightError) {

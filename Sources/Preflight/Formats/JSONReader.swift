@@ -65,7 +65,7 @@ final class JSONReader {
             } else {
                 content = .object(JSONObject(result))
             }
-            try visit(JSONRow(line: line, start: start, end: end, content: content))
+            try visit(JSONRow(line: line, start: start, end: end, next: end, content: content))
         }
     }
 

@@ -56,6 +56,8 @@ struct JSONRow {
     /// Byte range of the row in the input (an NDJSON line's terminator excluded).
     let start: Int
     let end: Int
+    /// Where the next row begins (past an NDJSON line's terminator; a JSON element's `end`).
+    let next: Int
     let content: Content
 }
 

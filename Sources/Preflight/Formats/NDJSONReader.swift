@@ -45,7 +45,7 @@ final class NDJSONReader {
             let content = try parseLine(bytes, readable: readable, from: position, to: contentEnd,
                                         knownUTF8: contentEnd <= validUTF8Until)
             let next = lf.map { $0 + 1 } ?? dataEnd
-            if !(try visit(JSONRow(line: line, start: position, end: contentEnd, content: content))) { return next }
+            if !(try visit(JSONRow(line: line, start: position, end: contentEnd, next: next, content: content))) { return next }
             line += 1
             position = next
         }

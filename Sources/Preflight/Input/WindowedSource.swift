@@ -45,8 +45,15 @@ final class WindowedSource {
         }
     }
     let name: String
-    let windowSize: Int
-    private let buffer: UnsafeMutableRawBufferPointer
+    private(set) var windowSize: Int
+    /// The window size asked for (a small known input gets a smaller one, unless it is gzip).
+    private let requestedWindowSize: Int
+    private var buffer: UnsafeMutableRawBufferPointer
+    /// The input's size on disk when known (a regular file, or bytes in memory): what progress
+    /// is measured against.
+    let inputSize: Int?
+    /// Bytes taken from the input itself (compressed ones for gzip): progress so far.
+    private(set) var inputBytesRead = 0
     /// Valid bytes at the start of the window.
     private(set) var count = 0
     /// Whether the window holds the input's last byte.
@@ -62,6 +69,8 @@ final class WindowedSource {
     private init(origin: Origin, name: String, windowSize: Int, knownSize: Int? = nil) {
         self.origin = origin
         self.name = name
+        requestedWindowSize = windowSize
+        inputSize = knownSize
         // One byte more than a known size, so that the end of the input is seen in one read.
         self.windowSize = knownSize.map { min(windowSize, max($0 + 1, 4096)) } ?? windowSize
         if case .descriptor = origin { expectedSize = knownSize } else { expectedSize = nil }
@@ -111,7 +120,10 @@ final class WindowedSource {
         case .descriptor(let descriptor, _):
             while true {
                 let got = read(descriptor, target, capacity)
-                if got >= 0 { return got }
+                if got >= 0 {
+                    inputBytesRead += got
+                    return got
+                }
                 if errno != EINTR { throw .cannotRead(name, errno: errno) }
             }
         case .memory(let data):
@@ -120,6 +132,7 @@ final class WindowedSource {
                 data.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: got) }
             }
             memoryOffset += got
+            inputBytesRead += got
             return got
         }
     }
@@ -139,6 +152,12 @@ final class WindowedSource {
             guard let input = GzipInput(prefix: UnsafeRawBufferPointer(start: head, count: 2)) else { throw .outOfMemory }
             gzip = input
             expectedSize = nil  // the file's size is the compressed one
+            if windowSize < requestedWindowSize {
+                // The window was sized for the compressed file; what comes out may be far larger.
+                buffer.deallocate()
+                windowSize = requestedWindowSize
+                buffer = .allocate(byteCount: windowSize + InputBytes.padding, alignment: 64)
+            }
             return
         }
         count += got

@@ -30,9 +30,8 @@ struct IssueLog {
         totalErrors += 1
         if kind.isFileLevel { fileLevelErrors += 1 }
         if !isListFull {
-            listed.append(ValidationIssue(row: row, line: line, field: field, code: kind.code(invalidCode: invalidCode),
-                                          error: kind.message(field: field, value: value),
-                                          isFileLevel: kind.isFileLevel, order: order))
+            listed.append(ValidationIssue(kind, row: row, line: line, order: order, field: field,
+                                          invalidCode: invalidCode, value: value))
         }
     }
 

@@ -10,27 +10,41 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     public let error: String
     /// Whether this error concerns the whole file (status `failed`).
     public let isFileLevel: Bool
+    /// The offending value as written (cut at 200 bytes), when the error is about one.
+    public let value: String?
     /// Position within its row, for ordering: column position; -1 whole row; -2 `too_many_rows`.
     let order: Int
 
-    public init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool) {
-        self.init(row: row, line: line, field: field, code: code, error: error, isFileLevel: isFileLevel, order: -1)
+    public init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool,
+                value: String? = nil) {
+        self.init(row: row, line: line, field: field, code: code, error: error, isFileLevel: isFileLevel,
+                  value: value, order: -1)
     }
 
-    init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool, order: Int) {
+    init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool, value: String?,
+         order: Int) {
         self.row = row
         self.line = line
         self.field = field
         self.code = code
         self.error = error
         self.isFileLevel = isFileLevel
+        self.value = value
         self.order = order
+    }
+
+    /// The error a kind makes at a place (its message built now).
+    init(_ kind: IssueKind, row: Int, line: Int, order: Int, field: String?, invalidCode: String?,
+         value: UnsafeRawBufferPointer?) {
+        self.init(row: row, line: line, field: field, code: kind.code(invalidCode: invalidCode),
+                  error: kind.message(field: field, value: value), isFileLevel: kind.isFileLevel,
+                  value: value.map(IssueKind.excerpt), order: order)
     }
 
     /// The same error, its row and line moved by the offsets of the chunk it was found in.
     func shifted(rows: Int, lines: Int) -> ValidationIssue {
         ValidationIssue(row: row + rows, line: line + lines, field: field, code: code, error: error,
-                        isFileLevel: isFileLevel, order: order)
+                        isFileLevel: isFileLevel, value: value, order: order)
     }
 
     public var description: String {

@@ -46,6 +46,8 @@ public struct ValidationReport: Sendable {
     public let totalErrors: Int
     public let fileLevelErrors: Int
     public let notices: [Notice]
+    /// False when the run was stopped before the end (Ctrl-C): counts cover the rows read until then.
+    public let isComplete: Bool
 
     public var validRows: Int { totalRows - invalidRows }
 
