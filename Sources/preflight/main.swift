@@ -14,6 +14,8 @@ enum Exit {
     static let software: Int32 = 70
     /// The report could not be written (EX_IOERR).
     static let ioError: Int32 = 74
+    /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
+    static let interrupted: Int32 = 130
 }
 
 /// A problem to report on one stderr line, with its exit status.
@@ -28,17 +30,21 @@ struct PreflightCommand: ParsableCommand {
         abstract: "Check upload files (CSV, JSON, NDJSON) against a platform's schema before you upload them.",
         discussion: """
             Exit status: 0 valid, 1 row-level errors only, 2 file-level errors, \
-            64 usage error, 66 input cannot be read.
+            64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         subcommands: [Validate.self, Schemas.self])
 }
 
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Validate a file and print a report on standard output.")
+        abstract: "Validate files and print a report for each on standard output.",
+        discussion: """
+            Exit status: the worst over the files: 0 valid, 1 row-level errors only, 2 file-level errors, \
+            64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
+            """)
 
-    @Argument(help: "The file to check, or - for standard input (then --format is required).")
-    var file: String
+    @Argument(help: "The files to check; - reads standard input (then --format is required). .gz is read transparently.")
+    var files: [String]
 
     @Option(help: "The schema to check against (see `preflight schemas`).")
     var schema: String
@@ -49,11 +55,15 @@ struct Validate: ParsableCommand {
     @Option(help: "CSV field delimiter: one character, or `tab`.")
     var delimiter: String = ","
 
-    @Option(help: "Report style. piing: Piing's preflight JSON.")
-    var report: String = "piing"
+    @Option(help: """
+        Report style: piing (Piing's preflight JSON), productsup (Productsup's batch errors), jumbo (Jumbo's file \
+        errors), text (for people), ndjson (every error, one JSON line each). Default: text when standard output \
+        is a terminal, else piing.
+        """)
+    var report: String?
 
-    @Option(help: "Errors listed in the report (0 = all). Counts are always exact.")
-    var maxErrors: Int = 1000
+    @Option(help: "Errors listed in the report (0 = all; default 1000, 20 for text). Counts are always exact.")
+    var maxErrors: Int?
 
     @Option(help: "Report file_too_large above this many bytes (0 = no limit).")
     var maxFileSize: Int = 100 * 1_048_576
@@ -67,6 +77,18 @@ struct Validate: ParsableCommand {
     @Flag(help: "Do not report duplicate ids.")
     var noUniqueIds = false
 
+    @Option(help: "Write every row with a row-level error here, as it came in; its errors go to FILE.errors.ndjson.")
+    var rejects: String?
+
+    @Option(help: "Write every row without a row-level error here, as it came in.")
+    var clean: String?
+
+    @Option(help: "How --rejects/--clean write JSON input: ndjson (one element per line) or json (an array).")
+    var splitFormat: String = "ndjson"
+
+    @Flag(help: "No progress bar (it is shown only when standard error is a terminal).")
+    var noProgress = false
+
     @Option(help: "Worker threads (0 = one per core).")
     var threads: Int = 0
 
@@ -74,7 +96,7 @@ struct Validate: ParsableCommand {
     var csvEngine: String = "prescan"
 
     func validate() throws {
-        if maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
+        if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if maxFileSize < 0 { throw ValidationError("--max-file-size must be 0 or more") }
         if maxRows < 0 { throw ValidationError("--max-rows must be 0 or more") }
         if lineCap < 1 { throw ValidationError("--line-cap must be 1 or more") }
@@ -82,10 +104,25 @@ struct Validate: ParsableCommand {
         if CSVEngine(rawValue: csvEngine) == nil {
             throw ValidationError("unknown CSV engine '\(csvEngine)' (available: prescan, libcsv)")
         }
-        if report != "piing" { throw ValidationError("unknown report style '\(report)' (available: piing)") }
+        if let report, ReportStyle(rawValue: report) == nil {
+            let names = ReportStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown report style '\(report)' (available: \(names))")
+        }
+        if splitFormat != "ndjson" && splitFormat != "json" {
+            throw ValidationError("unknown --split-format '\(splitFormat)' (available: ndjson, json)")
+        }
+        if files.count > 1, rejects != nil || clean != nil {
+            throw ValidationError("--rejects and --clean take one input file at a time")
+        }
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
+        if let rejects, let clean, rejects == clean { throw ValidationError("--rejects and --clean must be different files") }
     }
 
-    func options() throws(CommandFailure) -> ValidationOptions {
+    var style: ReportStyle {
+        report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
+    }
+
+    func options(for file: String) throws(CommandFailure) -> ValidationOptions {
         guard let schema = Schema.named(schema) else {
             let names = Schema.builtIn.map(\.name).joined(separator: ", ")
             throw CommandFailure(message: "unknown schema '\(schema)' (available: \(names))", status: Exit.usage)
@@ -106,7 +143,7 @@ struct Validate: ParsableCommand {
         }
         var options = ValidationOptions(schema: schema, format: inputFormat)
         options.delimiter = try Self.delimiterByte(delimiter)
-        options.maxErrors = maxErrors
+        options.maxErrors = maxErrors ?? (style == .text ? 20 : 1000)
         options.maxFileSize = maxFileSize
         options.maxRows = maxRows
         options.recordCap = lineCap
@@ -127,21 +164,96 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
-        let options = try options()
+        // Usage errors (schema, formats) first, for every file, before any output.
+        let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file) }
+        Interrupt.install()
+        var worst: Int32 = 0
+        for (file, fileOptions) in zip(files, options) {
+            let status: Int32
+            do {
+                status = try check(file, options: fileOptions, tagged: files.count > 1)
+            } catch let failure as CommandFailure {
+                printError(failure.message)
+                status = failure.status
+            }
+            worst = max(worst, status)
+            if status == Exit.interrupted { break }
+        }
+        throw ExitCode(worst)
+    }
+
+    /// Validates one file and writes its report; returns its exit status.
+    private func check(_ file: String, options: ValidationOptions, tagged: Bool) throws -> Int32 {
+        let style = self.style
+        let stdout = OutputFile(descriptor: 1, path: "standard output")
+        var observers: [any RowObserver] = []
+        let messages = style == .productsup ? ProductsupCollector(maxMessages: options.maxErrors) : nil
+        let errorRows = style == .jumbo ? ErrorRowCounter() : nil
+        let stream = try style == .ndjson
+            ? ErrorStream(output: stdout, format: options.format, fileTag: tagged ? file : nil) : nil
+        let splitter = try makeSplitter(format: options.format)
+        if let messages { observers.append(messages) }
+        if let errorRows { observers.append(errorRows) }
+        if let stream { observers.append(stream) }
+        if let splitter { observers.append(splitter) }
+        let progress = !noProgress && isatty(2) == 1 ? ProgressBar() : nil
+        let monitor = InterruptMonitor(progress: progress)
+
+        let started = Clock.now
         let report: ValidationReport
         do {
+            let hooks = RunHooks(observers: observers, monitor: monitor)
             if file == "-" {
-                report = try Validator.validate(descriptor: 0, name: "stdin", options: options)
+                report = try Validator.validate(descriptor: 0, name: "stdin", options: options, hooks: hooks)
             } else {
-                report = try Validator.validate(path: file, options: options)
+                report = try Validator.validate(path: file, options: options, hooks: hooks)
             }
+            try stream?.finish()
+            try splitter?.finish()
         } catch {
-            throw CommandFailure(message: error.description,
-                                 status: error.isInputUnreadable ? Exit.unreadableInput : Exit.software)
+            progress?.clear()
+            let status = error.isInputUnreadable ? Exit.unreadableInput : error.isOutputFailure ? Exit.ioError : Exit.software
+            throw CommandFailure(message: error.description, status: status)
         }
-        try writeOut(PiingReport.render(report) + "\n")
-        throw ExitCode(report.exitCode)
+        progress?.clear()
+        let seconds = Clock.now - started
+        guard report.isComplete else {
+            printError("stopped by Ctrl-C in \(report.file.name) after \(TextSummary.partial(report)); no report written")
+            return Exit.interrupted
+        }
+        do {
+            switch style {
+            case .piing: try stdout.write(PiingReport.render(report) + "\n")
+            case .productsup: try stdout.write(ProductsupReport.render(report, messages: messages!) + "\n")
+            case .jumbo: try stdout.write(JumboReport.render(report, errorLines: errorRows!.rows) + "\n")
+            case .text:
+                // Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+                let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
+                try stdout.write(TextReport.render(report, seconds: seconds, colour: colour) + (tagged ? "\n" : ""))
+            case .ndjson: break  // already written, row by row
+            }
+            try stdout.flush()
+        } catch {
+            throw CommandFailure(message: "cannot write the report: \(error.description)", status: Exit.ioError)
+        }
+        return report.exitCode
     }
+
+    private func makeSplitter(format: InputFormat) throws -> RowSplitter? {
+        guard rejects != nil || clean != nil else { return nil }
+        let layout: RowSplitter.Layout = format == .json ? (splitFormat == "json" ? .jsonArray : .ndjson) : .asInput
+        do {
+            return try RowSplitter(rejects: rejects.map(OutputFile.create(path:)), clean: clean.map(OutputFile.create(path:)),
+                                   sidecar: rejects.map { try OutputFile.create(path: $0 + ".errors.ndjson") },
+                                   layout: layout)
+        } catch let error as PreflightError {
+            throw CommandFailure(message: error.description, status: Exit.ioError)
+        }
+    }
+}
+
+enum ReportStyle: String, CaseIterable {
+    case piing, productsup, jumbo, text, ndjson
 }
 
 struct Schemas: ParsableCommand {

@@ -66,13 +66,18 @@ public enum PiingReport {
         json.beginArray()
         for issue in errors {
             json.beginObject()
-            json.member("row", issue.row)
-            if issue.line != issue.row { json.member("line", issue.line) }
-            if let field = issue.field { json.member("field", field) }
-            json.member("code", issue.code)
-            json.member("error", issue.error)
+            writeError(issue, to: &json)
             json.endObject()
         }
         json.endArray()
+    }
+
+    /// The members of one error object.
+    static func writeError(_ issue: ValidationIssue, to json: inout JSONText) {
+        json.member("row", issue.row)
+        if issue.line != issue.row { json.member("line", issue.line) }
+        if let field = issue.field { json.member("field", field) }
+        json.member("code", issue.code)
+        json.member("error", issue.error)
     }
 }

@@ -1,0 +1,119 @@
+/// Gathers what Productsup's batch-error report needs beyond the counts: each distinct message,
+/// how often it occurs, and its first example (the physical line where the row starts and the
+/// row as written, cut at 1000 bytes). Messages are listed in the order they first occur, up to
+/// `maxMessages` of them (0 = all); the occurrences of a listed message are exact.
+public final class ProductsupCollector: RowObserver {
+    public struct Entry: Sendable, Equatable {
+        public let message: String
+        public internal(set) var occurrences: Int
+        public let lineNumber: Int
+        public internal(set) var value: String
+    }
+
+    /// Bytes of a row kept for an example.
+    public static let exampleLimit = 1000
+
+    public private(set) var entries: [Entry] = []
+    private var indexByMessage: [String: Int] = [:]
+    private let maxMessages: Int
+    private var headerValue = ""
+    /// Entries created by the current row, waiting for its bytes.
+    private var waiting: [Int] = []
+    private var rowStart: [UInt8] = []
+
+    public init(maxMessages: Int) {
+        self.maxMessages = maxMessages
+    }
+
+    public func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+        headerValue = Self.example(Array(bytes.prefix(Self.exampleLimit + 2)))
+    }
+
+    public func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
+        for issue in issues {
+            if let entry = count(issue.error, line: line) { waiting.append(entry) }
+        }
+        rowStart.removeAll(keepingCapacity: true)
+    }
+
+    public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+        guard !waiting.isEmpty, rowStart.count < Self.exampleLimit + 2 else { return }
+        rowStart.append(contentsOf: bytes.prefix(Self.exampleLimit + 2 - rowStart.count))
+    }
+
+    public func endRow() throws(PreflightError) {
+        guard !waiting.isEmpty else { return }
+        let value = Self.example(rowStart)
+        for entry in waiting { entries[entry].value = value }
+        waiting.removeAll(keepingCapacity: true)
+    }
+
+    public func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
+        // Header errors show the header; errors of the whole file (row 0) have no line to show.
+        guard let entry = count(issue.error, line: issue.row == 0 ? 0 : issue.line) else { return }
+        entries[entry].value = issue.row == 0 ? "" : headerValue
+    }
+
+    public func discardRows() throws(PreflightError) {
+        entries.removeAll()
+        indexByMessage.removeAll()
+        waiting.removeAll()
+    }
+
+    /// Counts one occurrence; returns the entry's index when this is its first.
+    private func count(_ message: String, line: Int) -> Int? {
+        if let index = indexByMessage[message] {
+            entries[index].occurrences += 1
+            return nil
+        }
+        guard maxMessages == 0 || entries.count < maxMessages else { return nil }
+        indexByMessage[message] = entries.count
+        entries.append(Entry(message: message, occurrences: 1, lineNumber: line, value: ""))
+        return entries.count - 1
+    }
+
+    /// A row's first bytes as an example: its line break dropped, cut at `exampleLimit` bytes
+    /// without splitting a character; bytes that are not UTF-8 become U+FFFD.
+    static func example(_ bytes: [UInt8]) -> String {
+        var end = bytes.count
+        if end <= exampleLimit + 2 {
+            if end > 0, bytes[end - 1] == 0x0A {
+                end -= 1
+                if end > 0, bytes[end - 1] == 0x0D { end -= 1 }
+            }
+        }
+        if end > exampleLimit {
+            end = exampleLimit
+            var back = end
+            while back > end - 4, back > 0, bytes[back] & 0xC0 == 0x80 { back -= 1 }
+            if bytes[back] & 0xC0 != 0x80 { end = back }
+        }
+        return String(decoding: bytes[0..<end], as: UTF8.self)
+    }
+}
+
+/// Counts the rows that carry any error, file-level ones included (Jumbo's `error_lines`).
+public final class ErrorRowCounter: RowObserver {
+    public private(set) var rows = 0
+    private var fileIssueRows: Set<Int> = []
+
+    public init() {}
+
+    public func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
+
+    public func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
+        if !issues.isEmpty { rows += 1 }
+    }
+
+    public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
+    public func endRow() throws(PreflightError) {}
+
+    public func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
+        if fileIssueRows.insert(issue.row).inserted { rows += 1 }
+    }
+
+    public func discardRows() throws(PreflightError) {
+        rows = 0
+        fileIssueRows.removeAll()
+    }
+}

@@ -1,0 +1,107 @@
+import Preflight
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ctrl-C: the first one asks the run to stop at the next window (the partial counts are
+/// printed); a second one ends the process at once.
+enum Interrupt {
+    nonisolated(unsafe) static var count: sig_atomic_t = 0
+
+    static func install() {
+        signal(SIGINT) { _ in
+            Interrupt.count += 1
+            if Interrupt.count > 1 { _exit(130) }
+        }
+    }
+
+    static var requested: Bool { count > 0 }
+}
+
+/// Passes progress to the bar and Ctrl-C to the run.
+final class InterruptMonitor: RunMonitor {
+    let progress: ProgressBar?
+
+    init(progress: ProgressBar?) {
+        self.progress = progress
+    }
+
+    func progress(bytesRead: Int, totalBytes: Int?) {
+        progress?.update(bytesRead: bytesRead, totalBytes: totalBytes)
+    }
+
+    var stopRequested: Bool { Interrupt.requested }
+}
+
+/// Monotonic seconds.
+enum Clock {
+    static var now: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
+
+/// A one-line progress bar on standard error (a terminal): bytes done, MB/s, ETA.
+final class ProgressBar {
+    private let started = Clock.now
+    private var lastDrawn = 0.0
+    private var drawn = false
+
+    func update(bytesRead: Int, totalBytes: Int?) {
+        let now = Clock.now
+        guard now - lastDrawn >= 0.2 else { return }
+        lastDrawn = now
+        let elapsed = max(now - started, 0.001)
+        let rate = Double(bytesRead) / 1_000_000 / elapsed
+        var line = "\r"
+        if let totalBytes, totalBytes > 0 {
+            let fraction = min(1, Double(bytesRead) / Double(totalBytes))
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            line += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
+            line += "\(Int(fraction * 100))%  \(TextSummary.size(bytesRead)) of \(TextSummary.size(totalBytes))"
+            line += "  \(TextSummary.decimal(rate)) MB/s"
+            if rate > 0, bytesRead < totalBytes {
+                let remaining = Int(Double(totalBytes - bytesRead) / 1_000_000 / rate)
+                line += "  ETA \(remaining / 60):" + (remaining % 60 < 10 ? "0" : "") + "\(remaining % 60)"
+            }
+        } else {
+            line += "\(TextSummary.size(bytesRead)) read  \(TextSummary.decimal(rate)) MB/s"
+        }
+        line += "\u{1B}[K"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        drawn = true
+    }
+
+    /// Removes the bar before anything else is printed.
+    func clear() {
+        guard drawn else { return }
+        let line = "\r\u{1B}[K"
+        _ = line.withCString { write(2, $0, strlen($0)) }
+        drawn = false
+    }
+}
+
+/// Small number texts for stderr lines.
+enum TextSummary {
+    static func size(_ bytes: Int) -> String {
+        if bytes < 1_000_000 { return "\(bytes / 1000) KB" }
+        if bytes < 1_000_000_000 { return decimal(Double(bytes) / 1_000_000) + " MB" }
+        return decimal(Double(bytes) / 1_000_000_000) + " GB"
+    }
+
+    static func decimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// What a stopped run had found.
+    static func partial(_ report: ValidationReport) -> String {
+        "\(size(report.file.sizeBytes)) and \(report.totalRows) rows: \(report.invalidRows) invalid rows, "
+            + "\(report.totalErrors) errors so far"
+    }
+}
