@@ -48,3 +48,63 @@ let csvHeader = "transaction_id,amount,date,store_id"
 func assertErrors(_ report: ValidationReport, _ expected: [Located], file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertEqual(report.located, expected, file: file, line: line)
 }
+
+/// Tests that run the `preflight` executable, each in its own scratch folder.
+class CLITestCase: XCTestCase {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("preflight")
+    }
+
+    var scratch: URL!
+
+    override func setUpWithError() throws {
+        scratch = FileManager.default.temporaryDirectory.appendingPathComponent("preflight-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: scratch)
+    }
+
+    /// Writes `text` to a file in the scratch folder; returns its path.
+    func file(_ name: String, _ text: String) throws -> String {
+        try file(name, bytes: Array(text.utf8))
+    }
+
+    func file(_ name: String, bytes: [UInt8]) throws -> String {
+        let url = scratch.appendingPathComponent(name)
+        try Data(bytes).write(to: url)
+        return url.path
+    }
+
+    /// The content of a file in the scratch folder.
+    func contents(_ name: String) throws -> String {
+        String(decoding: try Data(contentsOf: scratch.appendingPathComponent(name)), as: UTF8.self)
+    }
+
+    func run(_ arguments: [String], stdin: String? = nil) throws -> Outcome {
+        XCTAssertTrue(FileManager.default.isExecutableFile(atPath: binary.path), "build the preflight product first")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = scratch
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
