@@ -174,6 +174,34 @@ final class ReportStyleTests: CLITestCase {
         XCTAssertTrue(outcome.stderr.contains("one input file at a time"), outcome.stderr)
     }
 
+    func testRejectsAndCleanFromTheCommandLine() throws {
+        var outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--rejects", "bad.csv", "--clean", "good.csv"])
+        XCTAssertEqual(outcome.status, 1)
+        let header = "transaction_id,amount,date,store_id,customer_id,payment_method,items,tax,discount\n"
+        XCTAssertEqual(try contents("good.csv"), header + "TXN001,19.99,2026-01-07,STORE-01,C-1001,card,3,1.60,0.00\n")
+        let input = try String(contentsOfFile: brokenCSV, encoding: .utf8)
+        XCTAssertEqual(try contents("bad.csv"), header + input.split(separator: "\n", omittingEmptySubsequences: false)
+            .dropFirst(2).joined(separator: "\n"))
+        XCTAssertEqual(try contents("bad.csv.errors.ndjson").split(separator: "\n").count, 12)
+        XCTAssertTrue(try contents("bad.csv.errors.ndjson").hasPrefix(
+            #"{"row":3,"field":"amount","code":"invalid_amount","error":"Invalid number format: 'abc'"}"#))
+
+        // JSON from standard input, written as a JSON array of the elements as they came.
+        let json = "[{\"id\": 1}, {\"id\": \"\", \"t\": \"a b\"},\n {\"id\": 2}]"
+        outcome = try run(["validate", "-", "--format", "json", "--schema", "productsup_stream", "--rejects", "r.json",
+                           "--clean", "c.json", "--split-format", "json"], stdin: json)
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertEqual(try contents("c.json"), "[\n{\"id\": 1},\n{\"id\": 2}\n]\n")
+        XCTAssertEqual(try contents("r.json"), "[\n{\"id\": \"\", \"t\": \"a b\"}\n]\n")
+        outcome = try run(["validate", "-", "--format", "json", "--schema", "productsup_stream", "--clean", "c.ndjson"],
+                          stdin: json)
+        XCTAssertEqual(try contents("c.ndjson"), "{\"id\":1}\n{\"id\":2}\n")
+
+        outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--rejects", "/nonexistent/dir/r.csv"])
+        XCTAssertEqual(outcome.status, 74)
+        XCTAssertTrue(outcome.stderr.hasPrefix("preflight: cannot write /nonexistent/dir/r.csv"), outcome.stderr)
+    }
+
     func testUnknownReportStyleIsAUsageError() throws {
         let outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--report", "xml"])
         XCTAssertEqual(outcome.status, 64)
