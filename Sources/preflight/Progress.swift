@@ -53,7 +53,8 @@ final class ProgressBar {
 
     func update(bytesRead: Int, totalBytes: Int?) {
         let now = Clock.now
-        guard now - lastDrawn >= 0.2 else { return }
+        // Short runs never show a bar; long ones redraw at most five times a second.
+        guard now - started >= 0.5, now - lastDrawn >= 0.2 else { return }
         lastDrawn = now
         let elapsed = max(now - started, 0.001)
         let rate = Double(bytesRead) / 1_000_000 / elapsed
@@ -89,7 +90,8 @@ final class ProgressBar {
 /// Small number texts for stderr lines.
 enum TextSummary {
     static func size(_ bytes: Int) -> String {
-        if bytes < 1_000_000 { return "\(bytes / 1000) KB" }
+        if bytes < 1000 { return "\(bytes) bytes" }
+        if bytes < 1_000_000 { return decimal(Double(bytes) / 1000) + " KB" }
         if bytes < 1_000_000_000 { return decimal(Double(bytes) / 1_000_000) + " MB" }
         return decimal(Double(bytes) / 1_000_000_000) + " GB"
     }
