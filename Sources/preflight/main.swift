@@ -185,7 +185,7 @@ struct Validate: ParsableCommand {
     /// Validates one file and writes its report; returns its exit status.
     private func check(_ file: String, options: ValidationOptions, tagged: Bool) throws -> Int32 {
         let style = self.style
-        let stdout = OutputFile(descriptor: 1, path: "standard output")
+        let stdout = OutputFile(descriptor: 1, path: "the report")  // named so in errors: "cannot write the report: …"
         var observers: [any RowObserver] = []
         let messages = style == .productsup ? ProductsupCollector(maxMessages: options.maxErrors) : nil
         let errorRows = style == .jumbo ? ErrorRowCounter() : nil
@@ -234,7 +234,7 @@ struct Validate: ParsableCommand {
             }
             try stdout.flush()
         } catch {
-            throw CommandFailure(message: "cannot write the report: \(error.description)", status: Exit.ioError)
+            throw CommandFailure(message: error.description, status: Exit.ioError)
         }
         return report.exitCode
     }
