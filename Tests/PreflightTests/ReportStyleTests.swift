@@ -13,6 +13,33 @@ final class ReportStyleTests: CLITestCase {
         try run(["validate"] + arguments)
     }
 
+    func testPiingForTheSameSample() throws {
+        let outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--report", "piing"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertEqual(outcome.stdout, #"""
+            {"status":"warnings","message":"File validated with warnings","validationSummary":{"totalRows":9,"preflightValidatedRows":9,"validRows":1,"invalidRows":8,"preflightErrors":[{"row":3,"field":"amount","code":"invalid_amount","error":"Invalid number format: 'abc'"},{"row":4,"field":"amount","code":"invalid_amount","error":"Value must be positive: '-5.00'"},{"row":4,"field":"date","code":"invalid_date","error":"Invalid date: '2026-02-30'"},{"row":4,"field":"items","code":"invalid_items","error":"Invalid integer format: '2.5'"},{"row":5,"field":"transaction_id","code":"missing_id","error":"Missing \"id\" attribute"},{"row":5,"field":"store_id","code":"missing_required_field","error":"Missing required field: store_id"},{"row":6,"field":"transaction_id","code":"duplicate_id","error":"Duplicate id: 'TXN001' (first seen in row 2)"},{"row":7,"code":"field_count_mismatch","error":"Expected 9 fields, found 3"},{"row":8,"code":"malformed_quotes","error":"Malformed quoted field"},{"row":9,"field":"date","code":"invalid_date","error":"Invalid date format, expected YYYY-MM-DD"},{"row":9,"field":"tax","code":"invalid_tax","error":"Invalid number format: '1e2'"},{"row":10,"line":11,"field":"store_id","code":"control_character","error":"Control character error, possibly incorrectly encoded"}]},"errorSummary":{"totalErrors":12,"errorTypes":{"control_character":1,"duplicate_id":1,"field_count_mismatch":1,"invalid_amount":2,"invalid_date":2,"invalid_items":1,"invalid_tax":1,"malformed_quotes":1,"missing_id":1,"missing_required_field":1}},"notices":[],"file":{"name":"transactions-broken.csv","format":"csv","sizeBytes":496,"schemaType":"generic_transactions"}}
+            """# + "\n")
+    }
+
+    func testNDJSONForTheSameSample() throws {
+        let outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--report", "ndjson", "--max-errors", "2"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertEqual(outcome.stdout, #"""
+            {"row":3,"field":"amount","code":"invalid_amount","error":"Invalid number format: 'abc'"}
+            {"row":4,"field":"amount","code":"invalid_amount","error":"Value must be positive: '-5.00'"}
+            {"row":4,"field":"date","code":"invalid_date","error":"Invalid date: '2026-02-30'"}
+            {"row":4,"field":"items","code":"invalid_items","error":"Invalid integer format: '2.5'"}
+            {"row":5,"field":"transaction_id","code":"missing_id","error":"Missing \"id\" attribute"}
+            {"row":5,"field":"store_id","code":"missing_required_field","error":"Missing required field: store_id"}
+            {"row":6,"field":"transaction_id","code":"duplicate_id","error":"Duplicate id: 'TXN001' (first seen in row 2)"}
+            {"row":7,"code":"field_count_mismatch","error":"Expected 9 fields, found 3"}
+            {"row":8,"code":"malformed_quotes","error":"Malformed quoted field"}
+            {"row":9,"field":"date","code":"invalid_date","error":"Invalid date format, expected YYYY-MM-DD"}
+            {"row":9,"field":"tax","code":"invalid_tax","error":"Invalid number format: '1e2'"}
+            {"row":10,"line":11,"field":"store_id","code":"control_character","error":"Control character error, possibly incorrectly encoded"}
+            """# + "\n")
+    }
+
     func testProductsupGroupsByMessageWithTheFirstExample() throws {
         let outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--report", "productsup"])
         XCTAssertEqual(outcome.status, 1)
@@ -200,6 +227,36 @@ final class ReportStyleTests: CLITestCase {
         outcome = try validate([brokenCSV, "--schema", "generic_transactions", "--rejects", "/nonexistent/dir/r.csv"])
         XCTAssertEqual(outcome.status, 74)
         XCTAssertTrue(outcome.stderr.hasPrefix("preflight: cannot write /nonexistent/dir/r.csv"), outcome.stderr)
+    }
+
+    func testCtrlCStopsWithThePartialCounts() throws {
+        // About 140 MB: more than two 64 MiB windows, so the run asks for another window after the signal.
+        let line = "T,1.00,2024-01-01,\(String(repeating: "s", count: 100))\n"
+        let path = try file("big.csv", "transaction_id,amount,date,store_id\n")
+        let block = Data(String(repeating: line, count: 1000).utf8)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        for _ in 0..<(140_000_000 / block.count) { try handle.write(contentsOf: block) }
+        try handle.close()
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["validate", path, "--schema", "generic_transactions", "--no-unique-ids", "--max-rows", "0",
+                             "--max-file-size", "0"]
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        usleep(300_000)
+        kill(process.processIdentifier, SIGINT)
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertEqual(stdout.count, 0, "no report for a run cut short")
+        XCTAssertTrue(stderr.hasPrefix("preflight: stopped by Ctrl-C in big.csv after "), stderr)
+        XCTAssertTrue(stderr.hasSuffix("errors so far; no report written\n"), stderr)
+        XCTAssertEqual(stderr.filter { $0 == "\n" }.count, 1)
     }
 
     func testUnknownReportStyleIsAUsageError() throws {
