@@ -22,7 +22,7 @@ enum FuzzTarget: String, CaseIterable {
     }
 
     private func report(_ data: [UInt8], _ format: InputFormat, schema: Schema, threads: Int, window: Int,
-                        engine: CSVEngine = .prescan) -> String? {
+                        engine: CSVEngine = .prescan, observers: [any RowObserver] = []) -> String? {
         var options = ValidationOptions(schema: schema, format: format)
         options.csvEngine = engine
         options.threads = threads
@@ -32,7 +32,8 @@ enum FuzzTarget: String, CaseIterable {
         options.maxRows = 50
         let report: ValidationReport
         do {
-            report = try Validator.validate(bytes: data, name: "fuzz", options: options)
+            report = try Validator.validate(bytes: data, name: "fuzz", options: options,
+                                            hooks: RunHooks(observers: observers))
         } catch {
             // Refusing an input it cannot read (gzip) is an answer; anything else is a failure.
             precondition(error.isInputUnreadable, "the validator failed: \(error)")
@@ -40,6 +41,11 @@ enum FuzzTarget: String, CaseIterable {
         }
         precondition(report.validRows + report.invalidRows == report.totalRows, "row counts do not add up")
         precondition(report.errorCounts.values.reduce(0, +) == report.totalErrors, "error counts do not add up")
+        for case let accounting as RowAccounting in observers {
+            precondition(accounting.rows == report.totalRows, "observers saw \(accounting.rows) rows, not \(report.totalRows)")
+            precondition(accounting.rejected == report.invalidRows, "observers saw other invalid rows")
+            precondition(accounting.bytes <= data.count, "observers saw more bytes than the input has")
+        }
         return PiingReport.render(report)
     }
 
@@ -57,6 +63,10 @@ enum FuzzTarget: String, CaseIterable {
             precondition(report(data, format, schema: schema, threads: 1, window: 1 << 16, engine: .libcsv) == one,
                          "the CSV engines disagree")
         }
+        // Rows to observers (every error, every row's bytes) change nothing in the report, and
+        // every row reaches them once.
+        precondition(report(data, format, schema: schema, threads: 3, window: 64 + 4096, observers: [RowAccounting()])
+                         == small, "observers change the report")
     }
 
     private func checkValues(_ data: [UInt8]) {
@@ -71,6 +81,46 @@ enum FuzzTarget: String, CaseIterable {
             _ = ValueChecks.hasControlCharacter(text)
             _ = ValueChecks.isBlank(text)
         }
+    }
+}
+
+/// Counts what observers receive: rows, rows with a row-level error, bytes.
+final class RowAccounting: RowObserver {
+    var rows = 0
+    var rejected = 0
+    var bytes = 0
+    private var open = false
+
+    func header(_ bytes: UnsafeRawBufferPointer) {
+        precondition(rows == 0, "the header came after rows")
+        self.bytes += bytes.count
+    }
+
+    func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) {
+        precondition(!open, "a row began inside another")
+        open = true
+        rows += 1
+        if issues.contains(where: { !$0.isFileLevel }) { rejected += 1 }
+        precondition(issues.allSatisfy { $0.row == row }, "a row got another row's errors")
+    }
+
+    func rowBytes(_ bytes: UnsafeRawBufferPointer) {
+        precondition(open, "bytes outside a row")
+        self.bytes += bytes.count
+    }
+
+    func endRow() {
+        precondition(open, "a row ended twice")
+        open = false
+    }
+
+    func fileIssue(_ issue: ValidationIssue) {}
+
+    func discardRows() {
+        open = false
+        rows = 0
+        rejected = 0
+        bytes = 0
     }
 }
 
