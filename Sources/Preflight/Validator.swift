@@ -73,9 +73,8 @@ struct RunOutcome {
 
     /// An error found outside the data rows (header, row 0): counted, listed, and delivered.
     mutating func addFileIssue(_ kind: IssueKind, row: Int, line: Int) throws(PreflightError) {
-        merger.log.add(kind, row: row, line: line)
-        try merger.delivery?.fileIssue(ValidationIssue(kind, row: row, line: line, order: -1, field: nil,
-                                                       invalidCode: nil, value: nil))
+        let issue = merger.log.addReturningIssue(kind, row: row, line: line)
+        try merger.delivery?.fileIssue(issue)
     }
 
     /// Adds the file-level errors only known at the end (size, emptiness) in front, as row 0.
@@ -91,9 +90,8 @@ struct RunOutcome {
             try merger.delivery?.discardRows()
         }
         for kind in frontIssues {
-            front.add(kind, row: 0, line: 0)
-            try merger.delivery?.fileIssue(ValidationIssue(kind, row: 0, line: 0, order: -1, field: nil,
-                                                           invalidCode: nil, value: nil))
+            let issue = front.addReturningIssue(kind, row: 0, line: 0)
+            try merger.delivery?.fileIssue(issue)
         }
         if isEmpty {
             notices.removeAll { $0.code != "bom_present" }

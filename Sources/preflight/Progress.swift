@@ -64,14 +64,14 @@ final class ProgressBar {
             let width = 30
             let filled = Int(fraction * Double(width))
             line += "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "] "
-            line += "\(Int(fraction * 100))%  \(TextSummary.size(bytesRead)) of \(TextSummary.size(totalBytes))"
-            line += "  \(TextSummary.decimal(rate)) MB/s"
+            line += "\(Int(fraction * 100))%  \(TextReport.size(bytesRead)) of \(TextReport.size(totalBytes))"
+            line += "  \(TextReport.oneDecimal(rate)) MB/s"
             if rate > 0, bytesRead < totalBytes {
                 let remaining = Int(Double(totalBytes - bytesRead) / 1_000_000 / rate)
                 line += "  ETA \(remaining / 60):" + (remaining % 60 < 10 ? "0" : "") + "\(remaining % 60)"
             }
         } else {
-            line += "\(TextSummary.size(bytesRead)) read  \(TextSummary.decimal(rate)) MB/s"
+            line += "\(TextReport.size(bytesRead)) read  \(TextReport.oneDecimal(rate)) MB/s"
         }
         line += "\u{1B}[K"
         _ = line.withCString { write(2, $0, strlen($0)) }
@@ -87,23 +87,11 @@ final class ProgressBar {
     }
 }
 
-/// Small number texts for stderr lines.
-enum TextSummary {
-    static func size(_ bytes: Int) -> String {
-        if bytes < 1000 { return "\(bytes) bytes" }
-        if bytes < 1_000_000 { return decimal(Double(bytes) / 1000) + " KB" }
-        if bytes < 1_000_000_000 { return decimal(Double(bytes) / 1_000_000) + " MB" }
-        return decimal(Double(bytes) / 1_000_000_000) + " GB"
-    }
-
-    static func decimal(_ value: Double) -> String {
-        let tenths = Int((value * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10)"
-    }
-
+/// The stderr line of a stopped run.
+enum StopSummary {
     /// What a stopped run had found.
     static func partial(_ report: ValidationReport) -> String {
-        "\(size(report.file.sizeBytes)) and \(report.totalRows) rows: \(report.invalidRows) invalid rows, "
-            + "\(report.totalErrors) errors so far"
+        "\(TextReport.size(report.file.sizeBytes)) and \(TextReport.grouped(report.totalRows)) rows: "
+            + "\(TextReport.grouped(report.invalidRows)) invalid rows, \(TextReport.grouped(report.totalErrors)) errors so far"
     }
 }

@@ -218,7 +218,7 @@ struct Validate: ParsableCommand {
         progress?.clear()
         let seconds = Clock.now - started
         guard report.isComplete else {
-            printError("stopped by Ctrl-C in \(report.file.name) after \(TextSummary.partial(report)); no report written")
+            printError("stopped by Ctrl-C in \(report.file.name) after \(StopSummary.partial(report)); no report written")
             return Exit.interrupted
         }
         do {

@@ -162,10 +162,10 @@ struct ChunkMerger {
                 let row = tooManyAt!
                 let kind = IssueKind.tooManyRows(limit: maxRows)
                 let line = lineBase + Int(chunk.rowLines[row])
-                log.add(kind, row: rowBase + row, line: line, order: -2)
                 if collects {
-                    chunkIssues.append(ValidationIssue(kind, row: rowBase + row, line: line, order: -2, field: nil,
-                                                       invalidCode: nil, value: nil))
+                    chunkIssues.append(log.addReturningIssue(kind, row: rowBase + row, line: line, order: -2))
+                } else {
+                    log.add(kind, row: rowBase + row, line: line, order: -2)
                 }
                 tooManyAt = nil
             case 2:
@@ -180,10 +180,11 @@ struct ChunkMerger {
                 let kind = IssueKind.duplicateID(firstRow: duplicate.firstRow)
                 let line = lineBase + Int(entry.line)
                 chunk.ids.withID(duplicate.entry) { id in
-                    log.add(kind, row: row, line: line, order: Int(entry.order), field: idField, value: id)
                     if collects {
-                        chunkIssues.append(ValidationIssue(kind, row: row, line: line, order: Int(entry.order),
-                                                           field: idField, invalidCode: nil, value: id))
+                        chunkIssues.append(log.addReturningIssue(kind, row: row, line: line, order: Int(entry.order),
+                                                                 field: idField, value: id))
+                    } else {
+                        log.add(kind, row: row, line: line, order: Int(entry.order), field: idField, value: id)
                     }
                 }
                 if !entry.rowHasErrors { log.countInvalidRow() }

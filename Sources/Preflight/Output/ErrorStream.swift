@@ -31,7 +31,7 @@ public final class ErrorStream: RowObserver {
     }
 
     public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
-        if rowIsBlank, !ValueChecks.isWhitespace(bytes) { rowIsBlank = false }
+        if !sawContent, rowIsBlank, !ValueChecks.isWhitespace(bytes) { rowIsBlank = false }
     }
 
     public func endRow() throws(PreflightError) {

@@ -24,11 +24,14 @@ public final class OutputFile {
 
     /// An anonymous temporary file (gone when closed), for output held back until a run ends.
     static func temporary() throws(PreflightError) -> OutputFile {
-        var template = Array("/tmp/preflight-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if descriptor < 0 { throw .cannotWrite("a temporary file in /tmp", errno: errno) }
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
-        return OutputFile(descriptor: descriptor, path: "a temporary file in /tmp", closesDescriptor: true)
+        let name = "a temporary file"
+        guard let file = tmpfile() else { throw .cannotWrite(name, errno: errno) }
+        // Keep only the descriptor: the stream's own buffering is not used.
+        let descriptor = dup(fileno(file))
+        let failure = errno
+        fclose(file)
+        if descriptor < 0 { throw .cannotWrite(name, errno: failure) }
+        return OutputFile(descriptor: descriptor, path: name, closesDescriptor: true)
     }
 
     /// Writes to a descriptor the caller owns (standard output).

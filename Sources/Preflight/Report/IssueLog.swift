@@ -22,6 +22,25 @@ struct IssueLog {
     /// (column position; whole-row errors -1, `too_many_rows` -2).
     mutating func add(_ kind: IssueKind, row: Int, line: Int, order: Int = -1, field: String? = nil,
                       invalidCode: String? = nil, value: UnsafeRawBufferPointer? = nil) {
+        count(kind, invalidCode: invalidCode)
+        if !isListFull {
+            listed.append(ValidationIssue(kind, row: row, line: line, order: order, field: field,
+                                          invalidCode: invalidCode, value: value))
+        }
+    }
+
+    /// Like `add`, and returns the error with its message built even past the cap, for the
+    /// outputs that take every error (row observers).
+    mutating func addReturningIssue(_ kind: IssueKind, row: Int, line: Int, order: Int = -1, field: String? = nil,
+                                    value: UnsafeRawBufferPointer? = nil) -> ValidationIssue {
+        count(kind, invalidCode: nil)
+        let issue = ValidationIssue(kind, row: row, line: line, order: order, field: field, invalidCode: nil,
+                                    value: value)
+        list(issue)
+        return issue
+    }
+
+    private mutating func count(_ kind: IssueKind, invalidCode: String?) {
         if let index = kind.fixedCodeIndex {
             fixedCounts[index] += 1
         } else {
@@ -29,10 +48,6 @@ struct IssueLog {
         }
         totalErrors += 1
         if kind.isFileLevel { fileLevelErrors += 1 }
-        if !isListFull {
-            listed.append(ValidationIssue(kind, row: row, line: line, order: order, field: field,
-                                          invalidCode: invalidCode, value: value))
-        }
     }
 
     /// Lists an error already counted elsewhere (a chunk's), while there is room.

@@ -58,12 +58,15 @@ public enum TextReport {
         return out
     }
 
+    /// A number with one decimal: "66.1".
+    public static func oneDecimal(_ value: Double) -> String { String(format1: value) }
+
     static func count(_ value: Int, _ noun: String) -> String {
         grouped(value) + " " + noun + (value == 1 ? "" : "s")
     }
 
     /// 1234567 → "1,234,567".
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {
@@ -73,8 +76,8 @@ public enum TextReport {
         return (value < 0 ? "-" : "") + out
     }
 
-    /// Bytes in the largest unit that keeps a number ≥ 1 (decimal units, as MB/s).
-    static func size(_ bytes: Int) -> String {
+    /// Bytes in the largest unit that keeps a number ≥ 1 (decimal units, as MB/s): "688.3 MB".
+    public static func size(_ bytes: Int) -> String {
         if bytes < 1000 { return "\(bytes) bytes" }
         let units = ["KB", "MB", "GB", "TB"]
         var value = Double(bytes) / 1000
