@@ -1,7 +1,7 @@
 // Fuzz targets for libFuzzer (Scripts/fuzz.sh builds this with -sanitize=fuzzer,address and
 // -DFUZZING). Without FUZZING it is a replay tool: `preflight-fuzz TARGET FILE...` runs saved
 // inputs (crashers, corpora) through the same checks.
-@testable import Preflight
+@_spi(Fuzzing) import Preflight
 
 #if canImport(Glibc)
 import Glibc

@@ -16,7 +16,7 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         case corruptGzip(path: String)
         case outOfMemory
         case parserFailure(String)
-        case cannotWrite(path: String, reason: String)
+        case cannotWrite(path: String, reason: String, code: Int32)
         /// A monitor asked the run to stop; never leaves the validator.
         case stopped
     }
@@ -42,7 +42,7 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
 
     /// An output (a report, a rejects or clean file) could not be written.
     public static func cannotWrite(_ path: String, errno code: Int32) -> PreflightError {
-        PreflightError(.cannotWrite(path: path, reason: String(cString: strerror(code))))
+        PreflightError(.cannotWrite(path: path, reason: String(cString: strerror(code)), code: code))
     }
 
     var isStop: Bool {
@@ -55,6 +55,12 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         if case .cannotWrite = kind { return true }
         return false
     }
+    /// Whether an output was a pipe whose reader has gone (`| head`): not a failure to report.
+    public var isBrokenPipe: Bool {
+        if case .cannotWrite(_, _, let code) = kind { return code == EPIPE }
+        return false
+    }
+
     static func parserFailure(_ what: String) -> PreflightError { PreflightError(.parserFailure(what)) }
 
     /// Whether the input could not be read at all (exit status 66), as opposed to a failure while running.
@@ -75,7 +81,7 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
             return "cannot read \(path): it changed size while being read; validate a copy that is not being written"
         case .compressed(let path):
             return "cannot read \(path): it is gzip-compressed twice; decompress it once first"
-        case .cannotWrite(let path, let reason): return "cannot write \(path): \(reason)"
+        case .cannotWrite(let path, let reason, _): return "cannot write \(path): \(reason)"
         case .stopped: return "stopped"
         case .outOfMemory: return "out of memory"
         case .parserFailure(let what): return "internal parser failure: \(what)"

@@ -14,7 +14,7 @@ public struct ValidationOptions: Sendable {
     public var recordCap = 2_097_152
     /// Report `duplicate_id` for repeated ids.
     public var checksUniqueIDs = true
-    /// Worker threads (0 = one per core).
+    /// Worker threads (0 = one per core). At most `maxThreads` are used.
     public var threads = 0
     /// How CSV records are split into fields.
     public var csvEngine = CSVEngine.prescan
@@ -26,8 +26,15 @@ public struct ValidationOptions: Sendable {
     /// every row's bytes.
     var tracksRows = false
 
+    /// The number of online cores.
+    public static var coreCount: Int { Parallel.coreCount }
+
+    /// The most workers a run uses, whatever `threads` asks for: each worker costs memory, and
+    /// more workers than cores only cut the input into smaller pieces.
+    public static var maxThreads: Int { max(64, Parallel.coreCount) }
+
     /// The thread count to use.
-    var effectiveThreads: Int { threads > 0 ? threads : Parallel.coreCount }
+    var effectiveThreads: Int { min(threads > 0 ? threads : Parallel.coreCount, Self.maxThreads) }
     /// The window size to use: large enough for a record at the cap, its line break and more.
     var effectiveWindowSize: Int { max(windowSize, recordCap + 4096) }
 

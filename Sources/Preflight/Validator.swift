@@ -32,16 +32,29 @@ public enum Validator {
         var options = options
         options.tracksRows = !hooks.observers.isEmpty
         let delivery = hooks.observers.isEmpty ? nil : RowDelivery(hooks.observers)
+        let control = RunControl()
+        let ticker = hooks.monitor.map { ProgressTicker(monitor: $0, control: control, totalBytes: source.inputSize) }
+        defer {
+            ticker?.stop()
+            hooks.monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
+        }
         if options.format == .json, try !source.startsWithJSONArray() {
             // Not a top-level array (a wrapper object, or not JSON): the document is read whole.
-            let input = try source.readWholeInput()
-            hooks.monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
-            if isGzip(input.bytes) { throw .compressed(name) }
-            var run = JSONRun(input: input, options: options, delivery: delivery)
-            try run.validate()
-            return run.outcome.report(name: name, sizeBytes: input.count, options: options)
+            var run = JSONRun(options: options, delivery: delivery, control: control)
+            do throws(PreflightError) {
+                let input = try source.readWholeInput { (inputStart, inputEnd) throws(PreflightError) in
+                    control.beginWindow(bytes: 0, inputStart: inputStart, inputEnd: inputEnd)
+                    if control.isStopRequested { throw .stopped }
+                }
+                if isGzip(input.bytes) { throw .compressed(name) }
+                try run.validate(input)
+            } catch where error.isStop {
+                run.outcome.isComplete = false
+            }
+            return run.outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
         }
-        var run = StreamRun(source: source, options: options, delivery: delivery, monitor: hooks.monitor)
+        var run = StreamRun(source: source, options: options, delivery: delivery, control: control,
+                            monitor: hooks.monitor)
         try run.validate()
         return run.report(name: name)
     }
@@ -67,7 +80,7 @@ struct RunOutcome {
     init(options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?) {
         merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
                              maxRows: options.maxRows, idField: options.schema.idColumn.name,
-                             idShards: options.effectiveThreads)
+                             idShards: min(options.effectiveThreads, Parallel.coreCount))
         merger.delivery = delivery
     }
 
@@ -130,14 +143,17 @@ struct StreamRun {
     let options: ValidationOptions
     var outcome: RunOutcome
     private let delivery: RowDelivery?
+    private let control: RunControl
     private let monitor: (any RunMonitor)?
     /// Whether anything but whitespace (after a BOM) has been seen.
     private var sawContent = false
 
-    init(source: WindowedSource, options: ValidationOptions, delivery: RowDelivery?, monitor: (any RunMonitor)?) {
+    init(source: WindowedSource, options: ValidationOptions, delivery: RowDelivery?, control: RunControl,
+         monitor: (any RunMonitor)?) {
         self.source = source
         self.options = options
         self.delivery = delivery
+        self.control = control
         self.monitor = monitor
         outcome = RunOutcome(options: options, firstDataRow: options.format == .csv ? 2 : 1, delivery: delivery)
     }
@@ -148,8 +164,7 @@ struct StreamRun {
 
     mutating func validate() throws(PreflightError) {
         do throws(PreflightError) {
-            try source.refill(keepingFrom: 0)
-            monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
+            try refill(keepingFrom: 0)
             if Validator.isGzip(source.bytes) { throw .compressed(source.name) }
             var position = 0
             if Bytes.hasBOM(source.bytes) {
@@ -177,11 +192,27 @@ struct StreamRun {
 
     /// Moves on to the next window, keeping the bytes from `position`; returns where they now start.
     private mutating func nextWindow(keepingFrom position: Int) throws(PreflightError) -> Int {
-        if monitor?.stopRequested == true { throw .stopped }
-        try source.refill(keepingFrom: position)
+        if monitor?.stopRequested == true { control.requestStop() }
+        if control.isStopRequested { throw .stopped }
+        try refill(keepingFrom: position)
         noteContent(from: 0)
-        monitor?.progress(bytesRead: source.inputBytesRead, totalBytes: source.inputSize)
         return 0
+    }
+
+    /// Reads the next window and tells the progress ticker where it lies in the input.
+    private func refill(keepingFrom position: Int) throws(PreflightError) {
+        let inputStart = source.inputBytesRead
+        try source.refill(keepingFrom: position)
+        control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
+    }
+
+    /// After the workers of a window: when a stop was asked for while they ran, the first chunk's
+    /// rows (checked from the window's start up to where its worker stopped) are merged, so the
+    /// counts so far are exact, and the run stops.
+    private mutating func stopIfAsked(_ first: ChunkResult?, window: UnsafeRawBufferPointer) throws(PreflightError) {
+        guard control.isStopRequested else { return }
+        if let first { try outcome.merger.merge([first], window: window) }
+        throw .stopped
     }
 
     /// Merges and delivers a row longer than the whole window, which starts at `start`, before its
@@ -211,7 +242,7 @@ struct StreamRun {
     private mutating func validateCSV(from start: Int) throws(PreflightError) {
         guard let (header, dataStart) = try readCSVHeader(from: start) else { return }
         let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
-            try CSVChunkWorker(options: options, header: header)
+            try CSVChunkWorker(options: options, header: header, control: control)
         }
         var position = dataStart
         while true {
@@ -223,6 +254,7 @@ struct StreamRun {
                 try workers[index].process(bytes, from: starts[index], to: ends[index], dataEnd: source.count,
                                            isFinal: isFinal && index == starts.count - 1)
             }
+            try stopIfAsked(results.first, window: bytes)
             var end = position
             var accepted: [ChunkResult] = []
             for index in results.indices {
@@ -306,8 +338,9 @@ struct StreamRun {
         guard let names else { return nil }
         try delivery?.header(UnsafeRawBufferPointer(rebasing: source.bytes[headerSpan]))
         let schema = options.schema
+        let hint = Self.delimiterHint(names, schema: schema)
         for column in schema.columns where column.required && !names.contains(column.name) {
-            try outcome.addFileIssue(.missingRequiredColumn(column.name), row: 1, line: headerLine)
+            try outcome.addFileIssue(.missingRequiredColumn(column.name, delimiterHint: hint), row: 1, line: headerLine)
         }
         var seen = Set<String>()
         var reported = Set<String>()
@@ -323,6 +356,17 @@ struct StreamRun {
         outcome.merger.nextLine = 1 + lines
         outcome.merger.lineEndings.add(reader.lineEndings)
         return (names, headerOutcome.end)
+    }
+
+    /// When the header is one column that, split at `;`, `|`, a tab or a comma, names a column of the
+    /// schema, the file was most likely written with that delimiter: its `--delimiter` spelling.
+    static func delimiterHint(_ names: [String], schema: Schema) -> String? {
+        guard names.count == 1 else { return nil }
+        for (delimiter, spelling) in [(Character(";"), ";"), ("|", "|"), ("\t", "tab"), (",", ",")] {
+            let parts = names[0].split(separator: delimiter, omittingEmptySubsequences: false)
+            if parts.count > 1, parts.contains(where: { schema.columnIndex(named: String($0)) != nil }) { return spelling }
+        }
+        return nil
     }
 
     /// A record longer than the whole window (so longer than the cap): skips it by quote parity,
@@ -384,7 +428,7 @@ struct StreamRun {
     /// parse them in parallel, and any syntax error makes the whole file `invalid_file`.
     private mutating func validateJSONArray(from start: Int) throws(PreflightError) {
         let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
-            try JSONElementWorker(options: options)
+            try JSONElementWorker(options: options, control: control)
         }
         var scanner = JSONArrayScanner()
         var elements: [JSONArrayScanner.Element] = []
@@ -393,7 +437,10 @@ struct StreamRun {
         while true {
             let bytes = source.bytes
             elements.removeAll(keepingCapacity: true)
-            let scanned = scanner.scan(bytes, from: position, to: source.count, isFinal: source.atEnd, into: &elements)
+            let control = self.control
+            let scanned = scanner.scan(bytes, from: position, to: source.count, isFinal: source.atEnd, into: &elements,
+                                       shouldStop: { control.isStopRequested })
+            if scanned == .stopped { throw .stopped }
             let parts = min(workers.count, max(1, elements.count))
             let slices = (0..<parts).map { part in
                 elements[(elements.count * part / parts)..<(elements.count * (part + 1) / parts)]
@@ -402,6 +449,8 @@ struct StreamRun {
             let results = try Parallel.map(parts) { (index) throws(PreflightError) in
                 try workers[index].process(bytes, readable: readable, elements: slices[index])
             }
+            outcome.merger.nextLine = line
+            try stopIfAsked(results.first.flatMap { $0.1 == nil ? $0.0 : nil }, window: bytes)
             for (_, failure) in results {
                 if let failure {
                     let at = failure.elementLine + Bytes.countLF(bytes, from: failure.elementStart, to: failure.offset)
@@ -413,7 +462,7 @@ struct StreamRun {
             try outcome.merger.merge(results.map(\.0), window: bytes)
             for (worker, result) in zip(workers, results) { worker.recycle(result.0) }
             switch scanned {
-            case .finished:
+            case .finished, .stopped:
                 return
             case .syntax(let offset, let message):
                 let at = line + Bytes.countLF(bytes, from: position, to: offset)
@@ -493,7 +542,7 @@ struct StreamRun {
 
     private mutating func validateNDJSON(from start: Int) throws(PreflightError) {
         let workers = try (0..<options.effectiveThreads).map { (_: Int) throws(PreflightError) in
-            try NDJSONChunkWorker(options: options)
+            try NDJSONChunkWorker(options: options, control: control)
         }
         var position = start
         while true {
@@ -506,6 +555,7 @@ struct StreamRun {
                 try workers[index].process(bytes, readable: readable, from: starts[index], to: ends[index],
                                            dataEnd: source.count, isFinal: isFinal && index == starts.count - 1)
             }
+            try stopIfAsked(results.first, window: bytes)
             try outcome.merger.merge(results, window: bytes)
             let end = results.last?.end ?? position
             for (worker, result) in zip(workers, results) { worker.recycle(result) }
@@ -546,17 +596,17 @@ struct StreamRun {
 
 /// JSON: the document is read whole (simdjson needs it in one piece), element by element.
 struct JSONRun {
-    let input: InputBytes
     let options: ValidationOptions
     var outcome: RunOutcome
+    private let control: RunControl
 
-    init(input: InputBytes, options: ValidationOptions, delivery: RowDelivery?) {
-        self.input = input
+    init(options: ValidationOptions, delivery: RowDelivery?, control: RunControl) {
         self.options = options
+        self.control = control
         outcome = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
     }
 
-    mutating func validate() throws(PreflightError) {
+    mutating func validate(_ input: InputBytes) throws(PreflightError) {
         let bytes = input.bytes
         var contentStart = 0
         if Bytes.hasBOM(bytes) {
@@ -564,17 +614,20 @@ struct JSONRun {
             outcome.notices.append(bomNotice)
         }
         let isEmpty = ValueChecks.isWhitespace(UnsafeRawBufferPointer(rebasing: bytes[contentStart...]))
-        if !isEmpty { try readDocument(from: contentStart) }
+        if !isEmpty { try readDocument(input, from: contentStart) }
         try outcome.finish(sizeBytes: input.count, isEmpty: isEmpty, options: options)
     }
 
-    private mutating func readDocument(from contentStart: Int) throws(PreflightError) {
+    private mutating func readDocument(_ input: InputBytes, from contentStart: Int) throws(PreflightError) {
         // simdjson reads a few bytes past the document: parse in place only if they are readable.
         let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(input.bytes)
         let reader = try JSONReader(recordCap: options.recordCap)
         var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: options.tracksRows)
-        let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) { element in
+        let control = self.control
+        let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) {
+            (element) throws(PreflightError) in
+            if result.rows % RunControl.rowsPerLook == 0, control.isStopRequested { throw .stopped }
             let row = result.beginRow(line: element.line - 1, start: element.start, next: element.end)
             checker.check(JSONRow(line: element.line - 1, start: element.start, end: element.end, next: element.end,
                                   content: element.content),

@@ -6,8 +6,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Ctrl-C: the first one asks the run to stop at the next window (the partial counts are
-/// printed); a second one ends the process at once.
+/// Ctrl-C: the first one asks the run to stop (its workers look every few rows; the partial
+/// counts are printed); a second one ends the process at once.
 enum Interrupt {
     nonisolated(unsafe) static var count: sig_atomic_t = 0
 
@@ -21,8 +21,9 @@ enum Interrupt {
     static var requested: Bool { count > 0 }
 }
 
-/// Passes progress to the bar and Ctrl-C to the run.
-final class InterruptMonitor: RunMonitor {
+/// Passes progress to the bar and Ctrl-C to the run. The run calls it from its progress timer's
+/// thread only (the bar is cleared from the main thread once the run has returned).
+final class InterruptMonitor: RunMonitor, @unchecked Sendable {
     let progress: ProgressBar?
 
     init(progress: ProgressBar?) {
@@ -45,16 +46,17 @@ enum Clock {
     }
 }
 
-/// A one-line progress bar on standard error (a terminal): bytes done, MB/s, ETA.
-final class ProgressBar {
+/// A one-line progress bar on standard error (a terminal): bytes done, MB/s, ETA. Drawn from the
+/// run's progress timer (every 0.1 s), cleared from the main thread after the run.
+final class ProgressBar: @unchecked Sendable {
     private let started = Clock.now
     private var lastDrawn = 0.0
     private var drawn = false
 
     func update(bytesRead: Int, totalBytes: Int?) {
         let now = Clock.now
-        // Short runs never show a bar; long ones redraw at most five times a second.
-        guard now - started >= 0.5, now - lastDrawn >= 0.2 else { return }
+        // Short runs never show a bar; long ones redraw every 0.15 to 0.25 s (the timer ticks every 0.1 s).
+        guard now - started >= 0.5, now - lastDrawn >= 0.15 else { return }
         lastDrawn = now
         let elapsed = max(now - started, 0.001)
         let rate = Double(bytesRead) / 1_000_000 / elapsed
@@ -91,7 +93,7 @@ final class ProgressBar {
 enum StopSummary {
     /// What a stopped run had found.
     static func partial(_ report: ValidationReport) -> String {
-        "\(TextReport.size(report.file.sizeBytes)) and \(TextReport.grouped(report.totalRows)) rows: "
-            + "\(TextReport.grouped(report.invalidRows)) invalid rows, \(TextReport.grouped(report.totalErrors)) errors so far"
+        "\(TextReport.size(report.file.sizeBytes)) and \(TextReport.count(report.totalRows, "row")): "
+            + "\(TextReport.count(report.invalidRows, "invalid row")), \(TextReport.count(report.totalErrors, "error")) so far"
     }
 }

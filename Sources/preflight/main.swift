@@ -16,6 +16,9 @@ enum Exit {
     static let ioError: Int32 = 74
     /// Stopped by Ctrl-C (128 + SIGINT, as shells report it).
     static let interrupted: Int32 = 130
+    /// Standard output was a pipe whose reader went away (`| head`): end quietly, as grep does,
+    /// by SIGPIPE (128 + 13 in the shell).
+    static let brokenPipe: Int32 = 141
 }
 
 /// A problem to report on one stderr line, with its exit status.
@@ -32,6 +35,7 @@ struct PreflightCommand: ParsableCommand {
             Exit status: 0 valid, 1 row-level errors only, 2 file-level errors, \
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
+        version: PreflightVersion.current,
         subcommands: [Validate.self, Schemas.self])
 }
 
@@ -43,17 +47,20 @@ struct Validate: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """)
 
-    @Argument(help: "The files to check; - reads standard input (then --format is required). .gz is read transparently.")
+    @Argument(help: """
+        The files to check; - reads standard input (then --format is required). .gz is read transparently. \
+        A name that starts with - goes after -- (or as ./-name).
+        """)
     var files: [String]
 
     @Option(help: "The schema to check against (see `preflight schemas`).")
     var schema: String
 
-    @Option(help: "Input format: csv, json or ndjson. Default: from the file name (.csv, .json, .ndjson, .jsonl).")
+    @Option(help: "Input format: csv, json or ndjson. Default: from the file name (.csv, .tsv, .json, .ndjson, .jsonl).")
     var format: String?
 
-    @Option(help: "CSV field delimiter: one character, or `tab`.")
-    var delimiter: String = ","
+    @Option(help: "CSV field delimiter: one character, or `tab`. Default: tab for .tsv files, else a comma.")
+    var delimiter: String?
 
     @Option(help: """
         Report style: piing (Piing's preflight JSON), productsup (Productsup's batch errors), jumbo (Jumbo's file \
@@ -62,16 +69,16 @@ struct Validate: ParsableCommand {
         """)
     var report: String?
 
-    @Option(help: "Errors listed in the report (0 = all; default 1000, 20 for text). Counts are always exact.")
+    @Option(parsing: .unconditional, help: "Errors listed in the report (0 = all; default 1000, 20 for text). Counts are always exact.")
     var maxErrors: Int?
 
-    @Option(help: "Report file_too_large above this many bytes (0 = no limit).")
+    @Option(parsing: .unconditional, help: "Report file_too_large above this many bytes (0 = no limit).")
     var maxFileSize: Int = 100 * 1_048_576
 
-    @Option(help: "Report too_many_rows above this many data rows (0 = no limit).")
+    @Option(parsing: .unconditional, help: "Report too_many_rows above this many data rows (0 = no limit).")
     var maxRows: Int = 1_000_000
 
-    @Option(help: "Report record_too_large for a line, record or element longer than this many bytes.")
+    @Option(parsing: .unconditional, help: "Report record_too_large for a line, record or element longer than this many bytes.")
     var lineCap: Int = 2_097_152
 
     @Flag(help: "Do not report duplicate ids.")
@@ -89,7 +96,7 @@ struct Validate: ParsableCommand {
     @Flag(help: "No progress bar (it is shown only when standard error is a terminal).")
     var noProgress = false
 
-    @Option(help: "Worker threads (0 = one per core).")
+    @Option(parsing: .unconditional, help: "Worker threads (0 = one per core; more than the cores are capped to the cores).")
     var threads: Int = 0
 
     @Option(help: "CSV engine: prescan (records without quotes split by a byte scan, the rest by libcsv) or libcsv (every record).")
@@ -115,7 +122,12 @@ struct Validate: ParsableCommand {
             throw ValidationError("--rejects and --clean take one input file at a time")
         }
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input (-) can be read only once") }
-        if let rejects, let clean, rejects == clean { throw ValidationError("--rejects and --clean must be different files") }
+        for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" {
+            throw ValidationError("\(option) - is not supported: standard output carries the report; name a file")
+        }
+        for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "" {
+            throw ValidationError("\(option) needs a file name")
+        }
     }
 
     var style: ReportStyle {
@@ -142,15 +154,20 @@ struct Validate: ParsableCommand {
                                  status: Exit.usage)
         }
         var options = ValidationOptions(schema: schema, format: inputFormat)
-        options.delimiter = try Self.delimiterByte(delimiter)
+        options.delimiter = try delimiter.map(Self.delimiterByte) ?? InputFormat.defaultDelimiter(forName: file)
         options.maxErrors = maxErrors ?? (style == .text ? 20 : 1000)
         options.maxFileSize = maxFileSize
         options.maxRows = maxRows
         options.recordCap = lineCap
         options.checksUniqueIDs = !noUniqueIds
-        options.threads = threads
+        options.threads = Self.threadCount(threads)
         options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
         return options
+    }
+
+    /// More threads than cores do not help: they only cut the input into smaller pieces.
+    static func threadCount(_ asked: Int) -> Int {
+        min(asked, ValidationOptions.coreCount)
     }
 
     static func delimiterByte(_ text: String) throws(CommandFailure) -> UInt8 {
@@ -164,8 +181,13 @@ struct Validate: ParsableCommand {
     }
 
     func run() throws {
-        // Usage errors (schema, formats) first, for every file, before any output.
+        // Usage errors (schema, formats, outputs that would overwrite an input) first, for every
+        // file, before any output.
         let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file) }
+        try OutputSafety.check(inputs: files, rejects: rejects, clean: clean, sidecar: rejects.map(Self.sidecarPath))
+        if threads > ValidationOptions.coreCount {
+            printError("--threads \(threads) is more than the \(ValidationOptions.coreCount) cores here; using \(ValidationOptions.coreCount)")
+        }
         Interrupt.install()
         var worst: Int32 = 0
         for (file, fileOptions) in zip(files, options) {
@@ -173,6 +195,7 @@ struct Validate: ParsableCommand {
             do {
                 status = try check(file, options: fileOptions, tagged: files.count > 1)
             } catch let failure as CommandFailure {
+                if failure.status == Exit.brokenPipe { throw failure }  // quietly: nobody reads on
                 printError(failure.message)
                 status = failure.status
             }
@@ -212,8 +235,7 @@ struct Validate: ParsableCommand {
             try splitter?.finish()
         } catch {
             progress?.clear()
-            let status = error.isInputUnreadable ? Exit.unreadableInput : error.isOutputFailure ? Exit.ioError : Exit.software
-            throw CommandFailure(message: error.description, status: status)
+            throw CommandFailure(error)
         }
         progress?.clear()
         let seconds = Clock.now - started
@@ -234,7 +256,7 @@ struct Validate: ParsableCommand {
             }
             try stdout.flush()
         } catch {
-            throw CommandFailure(message: error.description, status: Exit.ioError)
+            throw CommandFailure(error)
         }
         return report.exitCode
     }
@@ -244,16 +266,31 @@ struct Validate: ParsableCommand {
         let layout: RowSplitter.Layout = format == .json ? (splitFormat == "json" ? .jsonArray : .ndjson) : .asInput
         do {
             return try RowSplitter(rejects: rejects.map(OutputFile.create(path:)), clean: clean.map(OutputFile.create(path:)),
-                                   sidecar: rejects.map { try OutputFile.create(path: $0 + ".errors.ndjson") },
+                                   sidecar: rejects.map { try OutputFile.create(path: Self.sidecarPath($0)) },
                                    layout: layout)
         } catch let error as PreflightError {
-            throw CommandFailure(message: error.description, status: Exit.ioError)
+            throw CommandFailure(error)
         }
     }
+
+    /// Where the errors of the rejected rows go: beside the rejects file.
+    static func sidecarPath(_ rejects: String) -> String { rejects + ".errors.ndjson" }
 }
 
 enum ReportStyle: String, CaseIterable {
     case piing, productsup, jumbo, text, ndjson
+}
+
+extension CommandFailure {
+    /// A failure of the library, with its exit status.
+    init(_ error: PreflightError) {
+        if error.isBrokenPipe {
+            self.init(message: "", status: Exit.brokenPipe)
+        } else {
+            let status = error.isInputUnreadable ? Exit.unreadableInput : error.isOutputFailure ? Exit.ioError : Exit.software
+            self.init(message: error.description, status: status)
+        }
+    }
 }
 
 struct Schemas: ParsableCommand {
@@ -274,6 +311,7 @@ func writeOut(_ text: String) throws(CommandFailure) {
         let result = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + written, $0.count - written) }
         if result < 0 {
             if errno == EINTR { continue }
+            if errno == EPIPE { throw CommandFailure(message: "", status: Exit.brokenPipe) }
             throw CommandFailure(message: "cannot write the report: \(String(cString: strerror(errno)))", status: Exit.ioError)
         }
         written += result
@@ -287,13 +325,28 @@ func printError(_ message: String) {
     _ = line.withCString { write(2, $0, strlen($0)) }
 }
 
+/// Ends the process the way a closed pipe ends grep or jq: by SIGPIPE, with nothing on stderr.
+/// Outputs written through temporary files were removed when their run ended.
+func endByBrokenPipe() -> Never {
+    signal(SIGPIPE, SIG_DFL)
+    raise(SIGPIPE)
+    exit(Exit.brokenPipe)
+}
+
 // One line on stderr for every failure, never a stack trace (SPEC §7).
-// A closed pipe is reported as an error by write(2), not by a signal that ends the process.
+// A closed pipe is seen as an error of write(2), so the run can end cleanly (temporary outputs
+// removed) before the process ends by SIGPIPE.
 signal(SIGPIPE, SIG_IGN)
+let arguments = Array(CommandLine.arguments.dropFirst())
+if let problem = CommandLineCheck.problem(in: arguments) {
+    printError(problem)
+    exit(Exit.usage)
+}
 do {
-    var command = try PreflightCommand.parseAsRoot()
+    var command = try PreflightCommand.parseAsRoot(arguments)
     try command.run()
 } catch let failure as CommandFailure {
+    if failure.status == Exit.brokenPipe { endByBrokenPipe() }
     printError(failure.message)
     exit(failure.status)
 } catch let code as ExitCode {
@@ -301,8 +354,19 @@ do {
 } catch {
     let status = PreflightCommand.exitCode(for: error)
     if status == .success {
-        // --help and friends: the full text, on stdout.
-        print(PreflightCommand.fullMessage(for: error))
+        // Only an explicit --help, -h, help or --version ends with status 0: anything else that
+        // validated nothing must not pass a CI gate.
+        guard CommandLineCheck.asksForHelp(arguments) else {
+            printError("nothing to do: name a command (validate, schemas); see preflight --help")
+            exit(Exit.usage)
+        }
+        do {
+            try writeOut(PreflightCommand.fullMessage(for: error) + "\n")
+        } catch {
+            if error.status == Exit.brokenPipe { endByBrokenPipe() }
+            printError(error.message)
+            exit(error.status)
+        }
         exit(0)
     }
     let message = PreflightCommand.message(for: error)

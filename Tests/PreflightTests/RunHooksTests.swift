@@ -4,50 +4,118 @@ import XCTest
 
 /// What a run tells the outside while it goes: progress, a stop on request, rows to observers.
 final class RunHooksTests: XCTestCase {
-    /// Records progress; asks to stop after `stopAfter` progress calls.
-    final class Recorder: RunMonitor {
-        var calls: [(Int, Int?)] = []
-        let stopAfter: Int
+    /// Records progress calls with their times; asks to stop once `stopAt` has passed.
+    final class Recorder: RunMonitor, @unchecked Sendable {
+        private let lock = NSLock()
+        private var recorded: [(bytes: Int, total: Int?, at: Double)] = []
+        private var stopAt: Double?
 
-        init(stopAfter: Int) {
-            self.stopAfter = stopAfter
+        var calls: [(bytes: Int, total: Int?, at: Double)] { lock.withLock { recorded } }
+
+        func progress(bytesRead: Int, totalBytes: Int?) {
+            lock.withLock { recorded.append((bytesRead, totalBytes, Self.now)) }
         }
 
-        func progress(bytesRead: Int, totalBytes: Int?) { calls.append((bytesRead, totalBytes)) }
-        var stopRequested: Bool { calls.count >= stopAfter }
+        var stopRequested: Bool { lock.withLock { stopAt.map { Self.now >= $0 } ?? false } }
+
+        func stop(after seconds: Double) { lock.withLock { stopAt = Self.now + seconds } }
+
+        static var now: Double { Date.timeIntervalSinceReferenceDate }
     }
 
+    /// `rows` NDJSON lines of about 100 bytes, distinct ids.
     private func ndjson(rows: Int) -> [UInt8] {
-        Array((0..<rows).map { "{\"id\":\"P\($0)\",\"t\":\"\(String(repeating: "x", count: 40))\"}\n" }.joined().utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows * 100)
+        let filler = Array(String(repeating: "x", count: 70).utf8)
+        for row in 0..<rows {
+            bytes += Array("{\"id\":\"P\(row)\",\"t\":\"".utf8)
+            bytes += filler
+            bytes += Array("\"}\n".utf8)
+        }
+        return bytes
     }
 
-    func testProgressGrowsToTheInputSize() throws {
-        let input = ndjson(rows: 5000)  // about 280 KB: several windows of the smallest size
+    /// The same rows as CSV (generic_transactions) and as a JSON array (square_pos).
+    private func input(_ format: InputFormat, rows: Int) -> ([UInt8], Schema) {
+        switch format {
+        case .ndjson: return (ndjson(rows: rows), .productsupStream)
+        case .csv:
+            var bytes = Array("transaction_id,amount,date,store_id,customer_id\n".utf8)
+            let filler = String(repeating: "c", count: 60)
+            for row in 0..<rows { bytes += Array("T\(row),1.00,2026-01-07,S1,\(filler)\n".utf8) }
+            return (bytes, .genericTransactions)
+        case .json:
+            var bytes = Array("[\n".utf8)
+            let filler = String(repeating: "c", count: 40)
+            for row in 0..<rows {
+                bytes += Array("{\"transaction_id\":\"T\(row)\",\"gross_sales\":1.5,\"created_at\":\"2026-01-07\",\"location_id\":\"\(filler)\"},\n".utf8)
+            }
+            bytes.removeLast(2)
+            bytes += Array("\n]\n".utf8)
+            return (bytes, .squarePOS)
+        }
+    }
+
+    func testProgressMovesWithinAWindowAtLeastEveryQuarterSecond() throws {
+        // About 30 MB in one window: progress must not wait for the window's end.
+        let bytes = ndjson(rows: 300_000)
         var options = ValidationOptions(schema: .productsupStream, format: .ndjson)
-        options.windowSize = 0
-        options.recordCap = 1000
-        let recorder = Recorder(stopAfter: .max)
-        let report = try Validator.validate(bytes: input, name: "p.ndjson", options: options,
+        options.threads = 2
+        let recorder = Recorder()
+        let started = Recorder.now
+        let report = try Validator.validate(bytes: bytes, name: "p.ndjson", options: options,
                                             hooks: RunHooks(monitor: recorder))
+        let seconds = Recorder.now - started
         XCTAssertTrue(report.isComplete)
-        XCTAssertEqual(report.totalRows, 5000)
-        XCTAssertGreaterThan(recorder.calls.count, 10)
-        XCTAssertEqual(recorder.calls.map(\.0), recorder.calls.map(\.0).sorted())
-        XCTAssertEqual(recorder.calls.last?.0, input.count)
-        XCTAssertTrue(recorder.calls.allSatisfy { $0.1 == input.count })
+        XCTAssertEqual(report.totalRows, 300_000)
+        let calls = recorder.calls
+        XCTAssertEqual(calls.last?.bytes, bytes.count, "the last call says everything was read")
+        XCTAssertTrue(calls.allSatisfy { $0.total == bytes.count })
+        XCTAssertEqual(calls.map(\.bytes), calls.map(\.bytes).sorted(), "progress never goes back")
+        let times = [started] + calls.map(\.at)
+        let longestGap = zip(times, times.dropFirst()).map { $1 - $0 }.max() ?? 0
+        XCTAssertLessThanOrEqual(longestGap, 0.25, "a progress call at least every 0.25 s (run took \(seconds) s)")
+        guard seconds > 0.5 else { return }  // a fast machine: nothing more to see within the window
+        let within = Set(calls.map(\.bytes).filter { $0 > 0 && $0 < bytes.count })
+        XCTAssertGreaterThanOrEqual(within.count, 2, "progress moves inside the one window: \(calls.map(\.bytes))")
     }
 
-    func testAStopKeepsTheCountsSoFar() throws {
-        let input = ndjson(rows: 5000)
+    func testAStopIsHonouredWithinHalfASecondInsideAWindow() throws {
+        for format in [InputFormat.csv, .ndjson, .json] {
+            for threads in [1, 2] {
+                let (bytes, schema) = input(format, rows: 250_000)  // 20–25 MB: one window
+                var options = ValidationOptions(schema: schema, format: format)
+                options.threads = threads
+                options.maxRows = 0
+                options.maxFileSize = 0
+                let recorder = Recorder()
+                recorder.stop(after: 0.2)
+                let started = Recorder.now
+                let report = try Validator.validate(bytes: bytes, name: "big", options: options,
+                                                    hooks: RunHooks(monitor: recorder))
+                let stoppedAfter = Recorder.now - started - 0.2
+                XCTAssertFalse(report.isComplete, "\(format), \(threads) threads: the run was not stopped")
+                XCTAssertLessThanOrEqual(stoppedAfter, 0.5, "\(format), \(threads) threads")
+                // The rows checked before the stop are counted, and they are all valid.
+                XCTAssertLessThan(report.totalRows, 250_000)
+                XCTAssertEqual(report.invalidRows, 0, "\(format)")
+                XCTAssertEqual(report.totalErrors, 0, "\(format)")
+            }
+        }
+    }
+
+    func testAStopBeforeTheStartKeepsNothing() throws {
+        let bytes = ndjson(rows: 5000)
         var options = ValidationOptions(schema: .productsupStream, format: .ndjson)
         options.windowSize = 0
         options.recordCap = 1000
-        let report = try Validator.validate(bytes: input, name: "p.ndjson", options: options,
-                                            hooks: RunHooks(monitor: Recorder(stopAfter: 3)))
+        let recorder = Recorder()
+        recorder.stop(after: 0)
+        let report = try Validator.validate(bytes: bytes, name: "p.ndjson", options: options,
+                                            hooks: RunHooks(monitor: recorder))
         XCTAssertFalse(report.isComplete)
-        // Three windows of 5096 bytes read, whole lines of 57 bytes checked.
-        XCTAssertGreaterThan(report.totalRows, 0)
-        XCTAssertLessThan(report.totalRows, 3 * 5096 / 57 + 1)
+        XCTAssertLessThan(report.totalRows, 5000)
         XCTAssertEqual(report.totalErrors, 0)
     }
 

@@ -6,10 +6,12 @@ final class CSVChunkWorker {
     private var checker: RowChecker
     private let expectedFields: Int
     private var storage: ChunkStorage
+    private let control: RunControl
 
     func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
-    init(options: ValidationOptions, header: [String]) throws(PreflightError) {
+    init(options: ValidationOptions, header: [String], control: RunControl) throws(PreflightError) {
+        self.control = control
         reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         checker.useCSVHeader(header)
@@ -25,6 +27,7 @@ final class CSVChunkWorker {
         // Whole-chunk checks first: when they pass, records inside the chunk skip their own.
         let checkedEnd = min(chunkEnd, dataEnd)
         let chunkIsUTF8 = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd)
+        var mark = start  // progress published up to here
         let outcome = try reader.read(bytes, from: start, to: chunkEnd, dataEnd: dataEnd, isFinal: isFinal, firstLine: 0) {
             record in
             let row = result.beginRow(line: record.line, start: record.start, next: record.next)
@@ -46,8 +49,9 @@ final class CSVChunkWorker {
                                      into: &result.log, ids: &result.ids)
                 }
             }
-            return true
+            return control.keepGoing(rows: result.rows, position: record.next, mark: &mark)
         }
+        control.passed(outcome.end - mark)
         result.end = outcome.end
         result.lines = outcome.lines
         result.lineEndings = reader.lineEndings
@@ -60,10 +64,12 @@ final class NDJSONChunkWorker {
     private let reader: NDJSONReader
     private var checker: RowChecker
     private var storage: ChunkStorage
+    private let control: RunControl
 
     func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
-    init(options: ValidationOptions) throws(PreflightError) {
+    init(options: ValidationOptions, control: RunControl) throws(PreflightError) {
+        self.control = control
         reader = try NDJSONReader(recordCap: options.recordCap)
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         storage = ChunkStorage(options: options)
@@ -76,12 +82,14 @@ final class NDJSONChunkWorker {
         // One UTF-8 check for the whole chunk; lines check themselves only when it fails.
         let checkedEnd = min(chunkEnd, dataEnd)
         let validUntil = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd) ? checkedEnd : 0
+        var mark = start  // progress published up to here
         result.end = try reader.read(bytes, readable: readable, from: start, to: chunkEnd, dataEnd: dataEnd,
                                      isFinal: isFinal, firstLine: 0, validUTF8Until: validUntil) { line in
             let row = result.beginRow(line: line.line, start: line.start, next: line.next)
             checker.check(line, row: row, into: &result)
-            return true
+            return control.keepGoing(rows: result.rows, position: line.next, mark: &mark)
         }
+        control.passed(result.end - mark)
         result.lines = result.rows
         result.lineEndings = reader.lineEndings
         return result
@@ -121,10 +129,12 @@ final class JSONElementWorker {
     private var checker: RowChecker
     private let recordCap: Int
     private var storage: ChunkStorage
+    private let control: RunControl
 
     func recycle(_ result: ChunkResult) { storage.recycle(result) }
 
-    init(options: ValidationOptions) throws(PreflightError) {
+    init(options: ValidationOptions, control: RunControl) throws(PreflightError) {
+        self.control = control
         guard let parser = csj_parser_create() else { throw .outOfMemory }
         self.parser = parser
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
@@ -138,7 +148,10 @@ final class JSONElementWorker {
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, elements: ArraySlice<JSONArrayScanner.Element>)
         throws(PreflightError) -> (ChunkResult, Failure?) {
         var result = storage.take()
+        var mark = elements.first?.start ?? 0  // progress published up to here
+        defer { control.passed((elements.last?.end ?? mark) - mark) }
         for element in elements {
+            guard control.keepGoing(rows: result.rows + 1, position: element.start, mark: &mark) else { break }
             let row = result.beginRow(line: element.line, start: element.start, next: element.end)
             var parsed = csj_result()
             let length = element.end - element.start

@@ -17,6 +17,8 @@ struct JSONArrayScanner {
         case finished
         /// Not valid JSON at `offset`.
         case syntax(offset: Int, message: String)
+        /// `shouldStop` said so: the run is being stopped.
+        case stopped
     }
 
     private enum State {
@@ -48,8 +50,9 @@ struct JSONArrayScanner {
     }
 
     /// Scans `start..<end` (`isFinal`: the input ends there), appending complete elements.
+    /// `shouldStop` is asked every 1024 elements (a window holds hundreds of thousands).
     mutating func scan(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, isFinal: Bool,
-                       into elements: inout [Element]) -> Outcome {
+                       into elements: inout [Element], shouldStop: () -> Bool = { false }) -> Outcome {
         guard let base = bytes.baseAddress else { return isFinal ? .syntax(offset: start, message: "empty document") : .needMore(resume: start) }
         var index = start
         while index < end {
@@ -78,6 +81,7 @@ struct JSONArrayScanner {
                     return .needMore(resume: index)
                 }
                 elements.append(Element(start: index, end: valueEnd, line: lines))
+                if elements.count % 1024 == 0, shouldStop() { return .stopped }
                 lines = valueLines
                 state = .separatorOrEnd
                 index = valueEnd

@@ -224,10 +224,14 @@ final class WindowedSource {
     }
 
     /// Everything from the window's start to the end of the input, in one padded buffer.
-    func readWholeInput() throws(PreflightError) -> InputBytes {
+    /// Reads the rest of the input into one buffer (the JSON wrapper path). `afterRead` is told
+    /// the input bytes read before and after each read (progress), and may throw to stop.
+    func readWholeInput(afterRead: (Int, Int) throws(PreflightError) -> Void) throws(PreflightError) -> InputBytes {
         var data = Array(bytes)
         while !atEnd {
+            let before = inputBytesRead
             try refill(keepingFrom: count)
+            try afterRead(before, inputBytesRead)
             data.append(contentsOf: bytes)
         }
         return data.withUnsafeBytes { InputBytes.copying($0) }

@@ -14,12 +14,66 @@ public final class OutputFile {
     private let closesDescriptor: Bool
     private var buffer: [UInt8] = []
     private static let flushSize = 1 << 16
+    /// For a file written through a temporary one: the temporary's path and the final path.
+    private var replacement: (temporary: String, final: String)?
 
-    /// Creates (or empties) the file at `path`.
+    /// A new file at `path`, written to a temporary file in the same folder and renamed to `path`
+    /// only by `commit()`: until then an existing file at `path` is left as it is, and a run that
+    /// fails or stops leaves no partial file under that name (the temporary is removed when this
+    /// object goes away uncommitted). A symbolic link at `path` is followed: its target is replaced.
+    /// A device or pipe (`/dev/null`, a FIFO) is written directly.
     public static func create(path: String) throws(PreflightError) -> OutputFile {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+            let descriptor = open(path, O_WRONLY | O_CLOEXEC)
+            if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
+            return OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
+        }
+        let exists = stat(path, &info) == 0
+        let final = exists ? (realPath(path) ?? path) : path
+        let slash = final.lastIndex(of: "/")
+        let folder = slash.map { String(final[...$0]) } ?? ""
+        let name = slash.map { String(final[final.index(after: $0)...]) } ?? final
+        var template = Array((folder + "." + name + ".preflight-XXXXXX").utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
-        return OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        let temporary = String(cString: template)
+        // The permissions the file would get if created directly, or those of the file it replaces.
+        _ = fchmod(descriptor, exists ? info.st_mode & 0o7777 : 0o666 & ~fileCreationMask)
+        let file = OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
+        file.replacement = (temporary, final)
+        return file
+    }
+
+    /// Finishes the file: writes what is buffered, and puts a file written through a temporary
+    /// one in its place (flushed to disk first, so a crash leaves the old file or the new one).
+    public func commit() throws(PreflightError) {
+        try flush()
+        guard let replacement else { return }
+        if fsync(descriptor) != 0 { throw .cannotWrite(path, errno: errno) }
+        if rename(replacement.temporary, replacement.final) != 0 { throw .cannotWrite(path, errno: errno) }
+        self.replacement = nil
+    }
+
+    /// Drops a file written through a temporary one: the temporary is removed, `path` is untouched.
+    public func discard() {
+        guard let replacement else { return }
+        unlink(replacement.temporary)
+        self.replacement = nil
+    }
+
+    /// The process's umask, read once (reading it means setting it, so it is set straight back).
+    private static let fileCreationMask: mode_t = {
+        let mask = umask(0o022)
+        umask(mask)
+        return mask
+    }()
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// An anonymous temporary file (gone when closed), for output held back until a run ends.
@@ -43,6 +97,7 @@ public final class OutputFile {
     }
 
     deinit {
+        discard()
         if closesDescriptor { close(descriptor) }
     }
 

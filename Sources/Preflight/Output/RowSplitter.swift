@@ -96,13 +96,15 @@ public final class RowSplitter: RowObserver {
         try start()
     }
 
-    /// Closes the JSON arrays and writes everything out; call once the run has ended.
+    /// Closes the JSON arrays, writes everything out and puts the files in place
+    /// (`OutputFile.commit()`); call once the run has ended complete. A splitter that goes away
+    /// without it (a stopped or failed run) leaves the files at the given paths as they were.
     public func finish() throws(PreflightError) {
         if layout == .jsonArray {
             if let rejects { try rejects.write(rejectedRows == 0 ? "]\n" : "\n]\n") }
             if let clean { try clean.write(cleanRows == 0 ? "]\n" : "\n]\n") }
         }
-        for file in [rejects, clean, sidecar].compactMap({ $0 }) { try file.flush() }
+        for file in [rejects, clean, sidecar].compactMap({ $0 }) { try file.commit() }
     }
 }
 

@@ -19,8 +19,8 @@ public enum TextReport {
         }
         let throughput = seconds > 0 ? Double(report.file.sizeBytes) / 1_000_000 / seconds : 0
         out += "  " + style.dim("\(report.file.format.rawValue), \(size(report.file.sizeBytes)), ")
-            + style.dim("\(grouped(report.totalRows)) rows (\(grouped(report.validRows)) valid, ")
-            + style.dim("\(grouped(report.invalidRows)) invalid), \(grouped(report.totalErrors)) errors, ")
+            + style.dim("\(count(report.totalRows, "row")) (\(grouped(report.validRows)) valid, ")
+            + style.dim("\(grouped(report.invalidRows)) invalid), \(count(report.totalErrors, "error")), ")
             + style.dim(String(format2: seconds) + " s, " + String(format1: throughput) + " MB/s") + "\n"
 
         if !report.errorCounts.isEmpty {
@@ -61,7 +61,8 @@ public enum TextReport {
     /// A number with one decimal: "66.1".
     public static func oneDecimal(_ value: Double) -> String { String(format1: value) }
 
-    static func count(_ value: Int, _ noun: String) -> String {
+    /// "1 row", "2 rows", "1,000 errors".
+    public static func count(_ value: Int, _ noun: String) -> String {
         grouped(value) + " " + noun + (value == 1 ? "" : "s")
     }
 

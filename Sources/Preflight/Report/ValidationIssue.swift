@@ -77,7 +77,8 @@ enum IssueKind {
     case tooManyRows(limit: Int)
     case invalidCSV(detail: String)
     case invalidJSON(detail: String)
-    case missingRequiredColumn(String)
+    /// `delimiterHint`: the header looks split by another delimiter (`;`, `|`, tab): its name for `--delimiter`.
+    case missingRequiredColumn(String, delimiterHint: String? = nil)
     case duplicateColumn(String)
     // Whole row.
     case recordTooLarge
@@ -163,13 +164,16 @@ enum IssueKind {
         case .tooManyRows(let limit): return "File exceeds \(limit) row limit"
         case .invalidCSV(let detail): return "File is not a valid CSV: " + detail
         case .invalidJSON(let detail): return "File is not a valid JSON: " + detail
-        case .missingRequiredColumn(let name): return "Missing required column: " + name
+        case .missingRequiredColumn(let name, let hint):
+            guard let hint else { return "Missing required column: " + name }
+            let shown = hint == "tab" ? "a tab" : "'\(hint)'"
+            return "Missing required column: \(name) (the header is one column that contains \(shown); try --delimiter \(hint))"
         case .duplicateColumn(let name): return "Duplicate column: " + name
         case .recordTooLarge: return "Product payload is too large"
         case .malformedQuotes: return "Malformed quoted field"
         case .unterminatedQuote: return "Quoted field not terminated"
         case .invalidUTF8: return "Invalid UTF-8 encoding"
-        case .fieldCountMismatch(let expected, let found): return "Expected \(expected) fields, found \(found)"
+        case .fieldCountMismatch(let expected, let found): return "Expected \(expected) field\(expected == 1 ? "" : "s"), found \(found)"
         case .emptyLine: return "Empty Payload line"
         case .syntaxError(let detail): return detail.map { "Syntax error: " + $0 } ?? "Syntax error"
         case .notAnObject: return "Expected a JSON object"

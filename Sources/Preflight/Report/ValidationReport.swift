@@ -2,14 +2,21 @@
 public enum InputFormat: String, Sendable, CaseIterable {
     case csv, json, ndjson
 
-    /// The format a file name implies: `.csv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
+    /// The format a file name implies: `.csv` or `.tsv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
     public static func inferred(fromName name: String) -> InputFormat? {
         var lowered = name.lowercased()
         if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
-        if lowered.hasSuffix(".csv") { return .csv }
+        if lowered.hasSuffix(".csv") || lowered.hasSuffix(".tsv") { return .csv }
         if lowered.hasSuffix(".json") { return .json }
         if lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".jsonl") { return .ndjson }
         return nil
+    }
+
+    /// The CSV delimiter a name implies: a tab for `.tsv` (and `.tsv.gz`), else a comma.
+    public static func defaultDelimiter(forName name: String) -> UInt8 {
+        var lowered = name.lowercased()
+        if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
+        return lowered.hasSuffix(".tsv") ? 0x09 : UInt8(ascii: ",")
     }
 }
 

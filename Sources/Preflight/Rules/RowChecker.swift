@@ -51,6 +51,8 @@ struct RowChecker {
     /// CSV: schema column of each header position (first copy of a name only), or -1.
     private var headerColumns: [Int] = []
     private var headerNames: [String] = []
+    /// CSV: whether each header position repeats a name seen earlier in the header.
+    private var isRepeatedCopy: [Bool] = []
 
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
@@ -64,6 +66,9 @@ struct RowChecker {
     mutating func useCSVHeader(_ names: [String]) {
         headerNames = names
         headerColumns = Array(repeating: -1, count: names.count)
+        // A repeated name: only its first copy is validated; the other copies' values raise nothing.
+        var seen = Set<String>()
+        isRepeatedCopy = names.map { !seen.insert($0).inserted }
         // A column missing from the header is reported once, on the header, not on every row.
         for index in slots.indices { slots[index].checked = false }
         for (position, name) in names.enumerated() {
@@ -100,6 +105,7 @@ struct RowChecker {
         for position in 0..<record.fieldCount {
             let value = record.field(position)
             let column = headerColumns[position]
+            if isRepeatedCopy[position] { continue }
             if checkControl, ValueChecks.hasControlCharacter(value) {
                 pending.append(Pending(order: position, kind: .controlCharacter, field: headerNames[position]))
                 if column >= 0 { slots[column].hasError = true }

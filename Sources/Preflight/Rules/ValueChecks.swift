@@ -1,8 +1,9 @@
 /// Byte-level checks of typed values (SPEC §4, §9 "Types"). No Foundation, no floating point:
 /// a value is judged on its literal text.
-enum ValueChecks {
+/// `@_spi(Fuzzing)`: the fuzz harness calls these checks directly; they are not part of the library's API.
+@_spi(Fuzzing) public enum ValueChecks {
     /// Outcome of a date or datetime check.
-    enum Temporal: Equatable {
+    public enum Temporal: Equatable {
         case valid
         /// The text does not have the expected shape.
         case badFormat
@@ -14,7 +15,7 @@ enum ValueChecks {
     static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
 
     /// `[+-]?digits`
-    static func isInteger(_ text: UnsafeRawBufferPointer) -> Bool {
+    public static func isInteger(_ text: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = text.count
         if count > 0, text[0] == UInt8(ascii: "+") || text[0] == UInt8(ascii: "-") { index = 1 }
@@ -27,7 +28,7 @@ enum ValueChecks {
     }
 
     /// `[+-]?digits[.digits]`
-    static func isDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
+    public static func isDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
         var index = 0
         let count = text.count
         if count > 0, text[0] == UInt8(ascii: "+") || text[0] == UInt8(ascii: "-") { index = 1 }
@@ -43,7 +44,7 @@ enum ValueChecks {
     }
 
     /// For a text that `isDecimal` accepts: whether its value is greater than zero.
-    static func isPositiveDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
+    public static func isPositiveDecimal(_ text: UnsafeRawBufferPointer) -> Bool {
         if text.first == UInt8(ascii: "-") { return false }
         for byte in text where byte >= UInt8(ascii: "1") && byte <= UInt8(ascii: "9") { return true }
         return false
@@ -83,14 +84,14 @@ enum ValueChecks {
     }
 
     /// `YYYY-MM-DD`, years 0000–9999, proleptic Gregorian.
-    static func checkDate(_ text: UnsafeRawBufferPointer) -> Temporal {
+    public static func checkDate(_ text: UnsafeRawBufferPointer) -> Temporal {
         guard text.count == 10 else { return .badFormat }
         return datePart(text)
     }
 
     /// A plain date, or `YYYY-MM-DDThh:mm:ss` with an optional `.fraction` and an optional zone
     /// `Z` or `±hh:mm` (upper-case `T` and `Z`; seconds required; no second 60).
-    static func checkDatetime(_ text: UnsafeRawBufferPointer) -> Temporal {
+    public static func checkDatetime(_ text: UnsafeRawBufferPointer) -> Temporal {
         if text.count == 10 { return datePart(text) }
         guard text.count >= 19, text[10] == UInt8(ascii: "T"), text[13] == UInt8(ascii: ":"),
               text[16] == UInt8(ascii: ":"),
@@ -127,7 +128,7 @@ enum ValueChecks {
 
     /// Whether a CSV value holds a raw control character: U+0000–U+001F other than tab, where LF
     /// and CRLF are allowed (they can only come from a quoted field) and a lone CR is not.
-    static func hasControlCharacter(_ text: UnsafeRawBufferPointer) -> Bool {
+    public static func hasControlCharacter(_ text: UnsafeRawBufferPointer) -> Bool {
         let count = text.count
         var index = 0
         while index < count {
@@ -145,7 +146,7 @@ enum ValueChecks {
     }
 
     /// Absent for a required field: empty, or only U+0020 spaces.
-    static func isBlank(_ text: UnsafeRawBufferPointer) -> Bool {
+    public static func isBlank(_ text: UnsafeRawBufferPointer) -> Bool {
         for byte in text where byte != 0x20 { return false }
         return true
     }
