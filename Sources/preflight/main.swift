@@ -231,8 +231,11 @@ struct Validate: ParsableCommand {
             } else {
                 report = try Validator.validate(path: file, options: options, hooks: hooks)
             }
-            try stream?.finish()
-            try splitter?.finish()
+            // A stopped run's outputs are dropped (the splitter's temporary files go with it).
+            if report.isComplete {
+                try stream?.finish()
+                try splitter?.finish()
+            }
         } catch {
             progress?.clear()
             throw CommandFailure(error)

@@ -66,6 +66,17 @@ final class CSVRulesTests: XCTestCase {
         XCTAssertEqual(report.errors.first?.error, "Duplicate column: amount")
     }
 
+    func testRepeatedColumnsSecondCopyRaisesNothing() throws {
+        // SPEC: only the first copy of a repeated name is validated, a control character included,
+        // whether or not the schema names the column (`note` is unknown to generic_transactions).
+        let header = "transaction_id,note,amount,date,store_id,note,amount\n"
+        let report = try validate(header + "T1,ok,1.00,2024-01-01,S1,\u{01}bad,\u{02}\n"
+                                  + "T2,\u{01},1.00,2024-01-01,S1,fine,x\n", .csv)
+        XCTAssertEqual(report.located, [Located(1, 1, nil, "duplicate_column"), Located(1, 1, nil, "duplicate_column"),
+                                        Located(3, 3, "note", "control_character")])
+        XCTAssertEqual(report.invalidRows, 1)
+    }
+
     func testHeaderThatCannotBeReadIsInvalidFileOnly() throws {
         var report = try validate("transaction_id,\"amount\n", .csv)
         XCTAssertEqual(report.located, [Located(1, 1, nil, "invalid_file")])

@@ -97,6 +97,16 @@ final class ResourceLimitTests: XCTestCase {
         }
     }
 
+    /// Memory does not grow with the thread count asked for (it did: about 0.5 MB a thread, so
+    /// `--threads 100000` grew to 24 GB).
+    func testAHundredThousandThreadsOnASmallFile() throws {
+        let path = try write("small.csv", prefix: "transaction_id,amount,date,store_id\n",
+                             block: Array("T1,1.00,2026-01-07,S1\n".utf8), count: 20)
+        let outcome = try run(["validate", path, "--schema", "generic_transactions", "--threads", "100000"])
+        XCTAssertEqual(outcome.status, 1)
+        XCTAssertLessThan(outcome.peakRSSKilobytes, 100 * 1024, "peak RSS")
+    }
+
     func testOnlyABOM() throws {
         let path = try write("bom.csv", block: [0xEF, 0xBB, 0xBF], count: 1)
         let outcome = try run(["validate", path, "--schema", "generic_transactions"])

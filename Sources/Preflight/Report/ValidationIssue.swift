@@ -166,8 +166,8 @@ enum IssueKind {
         case .invalidJSON(let detail): return "File is not a valid JSON: " + detail
         case .missingRequiredColumn(let name, let hint):
             guard let hint else { return "Missing required column: " + name }
-            let shown = hint == "tab" ? "a tab" : "'\(hint)'"
-            return "Missing required column: \(name) (the header is one column that contains \(shown); try --delimiter \(hint))"
+            let (shown, option) = hint == "tab" ? ("a tab", "tab") : ("'\(hint)'", "'\(hint)'")
+            return "Missing required column: \(name) (the header is one column that contains \(shown); try --delimiter \(option))"
         case .duplicateColumn(let name): return "Duplicate column: " + name
         case .recordTooLarge: return "Product payload is too large"
         case .malformedQuotes: return "Malformed quoted field"
