@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the system libraries preflight links against (Debian/Ubuntu), unless already there.
+# Installs what preflight builds against (Debian/Ubuntu), unless already there: the system
+# libraries by default, or the packages named as arguments (readme-commands.sh asks for jq).
 set -euo pipefail
+packages=("$@")
+[ ${#packages[@]} -eq 0 ] && packages=(libsimdjson-dev libcsv-dev zlib1g-dev)
 missing=()
-for package in libsimdjson-dev libcsv-dev zlib1g-dev; do
+for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$package")
   fi
