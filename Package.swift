@@ -30,6 +30,13 @@ let package = Package(
             path: "Sources/CLibCSV",
             linkerSettings: [.linkedLibrary("csv")]
         ),
+        // The CSV structural kernel: quote, delimiter and line-feed positions per 64-byte block,
+        // SIMD kernels chosen at run time (no -march flag), a portable one everywhere.
+        .target(
+            name: "CCSVScan",
+            path: "Sources/CCSVScan",
+            exclude: ["scan_body.h"]
+        ),
         // Plain C API over zlib's inflate: .gz input read as a stream.
         .target(
             name: "CGzip",
@@ -38,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Preflight",
-            dependencies: ["CSimdJSON", "CLibCSV", "CGzip"],
+            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CCSVScan"],
             path: "Sources/Preflight"
         ),
         .executableTarget(
@@ -66,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PreflightTests",
-            dependencies: ["Preflight", "preflight"],
+            dependencies: ["Preflight", "preflight", "CCSVScan"],
             path: "Tests/PreflightTests"
         ),
     ],

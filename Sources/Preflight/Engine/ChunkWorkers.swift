@@ -37,14 +37,16 @@ final class CSVChunkWorker {
             case .unterminatedQuote: checker.rejectRow(.unterminatedQuote, row: row, line: record.line, into: &result.log)
             case .parsed:
                 let inside = record.end <= checkedEnd
-                if !(inside && chunkIsUTF8), !Bytes.isValidUTF8(bytes, from: record.start, to: record.end) {
+                if !(inside && chunkIsUTF8), record.mayHoldNonASCII,
+                   !Bytes.isValidUTF8(bytes, from: record.start, to: record.end) {
                     checker.rejectRow(.invalidUTF8, row: row, line: record.line, into: &result.log)
                 } else if record.fieldCount != expectedFields {
                     checker.rejectRow(.fieldCountMismatch(expected: expectedFields, found: record.fieldCount),
                                       row: row, line: record.line, into: &result.log)
                 } else {
                     // Most records hold no byte below 0x20 at all: then no field needs a closer look.
-                    let checkControl = Bytes.hasByteBelowSpace(bytes, from: record.start, to: record.end)
+                    let checkControl = record.mayHoldControl
+                        && Bytes.hasByteBelowSpace(bytes, from: record.start, to: record.end)
                     checker.checkCSV(record, row: row, line: record.line, checkControl: checkControl,
                                      into: &result.log, ids: &result.ids)
                 }

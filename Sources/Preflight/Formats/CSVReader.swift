@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CCSVScan
 import CLibCSV
 
 /// One CSV record as the reader found it, with its position. Field bytes are valid only while
@@ -28,6 +29,10 @@ struct CSVRecord {
     let fieldCount: Int
     fileprivate let starts: UnsafeMutablePointer<UnsafeRawPointer?>
     fileprivate let lengths: UnsafeMutablePointer<Int>
+    /// False when the structural kernel saw no byte below 0x20 other than tab in the record.
+    var mayHoldControl = true
+    /// False when the structural kernel saw no byte of 0x80 or more (then it is valid UTF-8).
+    var mayHoldNonASCII = true
 
     /// Unquoted, unescaped bytes of field `index`.
     @inline(__always)
@@ -38,7 +43,8 @@ struct CSVRecord {
 
 /// Which parser splits records into fields.
 public enum CSVEngine: String, Sendable, CaseIterable {
-    /// Records without a quote character are split by a byte scan; records with one go to libcsv.
+    /// The structural kernel (SIMD) finds delimiters and record ends; records with a quote
+    /// character go to libcsv.
     case prescan
     /// libcsv for every record.
     case libcsv
@@ -70,6 +76,8 @@ final class CSVReader {
     private var fieldCapacity = 64
     /// Terminators seen outside quotes.
     var lineEndings = LineEndings()
+    /// The structural kernel's records ahead (the prescan engine).
+    private var index: CSVStructuralIndex
 
     init(delimiter: UInt8, recordCap: Int, engine: CSVEngine = .prescan) throws(PreflightError) {
         guard let parser = pfcsv_create(delimiter) else { throw .outOfMemory }
@@ -79,9 +87,11 @@ final class CSVReader {
         self.engine = engine
         starts = .allocate(capacity: fieldCapacity)
         lengths = .allocate(capacity: fieldCapacity)
+        index = CSVStructuralIndex(delimiter: delimiter)
     }
 
     deinit {
+        index.deallocate()
         pfcsv_destroy(parser)
         starts.deallocate()
         lengths.deallocate()
@@ -121,6 +131,25 @@ final class CSVReader {
         }
     }
 
+    /// Fills the field buffers from an indexed record's delimiter positions; returns the field count.
+    @inline(__always)
+    private func splitIndexed(_ record: CSVStructuralIndex.Record, _ base: UnsafeRawPointer, contentEnd: Int) -> Int {
+        let count = record.endEntry - record.firstEntry + 1
+        reserveFields(count)
+        var fieldStart = record.start
+        var field = 0
+        for entry in record.firstEntry..<record.endEntry {
+            let delimiter = index.position(entry)
+            starts[field] = base + fieldStart
+            lengths[field] = delimiter - fieldStart
+            fieldStart = delimiter + 1
+            field += 1
+        }
+        starts[field] = base + fieldStart
+        lengths[field] = contentEnd - fieldStart
+        return count
+    }
+
     /// Copies libcsv's finished record into the field buffers; returns the field count.
     private func takeLibcsvRecord() -> Int {
         let count = pfcsv_field_count(parser)
@@ -154,10 +183,16 @@ final class CSVReader {
         var skipping = false          // too large: reading on by quote parity only
         var skippingInQuotes = false
 
-        func emit(_ status: CSVRecord.Status, until recordEnd: Int, fields: Int) throws(PreflightError) -> Bool {
+        func emit(_ status: CSVRecord.Status, until recordEnd: Int, fields: Int, flags: UInt32? = nil)
+            throws(PreflightError) -> Bool {
             inRecord = false
-            return try visit(CSVRecord(status: status, line: recordLine, start: recordStart, end: recordEnd,
-                                       next: position, fieldCount: fields, starts: starts, lengths: lengths))
+            var record = CSVRecord(status: status, line: recordLine, start: recordStart, end: recordEnd,
+                                   next: position, fieldCount: fields, starts: starts, lengths: lengths)
+            if let flags {
+                record.mayHoldControl = flags & UInt32(PFSCAN_HAS_CONTROL) != 0
+                record.mayHoldNonASCII = flags & UInt32(PFSCAN_HAS_NON_ASCII) != 0
+            }
+            return try visit(record)
         }
 
         func check(_ status: Int32) throws(PreflightError) {
@@ -166,6 +201,25 @@ final class CSVReader {
         }
 
         while position < dataEnd, inRecord || position < chunkEnd {
+            // The common record, by the structural kernel: no quote, not blank, within the cap.
+            if !inRecord, engine == .prescan, let indexed = index.record(at: position, in: base, end: dataEnd) {
+                let lf = indexed.lineFeed
+                let isCRLF = lf > position && base.load(fromByteOffset: lf - 1, as: UInt8.self) == Bytes.cr
+                let contentEnd = isCRLF ? lf - 1 : lf
+                if !indexed.hasQuote, contentEnd > position, contentEnd - position <= recordCap {
+                    recordStart = position
+                    recordLine = line
+                    let fields = splitIndexed(indexed, base, contentEnd: contentEnd)
+                    if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
+                    line += 1
+                    position = lf + 1
+                    if !(try emit(.parsed, until: contentEnd, fields: fields, flags: indexed.flags)) {
+                        return Outcome(end: position, lines: line - firstLine)
+                    }
+                    continue
+                }
+                // Anything else (quotes, a blank line, too long) is read line by line below.
+            }
             let lf = Bytes.nextLF(bytes, from: position, to: dataEnd)
             if lf == nil, !isFinal {
                 // The data ends inside this line: leave the line (and its record) for the next call.

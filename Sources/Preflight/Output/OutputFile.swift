@@ -38,7 +38,7 @@ public final class OutputFile {
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let temporary = String(cString: template)
+        let temporary = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // The permissions the file would get if created directly, or those of the file it replaces.
         _ = fchmod(descriptor, exists ? info.st_mode & 0o7777 : 0o666 & ~fileCreationMask)
         let file = OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)

@@ -1,0 +1,196 @@
+/* The CSV structural kernel (see include/CCSVScan.h). Three kernels share one loop (scan_body.h)
+ * and differ in how a 64-byte block's masks are computed: a portable byte loop, SSE4.2 and AVX2
+ * compares, with the quote mask's prefix XOR by carry-less multiply (PCLMULQDQ) on the SIMD ones.
+ * The SIMD kernels are compiled with target attributes and chosen at run time, so the package
+ * needs no -march flag and runs on any x86-64 (or other) processor. */
+#include "CCSVScan.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PFSCAN_X86 1
+#include <immintrin.h>
+#endif
+
+/* One block's masks: bit i describes byte i. */
+typedef struct {
+    uint64_t quote;
+    uint64_t delimiter;
+    uint64_t lf;
+    uint64_t cr;
+    uint64_t control; /* below 0x20, tab excepted */
+    uint64_t high;    /* 0x80 or more */
+} pfscan_masks;
+
+/* ---- portable ---- */
+
+static inline void masks_portable(const uint8_t *block, uint8_t delimiter, pfscan_masks *m) {
+    pfscan_masks r = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 64; i++) {
+        uint8_t byte = block[i];
+        uint64_t bit = 1ull << i;
+        if (byte == '"') r.quote |= bit;
+        if (byte == delimiter) r.delimiter |= bit;
+        if (byte == '\n') r.lf |= bit;
+        if (byte == '\r') r.cr |= bit;
+        if (byte < 0x20 && byte != '\t') r.control |= bit;
+        if (byte >= 0x80) r.high |= bit;
+    }
+    *m = r;
+}
+
+/* Bit i of the result is the XOR of bits 0...i: set from an opening quote up to (not including)
+ * its closing quote. */
+static inline uint64_t prefix_xor_portable(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+#define SCAN_NAME scan_portable
+#define SCAN_TARGET
+#define SCAN_MASKS masks_portable
+#define SCAN_PREFIX_XOR prefix_xor_portable
+#include "scan_body.h"
+#undef SCAN_NAME
+#undef SCAN_TARGET
+#undef SCAN_MASKS
+#undef SCAN_PREFIX_XOR
+
+#if PFSCAN_X86
+
+/* ---- SSE4.2 + PCLMULQDQ ---- */
+
+#define PFSCAN_SSE42 __attribute__((target("sse4.2,pclmul")))
+
+PFSCAN_SSE42 static inline uint64_t mask16(__m128i equal, int part) {
+    return (uint64_t)(uint16_t)_mm_movemask_epi8(equal) << (16 * part);
+}
+
+PFSCAN_SSE42 static inline void masks_sse42(const uint8_t *block, uint8_t delimiter, pfscan_masks *m) {
+    const __m128i quote = _mm_set1_epi8('"'), delim = _mm_set1_epi8((char)delimiter);
+    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
+    const __m128i below = _mm_set1_epi8(0x1F);
+    pfscan_masks r = {0, 0, 0, 0, 0, 0};
+    for (int part = 0; part < 4; part++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * part));
+        r.quote |= mask16(_mm_cmpeq_epi8(v, quote), part);
+        r.delimiter |= mask16(_mm_cmpeq_epi8(v, delim), part);
+        r.lf |= mask16(_mm_cmpeq_epi8(v, lf), part);
+        r.cr |= mask16(_mm_cmpeq_epi8(v, cr), part);
+        __m128i control = _mm_andnot_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(_mm_max_epu8(v, below), below));
+        r.control |= mask16(control, part);
+        r.high |= mask16(v, part);
+    }
+    *m = r;
+}
+
+PFSCAN_SSE42 static inline uint64_t prefix_xor_clmul_sse42(uint64_t x) {
+    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(product);
+}
+
+#define SCAN_NAME scan_sse42
+#define SCAN_TARGET PFSCAN_SSE42
+#define SCAN_MASKS masks_sse42
+#define SCAN_PREFIX_XOR prefix_xor_clmul_sse42
+#include "scan_body.h"
+#undef SCAN_NAME
+#undef SCAN_TARGET
+#undef SCAN_MASKS
+#undef SCAN_PREFIX_XOR
+
+/* ---- AVX2 + PCLMULQDQ ---- */
+
+#define PFSCAN_AVX2 __attribute__((target("avx2,pclmul")))
+
+PFSCAN_AVX2 static inline uint64_t mask32(__m256i equal, int part) {
+    return (uint64_t)(uint32_t)_mm256_movemask_epi8(equal) << (32 * part);
+}
+
+PFSCAN_AVX2 static inline void masks_avx2(const uint8_t *block, uint8_t delimiter, pfscan_masks *m) {
+    const __m256i quote = _mm256_set1_epi8('"'), delim = _mm256_set1_epi8((char)delimiter);
+    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r'), tab = _mm256_set1_epi8('\t');
+    const __m256i below = _mm256_set1_epi8(0x1F);
+    pfscan_masks r = {0, 0, 0, 0, 0, 0};
+    for (int part = 0; part < 2; part++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(block + 32 * part));
+        r.quote |= mask32(_mm256_cmpeq_epi8(v, quote), part);
+        r.delimiter |= mask32(_mm256_cmpeq_epi8(v, delim), part);
+        r.lf |= mask32(_mm256_cmpeq_epi8(v, lf), part);
+        r.cr |= mask32(_mm256_cmpeq_epi8(v, cr), part);
+        __m256i control = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, tab),
+                                              _mm256_cmpeq_epi8(_mm256_max_epu8(v, below), below));
+        r.control |= mask32(control, part);
+        r.high |= mask32(v, part);
+    }
+    *m = r;
+}
+
+PFSCAN_AVX2 static inline uint64_t prefix_xor_clmul_avx2(uint64_t x) {
+    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(product);
+}
+
+#define SCAN_NAME scan_avx2
+#define SCAN_TARGET PFSCAN_AVX2
+#define SCAN_MASKS masks_avx2
+#define SCAN_PREFIX_XOR prefix_xor_clmul_avx2
+#include "scan_body.h"
+#undef SCAN_NAME
+#undef SCAN_TARGET
+#undef SCAN_MASKS
+#undef SCAN_PREFIX_XOR
+
+#endif /* PFSCAN_X86 */
+
+int pfscan_kernel_available(int kernel) {
+    switch (kernel) {
+    case PFSCAN_KERNEL_PORTABLE: return 1;
+#if PFSCAN_X86
+    case PFSCAN_KERNEL_SSE42:
+        return __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul");
+    case PFSCAN_KERNEL_AVX2:
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("pclmul");
+#endif
+    default: return 0;
+    }
+}
+
+int pfscan_best_kernel(void) {
+    static int best = -1; /* a benign race: every thread computes the same answer */
+    if (best < 0) {
+        int kernel = PFSCAN_KERNEL_COUNT - 1;
+        while (kernel > PFSCAN_KERNEL_PORTABLE && !pfscan_kernel_available(kernel)) kernel--;
+        best = kernel;
+    }
+    return best;
+}
+
+const char *pfscan_kernel_name(int kernel) {
+    switch (kernel) {
+    case PFSCAN_KERNEL_PORTABLE: return "portable";
+    case PFSCAN_KERNEL_SSE42: return "sse4.2";
+    case PFSCAN_KERNEL_AVX2: return "avx2";
+    default: return "unknown";
+    }
+}
+
+size_t pfscan_csv(int kernel, const uint8_t *data, size_t length, uint8_t delimiter,
+                  uint32_t *entries, size_t capacity, size_t *scanned) {
+    if (scanned == NULL) return 0;
+    *scanned = 0;
+    if (data == NULL || entries == NULL || length > PFSCAN_MAX_LENGTH || capacity < 128) return 0;
+    if (!pfscan_kernel_available(kernel)) return 0;
+    switch (kernel) {
+#if PFSCAN_X86
+    case PFSCAN_KERNEL_AVX2: return scan_avx2(data, length, delimiter, entries, capacity, scanned);
+    case PFSCAN_KERNEL_SSE42: return scan_sse42(data, length, delimiter, entries, capacity, scanned);
+#endif
+    default: return scan_portable(data, length, delimiter, entries, capacity, scanned);
+    }
+}
