@@ -67,26 +67,33 @@ static inline uint64_t prefix_xor_portable(uint64_t x) {
 
 #define PFSCAN_SSE42 __attribute__((target("sse4.2,pclmul")))
 
-PFSCAN_SSE42 static inline uint64_t mask16(__m128i equal, int part) {
-    return (uint64_t)(uint16_t)_mm_movemask_epi8(equal) << (16 * part);
+/* The four quarters of a 64-byte block compared with the same byte, as one 64-bit mask. */
+PFSCAN_SSE42 static inline uint64_t equal64_sse42(const __m128i v[4], __m128i byte) {
+    uint64_t mask = 0;
+    for (int part = 0; part < 4; part++) {
+        mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v[part], byte)) << (16 * part);
+    }
+    return mask;
 }
 
 PFSCAN_SSE42 static inline void masks_sse42(const uint8_t *block, uint8_t delimiter, pfscan_masks *m) {
-    const __m128i quote = _mm_set1_epi8('"'), delim = _mm_set1_epi8((char)delimiter);
-    const __m128i lf = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
-    const __m128i below = _mm_set1_epi8(0x1F);
-    pfscan_masks r = {0, 0, 0, 0, 0, 0};
+    const __m128i below = _mm_set1_epi8(0x1F), tab = _mm_set1_epi8('\t');
+    __m128i v[4];
+    for (int part = 0; part < 4; part++) v[part] = _mm_loadu_si128((const __m128i *)(block + 16 * part));
+    m->quote = equal64_sse42(v, _mm_set1_epi8('"'));
+    /* A shuffle: _mm_set1_epi8 of a variable is built byte by byte. */
+    m->delimiter = equal64_sse42(v, _mm_shuffle_epi8(_mm_cvtsi32_si128(delimiter), _mm_setzero_si128()));
+    m->lf = equal64_sse42(v, _mm_set1_epi8('\n'));
+    m->cr = equal64_sse42(v, _mm_set1_epi8('\r'));
+    uint64_t control = 0, high = 0;
     for (int part = 0; part < 4; part++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(block + 16 * part));
-        r.quote |= mask16(_mm_cmpeq_epi8(v, quote), part);
-        r.delimiter |= mask16(_mm_cmpeq_epi8(v, delim), part);
-        r.lf |= mask16(_mm_cmpeq_epi8(v, lf), part);
-        r.cr |= mask16(_mm_cmpeq_epi8(v, cr), part);
-        __m128i control = _mm_andnot_si128(_mm_cmpeq_epi8(v, tab), _mm_cmpeq_epi8(_mm_max_epu8(v, below), below));
-        r.control |= mask16(control, part);
-        r.high |= mask16(v, part);
+        __m128i below_or_equal = _mm_cmpeq_epi8(_mm_max_epu8(v[part], below), below);
+        control |= (uint64_t)(uint16_t)_mm_movemask_epi8(_mm_andnot_si128(_mm_cmpeq_epi8(v[part], tab), below_or_equal))
+                   << (16 * part);
+        high |= (uint64_t)(uint16_t)_mm_movemask_epi8(v[part]) << (16 * part);
     }
-    *m = r;
+    m->control = control;
+    m->high = high;
 }
 
 PFSCAN_SSE42 static inline uint64_t prefix_xor_clmul_sse42(uint64_t x) {
@@ -108,27 +115,30 @@ PFSCAN_SSE42 static inline uint64_t prefix_xor_clmul_sse42(uint64_t x) {
 
 #define PFSCAN_AVX2 __attribute__((target("avx2,pclmul")))
 
-PFSCAN_AVX2 static inline uint64_t mask32(__m256i equal, int part) {
-    return (uint64_t)(uint32_t)_mm256_movemask_epi8(equal) << (32 * part);
+/* Both halves of a 64-byte block compared with the same byte, as one 64-bit mask. */
+PFSCAN_AVX2 static inline uint64_t equal64(__m256i lo, __m256i hi, __m256i byte) {
+    uint64_t low = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, byte));
+    uint64_t high = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, byte));
+    return low | (high << 32);
+}
+
+/* Bytes below 0x20 other than tab. */
+PFSCAN_AVX2 static inline uint32_t control32(__m256i v) {
+    const __m256i below = _mm256_set1_epi8(0x1F), tab = _mm256_set1_epi8('\t');
+    __m256i control = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, tab), _mm256_cmpeq_epi8(_mm256_max_epu8(v, below), below));
+    return (uint32_t)_mm256_movemask_epi8(control);
 }
 
 PFSCAN_AVX2 static inline void masks_avx2(const uint8_t *block, uint8_t delimiter, pfscan_masks *m) {
-    const __m256i quote = _mm256_set1_epi8('"'), delim = _mm256_set1_epi8((char)delimiter);
-    const __m256i lf = _mm256_set1_epi8('\n'), cr = _mm256_set1_epi8('\r'), tab = _mm256_set1_epi8('\t');
-    const __m256i below = _mm256_set1_epi8(0x1F);
-    pfscan_masks r = {0, 0, 0, 0, 0, 0};
-    for (int part = 0; part < 2; part++) {
-        __m256i v = _mm256_loadu_si256((const __m256i *)(block + 32 * part));
-        r.quote |= mask32(_mm256_cmpeq_epi8(v, quote), part);
-        r.delimiter |= mask32(_mm256_cmpeq_epi8(v, delim), part);
-        r.lf |= mask32(_mm256_cmpeq_epi8(v, lf), part);
-        r.cr |= mask32(_mm256_cmpeq_epi8(v, cr), part);
-        __m256i control = _mm256_andnot_si256(_mm256_cmpeq_epi8(v, tab),
-                                              _mm256_cmpeq_epi8(_mm256_max_epu8(v, below), below));
-        r.control |= mask32(control, part);
-        r.high |= mask32(v, part);
-    }
-    *m = r;
+    __m256i lo = _mm256_loadu_si256((const __m256i *)block);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(block + 32));
+    m->quote = equal64(lo, hi, _mm256_set1_epi8('"'));
+    /* A broadcast instruction: _mm256_set1_epi8 of a variable is built byte by byte. */
+    m->delimiter = equal64(lo, hi, _mm256_broadcastb_epi8(_mm_cvtsi32_si128(delimiter)));
+    m->lf = equal64(lo, hi, _mm256_set1_epi8('\n'));
+    m->cr = equal64(lo, hi, _mm256_set1_epi8('\r'));
+    m->control = (uint64_t)control32(lo) | ((uint64_t)control32(hi) << 32);
+    m->high = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) | ((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32);
 }
 
 PFSCAN_AVX2 static inline uint64_t prefix_xor_clmul_avx2(uint64_t x) {

@@ -133,7 +133,8 @@ final class CSVReader {
 
     /// Fills the field buffers from an indexed record's delimiter positions; returns the field count.
     @inline(__always)
-    private func splitIndexed(_ record: CSVStructuralIndex.Record, _ base: UnsafeRawPointer, contentEnd: Int) -> Int {
+    private func splitIndexed(_ record: CSVStructuralIndex.Record, of index: CSVStructuralIndex, _ base: UnsafeRawPointer,
+                              contentEnd: Int) -> Int {
         let count = record.endEntry - record.firstEntry + 1
         reserveFields(count)
         var fieldStart = record.start
@@ -172,6 +173,14 @@ final class CSVReader {
               firstLine: Int, _ visit: (CSVRecord) throws(PreflightError) -> Bool) throws(PreflightError) -> Outcome {
         guard let base = bytes.baseAddress, start < dataEnd else { return Outcome(end: start, lines: 0) }
         pfcsv_reset(parser)
+        // Locals, not the class's stored properties, on the per-record path: no exclusivity
+        // check per access. Written back when the call ends.
+        var index = self.index
+        var lineEndings = self.lineEndings
+        defer {
+            self.index = index
+            self.lineEndings = lineEndings
+        }
         var position = start
         var line = firstLine
         var nextQuote = -1  // position of the next `"` at or after the current line, or dataEnd
@@ -209,7 +218,7 @@ final class CSVReader {
                 if !indexed.hasQuote, contentEnd > position, contentEnd - position <= recordCap {
                     recordStart = position
                     recordLine = line
-                    let fields = splitIndexed(indexed, base, contentEnd: contentEnd)
+                    let fields = splitIndexed(indexed, of: index, base, contentEnd: contentEnd)
                     if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
                     line += 1
                     position = lf + 1
