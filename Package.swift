@@ -68,7 +68,7 @@ let package = Package(
         // Fuzz targets (Scripts/fuzz.sh); a replay tool for saved inputs when built normally.
         .executableTarget(
             name: "preflight-fuzz",
-            dependencies: ["Preflight"],
+            dependencies: ["Preflight", "CCSVScan"],
             path: "Fuzz/PreflightFuzz"
         ),
         .testTarget(

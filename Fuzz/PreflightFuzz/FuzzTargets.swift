@@ -2,6 +2,7 @@
 // -DFUZZING). Without FUZZING it is a replay tool: `preflight-fuzz TARGET FILE...` runs saved
 // inputs (crashers, corpora) through the same checks.
 @_spi(Fuzzing) import Preflight
+import CCSVScan
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +11,7 @@ import Glibc
 /// What each input is run through. Every target also checks invariants, so a wrong answer is a
 /// crash too: counts add up, and the report is the same for 1 and 3 threads and for small windows.
 enum FuzzTarget: String, CaseIterable {
-    case csv, ndjson, json, values
+    case csv, ndjson, json, values, csvscan
 
     func run(_ data: [UInt8]) {
         switch self {
@@ -18,6 +19,7 @@ enum FuzzTarget: String, CaseIterable {
         case .ndjson: checkFormat(data, .ndjson, schema: .productsupStream)
         case .json: checkFormat(data, .json, schema: .squarePOS)
         case .values: checkValues(data)
+        case .csvscan: checkScanKernels(data)
         }
     }
 
@@ -67,6 +69,29 @@ enum FuzzTarget: String, CaseIterable {
         // every row reaches them once.
         precondition(report(data, format, schema: schema, threads: 3, window: 64 + 4096, observers: [RowAccounting()])
                          == small, "observers change the report")
+    }
+
+    /// Every CSV structural kernel this processor runs gives the portable kernel's entries, for
+    /// each delimiter and for a capacity that makes it stop early and one that does not.
+    private func checkScanKernels(_ data: [UInt8]) {
+        guard !data.isEmpty else { return }
+        // The first byte picks the delimiter and the capacity; the rest is the CSV.
+        let delimiter: UInt8 = [0x2C, 0x3B, 0x09, 0x7C][Int(data[0] & 3)]
+        let capacity = data[0] & 4 == 0 ? 128 : 1 << 14
+        let input = Array(data.dropFirst())
+        func scan(_ kernel: Int32) -> ([UInt32], Int) {
+            var entries = [UInt32](repeating: 0, count: capacity)
+            var scanned = 0
+            let count = input.withUnsafeBufferPointer { bytes in
+                pfscan_csv(kernel, bytes.baseAddress, bytes.count, delimiter, &entries,
+                           capacity, &scanned)
+            }
+            return (Array(entries.prefix(count)), scanned)
+        }
+        let portable = scan(Int32(PFSCAN_KERNEL_PORTABLE))
+        for kernel in 1..<Int32(PFSCAN_KERNEL_COUNT) where pfscan_kernel_available(kernel) != 0 {
+            precondition(scan(kernel) == portable, "kernel \(String(cString: pfscan_kernel_name(kernel))) differs")
+        }
     }
 
     private func checkValues(_ data: [UInt8]) {
@@ -161,7 +186,7 @@ struct FuzzReplay {
     static func main() {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let target = FuzzTarget(rawValue: name) else {
-            print("usage: preflight-fuzz csv|ndjson|json|values FILE...")
+            print("usage: preflight-fuzz csv|ndjson|json|values|csvscan FILE...")
             exit(64)
         }
         for path in arguments.dropFirst() {

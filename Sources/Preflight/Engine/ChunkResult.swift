@@ -114,7 +114,12 @@ struct ChunkMerger {
             firstRows.append(rows)
             rows += chunk.rows
         }
-        let duplicates = try ids.register(chunks, firstRows: firstRows)
+        // Ids first, each shard on its own thread; a shard sees its ids in row order.
+        let ids = self.ids
+        let found = try Parallel.map(ids.shardCount) { (shard) throws(PreflightError) in
+            ids.register(chunks, firstRows: firstRows, shard: shard)
+        }
+        let duplicates = ShardedIDRegistry.combine(found, chunks: chunks.count)
         for (chunk, chunkDuplicates) in zip(chunks, duplicates) {
             try merge(chunk, duplicates: chunkDuplicates, window: window)
         }

@@ -57,7 +57,7 @@ final class NDJSONReader {
         let length = end - start
         if length > recordCap { return .tooLarge }
         let text = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-        if ValueChecks.isWhitespace(text) { return .emptyLine }
+        if Bytes.isWhitespace(text) { return .emptyLine }
         if !knownUTF8, !Bytes.isValidUTF8(bytes, from: start, to: end) { return .invalidUTF8 }
 
         var pointer = bytes.baseAddress! + start

@@ -46,6 +46,17 @@ enum Bytes {
     static let quote: UInt8 = 0x22
 
     /// Whether the bytes start with a UTF-8 byte order mark.
+    /// Whether every byte is JSON whitespace or a line break (space, tab, CR, LF).
+    static func isWhitespace(_ text: UnsafeRawBufferPointer) -> Bool {
+        for byte in text where byte != 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return false }
+        return true
+    }
+
+    /// Whether the bytes start with gzip's magic number.
+    static func isGzip(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
+    }
+
     static func hasBOM(_ bytes: UnsafeRawBufferPointer) -> Bool {
         bytes.count >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF
     }

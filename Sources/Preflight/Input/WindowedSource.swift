@@ -217,11 +217,6 @@ final class WindowedSource {
         (buffer.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0x20, count: InputBytes.padding)
     }
 
-    /// Fills the first window and tells whether the input (after a BOM) starts with `[`.
-    func startsWithJSONArray() throws(PreflightError) -> Bool {
-        if count == 0, !atEnd { try refill(keepingFrom: 0) }
-        return JSONArrayScanner.startsWithArray(bytes, from: Bytes.hasBOM(bytes) ? 3 : 0)
-    }
 
     /// Everything from the window's start to the end of the input, in one padded buffer.
     /// Reads the rest of the input into one buffer (the JSON wrapper path). `afterRead` is told

@@ -31,7 +31,7 @@ public final class ErrorStream: RowObserver {
     }
 
     public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
-        if !sawContent, rowIsBlank, !ValueChecks.isWhitespace(bytes) { rowIsBlank = false }
+        if !sawContent, rowIsBlank, !Bytes.isWhitespace(bytes) { rowIsBlank = false }
     }
 
     public func endRow() throws(PreflightError) {
@@ -61,7 +61,7 @@ public final class ErrorStream: RowObserver {
     /// Non-whitespace bytes seen (nil: already known): CSV and NDJSON lines need not wait any more.
     private func noteContent(_ bytes: UnsafeRawBufferPointer?) throws(PreflightError) {
         guard !sawContent else { return }
-        if let bytes, ValueChecks.isWhitespace(bytes) { return }
+        if let bytes, Bytes.isWhitespace(bytes) { return }
         sawContent = true
         if !holdsUntilEnd { try release() }
     }

@@ -54,31 +54,34 @@ final class ShardedIDRegistry {
         var firstRow: Int
     }
 
-    /// Registers the ids of consecutive chunks whose first rows are `firstRows`. Returns, per
-    /// chunk, its duplicates in entry order.
-    func register(_ chunks: [ChunkResult], firstRows: [Int]) throws(PreflightError) -> [[Duplicate]] {
+    var shardCount: Int { shards.count }
+
+    /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose
+    /// hash falls in it. Returns, per chunk, the duplicates found. Shards may run in parallel.
+    func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [[Duplicate]] {
         let shardCount = shards.count
-        let found = try Parallel.map(shardCount) { (shard) throws(PreflightError) -> [[Duplicate]] in
-            let registry = shards[shard]
-            return chunks.enumerated().map { index, chunk in
-                var duplicates: [Duplicate] = []
-                chunk.ids.arena.withUnsafeBytes { arena in
-                    for (entryIndex, entry) in chunk.ids.entries.enumerated()
-                    where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
-                        let start = Int(entry.offset)
-                        let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
-                        if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
-                            duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
-                        }
+        let registry = shards[shard]
+        return chunks.enumerated().map { index, chunk in
+            var duplicates: [Duplicate] = []
+            chunk.ids.arena.withUnsafeBytes { arena in
+                for (entryIndex, entry) in chunk.ids.entries.enumerated()
+                where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
+                    let start = Int(entry.offset)
+                    let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
+                    if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
+                        duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
                     }
                 }
-                return duplicates
             }
-        }
-        if shardCount == 1 { return found[0] }
-        return chunks.indices.map { index in
-            found.flatMap { $0[index] }.sorted { $0.entry < $1.entry }
+            return duplicates
         }
     }
 
+    /// The shards' findings joined per chunk, in entry order.
+    static func combine(_ found: [[[Duplicate]]], chunks: Int) -> [[Duplicate]] {
+        if found.count == 1 { return found[0] }
+        return (0..<chunks).map { index in
+            found.flatMap { $0[index] }.sorted { $0.entry < $1.entry }
+        }
+    }
 }

@@ -53,6 +53,8 @@ struct RowChecker {
     private var headerNames: [String] = []
     /// CSV: whether each header position repeats a name seen earlier in the header.
     private var isRepeatedCopy: [Bool] = []
+    /// CSV: the header's field count, which every record must have.
+    private(set) var headerFieldCount = 0
 
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
@@ -65,6 +67,7 @@ struct RowChecker {
     /// own errors are the validator's).
     mutating func useCSVHeader(_ names: [String]) {
         headerNames = names
+        headerFieldCount = names.count
         headerColumns = Array(repeating: -1, count: names.count)
         // A repeated name: only its first copy is validated; the other copies' values raise nothing.
         var seen = Set<String>()

@@ -150,10 +150,4 @@
         for byte in text where byte != 0x20 { return false }
         return true
     }
-
-    /// Whether every byte is JSON whitespace or a line break (space, tab, CR, LF).
-    static func isWhitespace(_ text: UnsafeRawBufferPointer) -> Bool {
-        for byte in text where byte != 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D { return false }
-        return true
-    }
 }

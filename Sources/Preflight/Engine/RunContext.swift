@@ -1,0 +1,127 @@
+/// One run's shared state, for the window loop and the format driver: the input's window, the
+/// outcome being merged, where rows go, the stop flag. A driver moves through the input only
+/// through it, so window handling (progress, stop requests, emptiness) is written once.
+final class RunContext {
+    let source: WindowedSource
+    let options: ValidationOptions
+    var outcome: RunOutcome
+    let delivery: RowDelivery?
+    let control: RunControl
+    private let monitor: (any RunMonitor)?
+    /// Whether anything but whitespace (after a BOM) has been seen.
+    private var sawContent = false
+
+    init(source: WindowedSource, options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?,
+         control: RunControl, monitor: (any RunMonitor)?) {
+        self.source = source
+        self.options = options
+        self.delivery = delivery
+        self.control = control
+        self.monitor = monitor
+        outcome = RunOutcome(options: options, firstDataRow: firstDataRow, delivery: delivery)
+    }
+
+    /// The window's bytes; simdjson's padding is readable after them (`readable`).
+    var window: UnsafeRawBufferPointer { source.bytes }
+    var readable: Int { source.readable }
+    /// Bytes in the window.
+    var count: Int { source.count }
+    /// Whether the window holds the input's last byte.
+    var isFinal: Bool { source.atEnd }
+    /// Whether the window is as full as it can get (a row that does not end in it is too large).
+    var isFull: Bool { source.isFull }
+    /// Offset of the window's first byte in the (decompressed) input.
+    var windowOffset: Int { source.bytesRead - source.count }
+
+    /// Reads the first window; returns where the content starts (after a BOM, which is noticed).
+    func begin() throws(PreflightError) -> Int {
+        try refill(keepingFrom: 0)
+        if Bytes.isGzip(source.bytes) { throw .compressed(source.name) }
+        var position = 0
+        if Bytes.hasBOM(source.bytes) {
+            position = 3
+            outcome.notices.append(bomNotice)
+        }
+        noteContent(from: position)
+        return position
+    }
+
+    /// Moves on to the next window, keeping the bytes from `position`; returns where they now
+    /// start. A stop request ends the run here.
+    func nextWindow(keepingFrom position: Int) throws(PreflightError) -> Int {
+        if monitor?.stopRequested == true { control.requestStop() }
+        if control.isStopRequested { throw .stopped }
+        try refill(keepingFrom: position)
+        noteContent(from: 0)
+        return 0
+    }
+
+    /// Reads the rest of the input (after the header stopped the checks), so its size is known.
+    func readToEnd() throws(PreflightError) {
+        while !source.atEnd { _ = try nextWindow(keepingFrom: source.count) }
+    }
+
+    /// Reads the next window and tells the progress ticker where it lies in the input.
+    private func refill(keepingFrom position: Int) throws(PreflightError) {
+        let inputStart = source.inputBytesRead
+        try source.refill(keepingFrom: position)
+        control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
+    }
+
+    private func noteContent(from start: Int) {
+        guard !sawContent, start < source.count else { return }
+        sawContent = !Bytes.isWhitespace(UnsafeRawBufferPointer(rebasing: source.bytes[start...]))
+    }
+
+    // MARK: Results
+
+    func merge(_ results: [ChunkResult]) throws(PreflightError) {
+        try outcome.merger.merge(results, window: source.bytes)
+    }
+
+    /// The run ended complete: the checks that need the whole input.
+    func finish() throws(PreflightError) {
+        try outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
+    }
+
+    /// The run was stopped: the counts so far, without the checks that need the whole input.
+    func stopped() throws(PreflightError) {
+        try delivery?.endRow()
+        outcome.isComplete = false
+    }
+
+    /// Drops every row read so far and starts the outcome again with one file-level error at row
+    /// 0 (a JSON syntax error voids the whole file). A BOM notice is kept.
+    func voidRows(with kind: IssueKind) throws(PreflightError) {
+        var fresh = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
+        fresh.notices = outcome.notices.filter { $0.code == "bom_present" }
+        try delivery?.discardRows()
+        try fresh.addFileIssue(kind, row: 0, line: 0)
+        outcome = fresh
+    }
+
+    // MARK: A row longer than the window
+
+    /// Merges and delivers a row longer than the whole window, before its end is known: it is
+    /// `record_too_large`, and its bytes go to the observers as the skipping passes them.
+    func beginTooLargeRow() throws(PreflightError) {
+        var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: false)
+        let row = result.beginRow(line: 0, start: 0, next: 0)
+        result.log.add(.recordTooLarge, row: row, line: 0)
+        result.log.countInvalidRow()
+        try outcome.merger.merge([result], window: UnsafeRawBufferPointer(start: nil, count: 0))
+    }
+
+    /// Bytes `start..<end` of the window belong to the too-large row being skipped.
+    func passRowBytes(from start: Int, to end: Int) throws(PreflightError) {
+        guard let delivery, end > start else { return }
+        try delivery.rowBytes(UnsafeRawBufferPointer(rebasing: source.bytes[start..<end]))
+    }
+
+    /// The too-large row ends: its last bytes, then its lines (now known) into the numbering.
+    func endTooLargeRow(bytesFrom start: Int, to end: Int, lines: Int, lineEndings: LineEndings) throws(PreflightError) {
+        try passRowBytes(from: start, to: end)
+        try delivery?.endRow()
+        outcome.merger.advance(lines: lines, lineEndings: lineEndings)
+    }
+}
