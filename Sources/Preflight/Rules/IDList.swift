@@ -61,18 +61,31 @@ final class ShardedIDRegistry {
     func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [[Duplicate]] {
         let shardCount = shards.count
         let registry = shards[shard]
+        let batch = 16
+        var touched: UInt64 = 0
         return chunks.enumerated().map { index, chunk in
             var duplicates: [Duplicate] = []
             chunk.ids.arena.withUnsafeBytes { arena in
-                for (entryIndex, entry) in chunk.ids.entries.enumerated()
-                where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
-                    let start = Int(entry.offset)
-                    let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
-                    if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
-                        duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
+                chunk.ids.entries.withUnsafeBufferPointer { entries in
+                    var batchStart = 0
+                    while batchStart < entries.count {
+                        let batchEnd = min(batchStart + batch, entries.count)
+                        // Touch the batch's slots first: their cache misses overlap.
+                        for entry in entries[batchStart..<batchEnd] { touched &+= registry.touch(hash: entry.hash) }
+                        for entryIndex in batchStart..<batchEnd {
+                            let entry = entries[entryIndex]
+                            guard shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard else { continue }
+                            let start = Int(entry.offset)
+                            let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
+                            if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
+                                duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
+                            }
+                        }
+                        batchStart = batchEnd
                     }
                 }
             }
+            if touched == 1 { duplicates.reserveCapacity(0) }  // keeps the touches from being optimized away
             return duplicates
         }
     }
