@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "preflight-bench",
             dependencies: [
-                "Preflight", "CSimdJSON", "CLibCSV",
+                "Preflight", "CSimdJSON", "CLibCSV", "CCSVScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/PreflightBench"

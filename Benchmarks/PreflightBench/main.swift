@@ -16,6 +16,8 @@ struct Measurement: Codable {
     var probe: Double
     var verified: Bool
     var mismatch: String?
+    /// Seconds per stage of the run: reading, planning, checking, merging (the report's `stages`).
+    var stages: [String: Double] = [:]
 
     var megabytesPerSecond: Double { Double(bytes) / 1e6 / seconds }
     var rowsPerSecond: Double { Double(rows) / seconds }
@@ -38,7 +40,7 @@ struct PreflightBench: ParsableCommand {
             Generates generic_transactions data (CSV, NDJSON, JSON) with every row-level error class at a \
             known rate, validates it at each thread count (1- and N-thread runs interleaved), checks every \
             count against the truth (a mismatch fails the run), and measures in the same run the floors: \
-            memchr line count, libcsv raw parse, simdjson per line, simdjson over the array, and an ALU \
+            memchr line count, libcsv raw parse, the CSV structural kernel alone (SIMD scan), simdjson per line, simdjson over the array, and an ALU \
             capacity probe. (No iterate_many floor: simdjson 3.0.1's document_stream derails on the \
             invalid lines this data holds, and crashed when restarted after one.)
             """)
@@ -90,6 +92,8 @@ struct PreflightBench: ParsableCommand {
                     for repetition in 0..<repeats {
                         for threadCount in threadCounts {
                             let probe = threadCount > 1 ? Floors.capacityProbe(threads: threadCount) : 1
+                            // This machine evicts idle page cache within minutes: read the file right before timing it.
+                            Floors.warm(path: path)
                             measurements.append(try measure(path: path, format: format, engine: engine, rows: rowCount,
                                                             bytes: size, threads: threadCount, repetition: repetition,
                                                             probe: probe, truth: truth))
@@ -155,7 +159,9 @@ struct PreflightBench: ParsableCommand {
         let label = engine == .prescan ? format.rawValue : "\(format.rawValue) (--csv-engine \(engine.rawValue))"
         return Measurement(format: label, rows: rows, bytes: bytes, threads: threads, repetition: repetition,
                            seconds: seconds, peakRSSBytes: peakRSS(), probe: probe, verified: mismatch == nil,
-                           mismatch: mismatch)
+                           mismatch: mismatch,
+                           stages: ["reading": report.stages.reading, "planning": report.stages.planning,
+                                    "checking": report.stages.checking, "merging": report.stages.merging])
     }
 
     private func describe(_ truth: Truth) -> String {
@@ -171,12 +177,15 @@ struct PreflightBench: ParsableCommand {
                                 megabytesPerSecond: Double(size) / 1e6 / seconds))
         }
         for threads in threadCounts {
+            Floors.warm(path: path)
             add("memchr lines", threads, best { Floors.lineCount(path: path, size: size, threads: threads) })
         }
         let file = try Floors.LoadedFile(path: path)
         for threads in threadCounts {
             switch format {
-            case .csv: add("libcsv", threads, best { Floors.libcsv(file, threads: threads) })
+            case .csv:
+                add("libcsv", threads, best { Floors.libcsv(file, threads: threads) })
+                add("SIMD scan", threads, best { Floors.csvScan(file, threads: threads) })
             case .ndjson:
                 add("simdjson lines", threads, best { Floors.simdjsonLines(file, threads: threads) })
             case .json:
@@ -202,6 +211,23 @@ struct PreflightBench: ParsableCommand {
                     .joined(separator: "; ")
                 let verified = runs.allSatisfy(\.verified) ? "verified" : "MISMATCH"
                 print("| \(format) | \(rowCount) | \(fixed(Double(bestRun.bytes) / 1e6)) | \(threads) | \(fixed(bestRun.megabytesPerSecond)) | \(fixed(bestRun.rowsPerSecond / 1e6, 2))M | \(bestRun.peakRSSBytes / 1_000_000) | \(floorText) | \(verified) |")
+            }
+        }
+        print("")
+        print("Where the time goes (best run; seconds, and share of the run): reading windows, planning chunks (JSON: the")
+        print("element scan), checking (the workers, in parallel: parsing and rules), merging (order and duplicate ids):")
+        print("| format | rows | threads | total s | reading | planning | checking | merging | other |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for (format, rowCount) in keys {
+            for threads in threadCounts {
+                let runs = measurements.filter { $0.format == format && $0.rows == rowCount && $0.threads == threads }
+                guard let bestRun = runs.min(by: { $0.seconds < $1.seconds }) else { continue }
+                let names = ["reading", "planning", "checking", "merging"]
+                let parts = names.map { bestRun.stages[$0] ?? 0 }
+                let cells = (parts + [bestRun.seconds - parts.reduce(0, +)]).map {
+                    "\(fixed($0, 3)) (\(fixed($0 / bestRun.seconds * 100))%)"
+                }
+                print("| \(format) | \(rowCount) | \(threads) | \(fixed(bestRun.seconds, 3)) | " + cells.joined(separator: " | ") + " |")
             }
         }
         guard let most = threadCounts.max(), most > 1 else { return }

@@ -52,7 +52,7 @@ public enum Validator {
             var driver = JSONArrayDriver(options: options, control: control)
             try WindowLoop.run(&driver, in: run)
         }
-        return run.outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
+        return run.report(name: name)
     }
 
     static func fileName(of path: String) -> String {

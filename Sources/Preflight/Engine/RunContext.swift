@@ -10,6 +10,8 @@ final class RunContext {
     private let monitor: (any RunMonitor)?
     /// Whether anything but whitespace (after a BOM) has been seen.
     private var sawContent = false
+    /// Where the time went so far.
+    var stages = StageTimes()
 
     init(source: WindowedSource, options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?,
          control: RunControl, monitor: (any RunMonitor)?) {
@@ -64,6 +66,8 @@ final class RunContext {
     /// Reads the next window and tells the progress ticker where it lies in the input.
     private func refill(keepingFrom position: Int) throws(PreflightError) {
         let inputStart = source.inputBytesRead
+        let started = StageTimes.now
+        defer { stages.reading += StageTimes.now - started }
         try source.refill(keepingFrom: position)
         control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
     }
@@ -76,7 +80,16 @@ final class RunContext {
     // MARK: Results
 
     func merge(_ results: [ChunkResult]) throws(PreflightError) {
+        let started = StageTimes.now
+        defer { stages.merging += StageTimes.now - started }
         try outcome.merger.merge(results, window: source.bytes)
+    }
+
+    /// The report, with the stage times.
+    func report(name: String) -> ValidationReport {
+        var report = outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
+        report.stages = stages
+        return report
     }
 
     /// The run ended complete: the checks that need the whole input.

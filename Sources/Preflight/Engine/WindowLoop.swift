@@ -82,11 +82,15 @@ enum WindowLoop {
         throws(PreflightError) {
         let workers = run.options.effectiveThreads
         while true {
+            var started = StageTimes.now
             let chunks = try driver.plan(from: position, workers: workers, in: run)
+            run.stages.planning += StageTimes.now - started
+            started = StageTimes.now
             let current = driver
             let checked = try Parallel.map(chunks.count) { (index) throws(PreflightError) in
                 try current.check(chunks[index], worker: index, in: run)
             }
+            run.stages.checking += StageTimes.now - started
             let stopping = run.control.isStopRequested
             let settled = try driver.settle(checked, chunks: chunks, from: position, stopping: stopping, in: run)
             try run.merge(settled.results)

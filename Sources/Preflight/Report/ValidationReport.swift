@@ -55,6 +55,8 @@ public struct ValidationReport: Sendable {
     public let notices: [Notice]
     /// False when the run was stopped before the end (Ctrl-C): counts cover the rows read until then.
     public let isComplete: Bool
+    /// Where the run's time went (zero for what a run did not do).
+    public var stages = StageTimes()
 
     public var validRows: Int { totalRows - invalidRows }
 

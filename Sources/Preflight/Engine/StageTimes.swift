@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a run's wall time went, stage by stage, in seconds (the benchmark prints them). The
+/// stages run one after the other per window, so they add up to about the whole run.
+public struct StageTimes: Sendable, Equatable {
+    /// Reading windows from the input (the copy in, gzip's inflation).
+    public var reading = 0.0
+    /// Cutting windows into chunks (for a JSON array, the structural scan that finds the elements).
+    public var planning = 0.0
+    /// The workers, in parallel: parsing rows and checking them against the schema.
+    public var checking = 0.0
+    /// Putting chunks in order and registering ids in the duplicate check (shards in parallel).
+    public var merging = 0.0
+
+    public init() {}
+
+    /// Seconds on a monotonic clock, for measuring the stages.
+    static var now: Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+}
