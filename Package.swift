@@ -56,11 +56,18 @@ let package = Package(
             ],
             path: "Sources/preflight"
         ),
+        // The floors the benchmark measures: libcsv and simdjson alone. Benchmark only.
+        .target(
+            name: "CBenchFloors",
+            path: "Benchmarks/CBenchFloors",
+            cxxSettings: [.define("SIMDJSON_THREADS_ENABLED", to: "1")],
+            linkerSettings: [.linkedLibrary("simdjson"), .linkedLibrary("csv")]
+        ),
         // Synthetic data with known truth, validated at several thread counts beside the floors.
         .executableTarget(
             name: "preflight-bench",
             dependencies: [
-                "Preflight", "CSimdJSON", "CLibCSV", "CCSVScan",
+                "Preflight", "CSimdJSON", "CBenchFloors", "CCSVScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/PreflightBench"

@@ -1,4 +1,4 @@
-import CLibCSV
+import CBenchFloors
 import CCSVScan
 import CSimdJSON
 import Dispatch
@@ -88,7 +88,7 @@ enum Floors {
         let base = UnsafeSendable(file.base)
         return timed(ranges) { range in
             var fields = 0, records = 0
-            _ = pfcsv_count(base.value + range.lowerBound, range.count, UInt8(ascii: ","), &fields, &records)
+            _ = bench_libcsv_count(base.value + range.lowerBound, range.count, UInt8(ascii: ","), &fields, &records)
             blackHole(fields)
         }
     }
@@ -136,7 +136,7 @@ enum Floors {
         let base = UnsafeSendable(file.base)
         let capacity = file.count + Int(csj_padding())
         return timed(ranges) { range in
-            blackHole(csj_floor_lines(base.value + range.lowerBound, range.count, capacity - range.lowerBound))
+            blackHole(bench_simdjson_lines(base.value + range.lowerBound, range.count, capacity - range.lowerBound))
         }
     }
 
@@ -145,7 +145,7 @@ enum Floors {
         let base = UnsafeSendable(file.base)
         let count = file.count
         return timed([0..<count]) { _ in
-            blackHole(csj_floor_array(base.value, count, count + Int(csj_padding())))
+            blackHole(bench_simdjson_array(base.value, count, count + Int(csj_padding())))
         }
     }
 

@@ -83,14 +83,6 @@ int csj_document_begin(csj_parser *parser, const void *bytes, size_t length, siz
 /// error (which ends the document).
 int csj_document_next(csj_parser *parser, csj_result *out);
 
-/// Benchmark floors: simdjson alone, reading every field of every object as a raw token (bad
-/// lines and non-objects are skipped, as cheaply as simdjson allows).
-/// Each returns the number of fields read, or (size_t)-1 on an error. The buffers need
-/// csj_padding() readable bytes after `length`.
-/// Lines split with memchr, each parsed on its own.
-size_t csj_floor_lines(const void *bytes, size_t length, size_t capacity);
-/// A top-level array of objects.
-size_t csj_floor_array(const void *bytes, size_t length, size_t capacity);
 
 #ifdef __cplusplus
 }

@@ -55,10 +55,6 @@ size_t pfcsv_field_count(const pfcsv_reader *reader);
 const pfcsv_field *pfcsv_fields(const pfcsv_reader *reader);
 const uint8_t *pfcsv_arena(const pfcsv_reader *reader);
 
-/// Benchmark floor: libcsv alone over `bytes` (strict, no trimming, LF or CRLF terminators),
-/// with callbacks that only count; after a quote error it goes on at the next line. Returns 0,
-/// or -1 when some record had a quote error or an argument is bad.
-int pfcsv_count(const void *bytes, size_t length, unsigned char delimiter, size_t *fields, size_t *records);
 
 #ifdef __cplusplus
 }
