@@ -33,8 +33,8 @@ let package = Package(
         // The CSV structural kernel: quote, delimiter and line-feed positions per 64-byte block,
         // SIMD kernels chosen at run time (no -march flag), a portable one everywhere.
         .target(
-            name: "CCSVScan",
-            path: "Sources/CCSVScan",
+            name: "CScan",
+            path: "Sources/CScan",
             exclude: ["scan_body.h"]
         ),
         // Plain C API over zlib's inflate: .gz input read as a stream.
@@ -45,7 +45,7 @@ let package = Package(
         ),
         .target(
             name: "Preflight",
-            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CCSVScan"],
+            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CScan"],
             path: "Sources/Preflight"
         ),
         .executableTarget(
@@ -67,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "preflight-bench",
             dependencies: [
-                "Preflight", "CSimdJSON", "CBenchFloors", "CCSVScan",
+                "Preflight", "CSimdJSON", "CBenchFloors", "CScan",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/PreflightBench"
@@ -75,12 +75,12 @@ let package = Package(
         // Fuzz targets (Scripts/fuzz.sh); a replay tool for saved inputs when built normally.
         .executableTarget(
             name: "preflight-fuzz",
-            dependencies: ["Preflight", "CCSVScan"],
+            dependencies: ["Preflight", "CScan"],
             path: "Fuzz/PreflightFuzz"
         ),
         .testTarget(
             name: "PreflightTests",
-            dependencies: ["Preflight", "preflight", "CCSVScan"],
+            dependencies: ["Preflight", "preflight", "CScan"],
             path: "Tests/PreflightTests"
         ),
     ],

@@ -1,5 +1,5 @@
 import CBenchFloors
-import CCSVScan
+import CScan
 import CSimdJSON
 import Dispatch
 import Foundation

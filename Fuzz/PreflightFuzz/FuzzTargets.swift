@@ -2,7 +2,7 @@
 // -DFUZZING). Without FUZZING it is a replay tool: `preflight-fuzz TARGET FILE...` runs saved
 // inputs (crashers, corpora) through the same checks.
 @_spi(Fuzzing) import Preflight
-import CCSVScan
+import CScan
 
 #if canImport(Glibc)
 import Glibc

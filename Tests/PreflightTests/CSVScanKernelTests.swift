@@ -1,4 +1,5 @@
-import CCSVScan
+import CScan
+@testable import Preflight
 import XCTest
 
 /// The CSV structural kernel: every SIMD kernel the processor runs gives exactly the portable
@@ -131,5 +132,60 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The end of a JSON value (the JSON array scan's inner loop): every kernel gives exactly what the
+/// Swift ValueSkipper gives, line count included.
+final class JSONValueEndTests: XCTestCase {
+    private func skipper(_ bytes: [UInt8]) -> (end: Int, lines: Int) {
+        var skipper = JSONArrayScanner.ValueSkipper()
+        var lines = 0
+        let end = bytes.withUnsafeBytes { skipper.advance($0.baseAddress!, from: 0, to: bytes.count, lines: &lines) }
+        return end.map { ($0, lines) } ?? (0, 0)
+    }
+
+    private func kernel(_ bytes: [UInt8], _ kernel: Int32) -> (end: Int, lines: Int) {
+        var lines = 0
+        let end = bytes.withUnsafeBufferPointer { pfscan_json_value_end(kernel, $0.baseAddress, $0.count, &lines) }
+        return (end, lines)
+    }
+
+    func testKnownValues() {
+        for (text, end, lines) in [("{\"a\":[1,{\"b\":\"}\"}]}, 5", 19, 0), ("[\n\"x\\\"]\",\n[]\n] ,", 14, 3),
+                                   ("\"a\\\\\" , 1", 5, 0), ("{\"open\": [1, 2", 0, 0), ("\"no end", 0, 0)] {
+            let bytes = Array(text.utf8)
+            XCTAssertEqual(skipper(bytes).end, end, text)
+            for k in [Int32(PFSCAN_KERNEL_PORTABLE), Int32(PFSCAN_KERNEL_AVX2)] {
+                XCTAssertEqual(kernel(bytes, k).end, end, text)
+                XCTAssertEqual(kernel(bytes, k).lines, lines, text)
+            }
+        }
+        var lines = 7
+        XCTAssertEqual(pfscan_json_value_end(0, nil, 3, &lines), 0)
+        XCTAssertEqual(lines, 0)
+        XCTAssertEqual(pfscan_json_value_end(0, Array("1, 2".utf8), 4, &lines), 0, "a scalar is not for the kernel")
+    }
+
+    func testEveryKernelAgreesWithTheSkipperOnRandomValues() {
+        let alphabet: [UInt8] = Array("{}[]\"\"\\\n a,:1".utf8) + [0x00, 0xC3]
+        var generator = SplitMix(seed: 7)
+        for round in 0..<20_000 {
+            let length = 1 + Int(generator.next() % 400)
+            var bytes = [Array("{[\"".utf8)[Int(generator.next() % 3)]]
+            let sparse = generator.next() % 2 == 0  // long plain runs, so whole blocks go through the masks
+            for _ in 1..<length {
+                let plain = sparse && generator.next() % 8 != 0
+                bytes.append(plain ? 0x61 : alphabet[Int(generator.next() % UInt64(alphabet.count))])
+            }
+            let expected = skipper(bytes)
+            for k in [Int32(PFSCAN_KERNEL_PORTABLE), Int32(PFSCAN_KERNEL_SSE42), Int32(PFSCAN_KERNEL_AVX2)] {
+                let got = kernel(bytes, k)
+                if got.end != expected.end || got.lines != expected.lines {
+                    XCTFail("kernel \(k), round \(round): \(got) != \(expected) for \(String(decoding: bytes, as: UTF8.self).debugDescription)")
+                    return
+                }
+            }
+        }
     }
 }

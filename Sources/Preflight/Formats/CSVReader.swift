@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CCSVScan
+import CScan
 import CLibCSV
 
 /// One CSV record as the reader found it, with its position. Field bytes are valid only while

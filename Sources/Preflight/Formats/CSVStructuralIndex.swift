@@ -1,4 +1,4 @@
-import CCSVScan
+import CScan
 
 /// The CSV structural kernel's answer for the records ahead: for each record, the positions of
 /// its delimiters and its line feed (outside quotes), and whether it holds a quote, a control

@@ -1,3 +1,5 @@
+import CScan
+
 /// Finds the elements of a top-level JSON array window by window, without parsing them: a
 /// structural scan (strings, escapes, nesting) that also checks what lies between elements
 /// (`[`, `,`, `]`, whitespace, nothing after the array). Each element is then parsed on its own
@@ -43,11 +45,23 @@ struct JSONArrayScanner {
     }
 
     /// Where a value that starts at `start` ends (one past its last byte), or nil when the data
-    /// ends first. Counts its line breaks into `lines`.
+    /// ends first. Counts its line breaks into `lines`. Objects, arrays and strings go to the
+    /// SIMD kernel (the same rules as `ValueSkipper`, block by block); numbers and literals are short.
     private func valueEnd(_ base: UnsafeRawPointer, from start: Int, to end: Int, lines: inout Int) -> Int? {
+        let first = base.load(fromByteOffset: start, as: UInt8.self)
+        if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\"") {
+            var valueLines = 0
+            let length = pfscan_json_value_end(Self.kernel, base.advanced(by: start).assumingMemoryBound(to: UInt8.self),
+                                               end - start, &valueLines)
+            guard length > 0 else { return nil }
+            lines += valueLines
+            return start + length
+        }
         var skipper = ValueSkipper()
         return skipper.advance(base, from: start, to: end, lines: &lines)
     }
+
+    private static let kernel = pfscan_best_kernel()
 
     /// Scans `start..<end` (`isFinal`: the input ends there), appending complete elements.
     /// `shouldStop` is asked every 1024 elements (a window holds hundreds of thousands).

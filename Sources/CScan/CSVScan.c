@@ -1,9 +1,9 @@
-/* The CSV structural kernel (see include/CCSVScan.h). Three kernels share one loop (scan_body.h)
+/* The CSV structural kernel (see include/CScan.h). Three kernels share one loop (scan_body.h)
  * and differ in how a 64-byte block's masks are computed: a portable byte loop, SSE4.2 and AVX2
  * compares, with the quote mask's prefix XOR by carry-less multiply (PCLMULQDQ) on the SIMD ones.
  * The SIMD kernels are compiled with target attributes and chosen at run time, so the package
  * needs no -march flag and runs on any x86-64 (or other) processor. */
-#include "CCSVScan.h"
+#include "CScan.h"
 
 #include <string.h>
 

@@ -8,6 +8,8 @@
 extern "C" {
 #endif
 
+/// Structural kernels: the CSV pass below, and the end of a JSON value (at the end of this file).
+///
 /// The structural pass over CSV bytes: for 64-byte blocks, masks of quotes, the delimiter, line
 /// feeds and unusual bytes; which bytes lie inside quotes (prefix XOR of the quote mask); and the
 /// positions of the delimiters and line feeds outside quotes. Plain C, no allocation, no state
@@ -53,6 +55,15 @@ const char *pfscan_kernel_name(int kernel);
 /// `capacity` is below 128 or `kernel` is not available.
 size_t pfscan_csv(int kernel, const uint8_t *data, size_t length, uint8_t delimiter,
                   uint32_t *entries, size_t capacity, size_t *scanned);
+
+/// Where the JSON value that starts at `data[0]` (`{`, `[` or `"`) ends: one past its last byte,
+/// following strings, escapes and nesting without parsing (brackets of either kind count for the
+/// nesting; a backslash escapes the next byte inside a string only). Returns 0 when the value does
+/// not end within `length` bytes, or when an argument is bad (then `*lines` is 0). `*lines` gets
+/// the line feeds in the value, an escaped one excepted. Blocks without a backslash go through
+/// the SIMD masks of `kernel` (AVX2; any other kernel uses the portable masks), blocks with one
+/// byte by byte, so every kernel gives the same answer.
+size_t pfscan_json_value_end(int kernel, const uint8_t *data, size_t length, size_t *lines);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,4 @@
-/* The scan loop, written once and compiled once per kernel: CCSVScan.c defines SCAN_NAME,
+/* The scan loop, written once and compiled once per kernel: CSVScan.c defines SCAN_NAME,
  * SCAN_TARGET (a target attribute, or nothing), SCAN_MASKS and SCAN_PREFIX_XOR, then includes
  * this file. Keeping the loop in one place means every kernel differs only in how it computes a
  * block's masks, which is what the tests compare against the portable kernel. */

@@ -1,0 +1,190 @@
+/* The end of a JSON value without parsing it (see include/CScan.h): the structural scan of a
+ * streamed JSON array spends its time here. Blocks of 64 bytes without a backslash are done with
+ * masks: quotes give the string mask by prefix XOR, brackets outside strings move the depth.
+ * A block with a backslash, the last short block, and a block after an escape are done byte by
+ * byte with exactly the rules of the Swift ValueSkipper, which the tests compare against. */
+#include "CScan.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#define PFJSON_X86 1
+#include <immintrin.h>
+#endif
+
+typedef struct {
+    uint64_t quote, backslash, open, close, lf;
+} json_masks;
+
+typedef struct {
+    int in_string;
+    int escaped;
+    long depth;
+    size_t lines;
+} json_state;
+
+static inline void json_masks_portable(const uint8_t *block, json_masks *m) {
+    json_masks r = {0, 0, 0, 0, 0};
+    for (int i = 0; i < 64; i++) {
+        uint8_t byte = block[i];
+        uint64_t bit = 1ull << i;
+        if (byte == '"') r.quote |= bit;
+        if (byte == '\\') r.backslash |= bit;
+        if (byte == '{' || byte == '[') r.open |= bit;
+        if (byte == '}' || byte == ']') r.close |= bit;
+        if (byte == '\n') r.lf |= bit;
+    }
+    *m = r;
+}
+
+static inline uint64_t json_prefix_xor_portable(uint64_t x) {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* The Swift ValueSkipper's rules, byte by byte over data[from..<to): one past the value's end, or 0. */
+static size_t json_bytes(const uint8_t *data, size_t from, size_t to, json_state *s) {
+    for (size_t i = from; i < to; i++) {
+        uint8_t byte = data[i];
+        if (s->in_string) {
+            if (s->escaped) {
+                s->escaped = 0;
+            } else if (byte == '\\') {
+                s->escaped = 1;
+            } else if (byte == '"') {
+                s->in_string = 0;
+                if (s->depth == 0) return i + 1;
+            } else if (byte == '\n') {
+                s->lines++;
+            }
+        } else {
+            switch (byte) {
+            case '"': s->in_string = 1; break;
+            case '{': case '[': s->depth++; break;
+            case '}': case ']':
+                s->depth--;
+                if (s->depth == 0) return i + 1;
+                break;
+            case '\n': s->lines++; break;
+            default: break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* One block without a backslash, from its masks: one past the value's end, or 0 (state carried). */
+static inline size_t json_block(const json_masks *m, uint64_t in_string_mask, size_t offset, int is_string_value,
+                                json_state *s) {
+    if (is_string_value) {
+        /* A string at the top: it ends at its closing quote. */
+        uint64_t closing = m->quote & ~in_string_mask;
+        if (closing) {
+            int bit = __builtin_ctzll(closing);
+            s->lines += (size_t)__builtin_popcountll(m->lf & ((2ull << bit) - 1));
+            return offset + (size_t)bit + 1;
+        }
+    } else {
+        uint64_t structural = (m->open | m->close) & ~in_string_mask;
+        while (structural) {
+            int bit = __builtin_ctzll(structural);
+            if ((m->open >> bit) & 1) {
+                s->depth++;
+            } else if (--s->depth == 0) {
+                uint64_t upto = bit == 63 ? ~0ull : ((2ull << bit) - 1);
+                s->lines += (size_t)__builtin_popcountll(m->lf & upto);
+                return offset + (size_t)bit + 1;
+            }
+            structural &= structural - 1;
+        }
+    }
+    s->lines += (size_t)__builtin_popcountll(m->lf);
+    s->in_string = (int)(in_string_mask >> 63);
+    return 0;
+}
+
+static size_t json_value_end_portable(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
+    size_t offset = 0;
+    for (; offset + 64 <= length; offset += 64) {
+        json_masks m;
+        json_masks_portable(data + offset, &m);
+        size_t end;
+        if (s->escaped || m.backslash) {
+            end = json_bytes(data, offset, offset + 64, s);
+        } else {
+            uint64_t inside = json_prefix_xor_portable(m.quote) ^ (s->in_string ? ~0ull : 0);
+            end = json_block(&m, inside, offset, is_string_value, s);
+        }
+        if (end) return end;
+    }
+    return json_bytes(data, offset, length, s);
+}
+
+#if PFJSON_X86
+#define PFJSON_AVX2 __attribute__((target("avx2,pclmul")))
+
+PFJSON_AVX2 static inline uint64_t json_equal64(__m256i lo, __m256i hi, __m256i byte) {
+    uint64_t low = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, byte));
+    uint64_t high = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, byte));
+    return low | (high << 32);
+}
+
+PFJSON_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks *m) {
+    __m256i lo = _mm256_loadu_si256((const __m256i *)block);
+    __m256i hi = _mm256_loadu_si256((const __m256i *)(block + 32));
+    m->quote = json_equal64(lo, hi, _mm256_set1_epi8('"'));
+    m->backslash = json_equal64(lo, hi, _mm256_set1_epi8('\\'));
+    /* '{' and '[' differ from '}' and ']' in bit 1 only: 0x7B/0x5B and 0x7D/0x5D. */
+    m->open = json_equal64(lo, hi, _mm256_set1_epi8('{')) | json_equal64(lo, hi, _mm256_set1_epi8('['));
+    m->close = json_equal64(lo, hi, _mm256_set1_epi8('}')) | json_equal64(lo, hi, _mm256_set1_epi8(']'));
+    m->lf = json_equal64(lo, hi, _mm256_set1_epi8('\n'));
+}
+
+PFJSON_AVX2 static inline uint64_t json_prefix_xor_avx2(uint64_t x) {
+    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
+    return (uint64_t)_mm_cvtsi128_si64(product);
+}
+
+PFJSON_AVX2 static size_t json_value_end_avx2(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
+    size_t offset = 0;
+    for (; offset + 64 <= length; offset += 64) {
+        json_masks m;
+        json_masks_avx2(data + offset, &m);
+        size_t end;
+        if (s->escaped || m.backslash) {
+            end = json_bytes(data, offset, offset + 64, s);
+        } else {
+            uint64_t inside = json_prefix_xor_avx2(m.quote) ^ (s->in_string ? ~0ull : 0);
+            end = json_block(&m, inside, offset, is_string_value, s);
+        }
+        if (end) return end;
+    }
+    return json_bytes(data, offset, length, s);
+}
+#endif
+
+size_t pfscan_json_value_end(int kernel, const uint8_t *data, size_t length, size_t *lines) {
+    if (lines == NULL) return 0;
+    *lines = 0;
+    if (data == NULL || length == 0) return 0;
+    uint8_t first = data[0];
+    if (first != '{' && first != '[' && first != '"') return 0;
+    json_state state = {0, 0, 0, 0};
+    size_t end;
+#if PFJSON_X86
+    if (kernel == PFSCAN_KERNEL_AVX2 && pfscan_kernel_available(PFSCAN_KERNEL_AVX2)) {
+        end = json_value_end_avx2(data, length, &state, first == '"');
+    } else
+#endif
+    {
+        (void)kernel;
+        end = json_value_end_portable(data, length, &state, first == '"');
+    }
+    *lines = end ? state.lines : 0;
+    return end;
+}
