@@ -55,9 +55,9 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         if case .cannotWrite = kind { return true }
         return false
     }
-    /// Whether an output was a pipe whose reader has gone (`| head`): not a failure to report.
-    public var isBrokenPipe: Bool {
-        if case .cannotWrite(_, _, let code) = kind { return code == EPIPE }
+    /// Whether the output named `path` was a pipe whose reader has gone (`| head`).
+    public func isBrokenPipe(writing path: String) -> Bool {
+        if case .cannotWrite(let failed, _, let code) = kind { return code == EPIPE && failed == path }
         return false
     }
 

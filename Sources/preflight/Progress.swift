@@ -12,9 +12,21 @@ enum Interrupt {
     nonisolated(unsafe) static var count: sig_atomic_t = 0
 
     static func install() {
+        OutputFile.removeTemporaryFiles()  // nothing to remove yet: sets up its table outside any handler
         signal(SIGINT) { _ in
             Interrupt.count += 1
-            if Interrupt.count > 1 { _exit(130) }
+            if Interrupt.count > 1 {
+                OutputFile.removeTemporaryFiles()
+                _exit(130)
+            }
+        }
+        // Ended from outside: no temporary output is left behind, then the usual end by the signal.
+        for ending in [SIGTERM, SIGHUP] {
+            signal(ending) { number in
+                OutputFile.removeTemporaryFiles()
+                signal(number, SIG_DFL)
+                raise(number)
+            }
         }
     }
 

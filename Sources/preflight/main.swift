@@ -208,7 +208,7 @@ struct Validate: ParsableCommand {
     /// Validates one file and writes its report; returns its exit status.
     private func check(_ file: String, options: ValidationOptions, tagged: Bool) throws -> Int32 {
         let style = self.style
-        let stdout = OutputFile(descriptor: 1, path: "the report")  // named so in errors: "cannot write the report: …"
+        let stdout = OutputFile(descriptor: 1, path: Self.reportName)
         var observers: [any RowObserver] = []
         let messages = style == .productsup ? ProductsupCollector(maxMessages: options.maxErrors) : nil
         let errorRows = style == .jumbo ? ErrorRowCounter() : nil
@@ -276,6 +276,9 @@ struct Validate: ParsableCommand {
         }
     }
 
+    /// Standard output's name in errors: "cannot write the report: …".
+    static let reportName = "the report"
+
     /// Where the errors of the rejected rows go: beside the rejects file.
     static func sidecarPath(_ rejects: String) -> String { rejects + ".errors.ndjson" }
 }
@@ -287,7 +290,8 @@ enum ReportStyle: String, CaseIterable {
 extension CommandFailure {
     /// A failure of the library, with its exit status.
     init(_ error: PreflightError) {
-        if error.isBrokenPipe {
+        // A closed pipe on standard output ends quietly; on --rejects or --clean it is an error.
+        if error.isBrokenPipe(writing: Validate.reportName) {
             self.init(message: "", status: Exit.brokenPipe)
         } else {
             let status = error.isInputUnreadable ? Exit.unreadableInput : error.isOutputFailure ? Exit.ioError : Exit.software

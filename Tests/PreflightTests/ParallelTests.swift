@@ -48,6 +48,33 @@ private struct Generator {
         return text
     }
 
+    /// CSV whose records are often longer than a chunk or the cap (up to 3,000 bytes, unquoted),
+    /// with every kind of line ending, so that a worker's chunks start at irregular places from
+    /// window to window.
+    mutating func csvWithLongRecords(rows: Int) -> [UInt8] {
+        var text: [UInt8] = Array("transaction_id,amount,date,store_id,customer_id,tax\n".utf8)
+        for _ in 0..<rows {
+            var fields = ["TXN\(next(rows))", "\(next(1000)).5", "2026-01-1\(next(9))", "S\(next(9))", "C", ""]
+            switch next(20) {
+            case 0: fields[4] = String(repeating: "x", count: next(400))
+            case 1: fields[4] = "a\rb"
+            case 2: fields[4] = "\"q,\nq\""
+            case 3: fields[4] = "é"
+            case 4: fields[4] = "a\u{1}"
+            case 5: fields[4] = "a\tb"
+            case 6: fields.append("extra")
+            case 7: fields[4] = "\"bad\"x"
+            case 8: fields[4] = String(repeating: "y", count: 100 + next(150))
+            case 9, 10: fields[4] = String(repeating: "z", count: 500 + next(2500))
+            default: break
+            }
+            text += Array(fields.joined(separator: ",").utf8)
+            text += Array(["\r\n", "\n\n", "\n\r\n", "\n", "\n", "\n"][next(6)].utf8)
+        }
+        if next(2) == 0 { text.removeLast() }
+        return text
+    }
+
     mutating func ndjson(rows: Int) -> [UInt8] {
         var text: [UInt8] = []
         for row in 0..<rows {
@@ -114,6 +141,31 @@ final class ParallelTests: XCTestCase {
                                       + firstDifference(other, reference))
                     }
                 }
+            }
+        }
+    }
+
+    /// Records longer than a chunk make a worker's next chunk start where its last one ended,
+    /// in a window that holds other bytes: nothing found in the old bytes may be used again.
+    func testCSVLongRecordsAcrossIrregularChunks() throws {
+        func render(_ bytes: [UInt8], threads: Int, window: Int, engine: CSVEngine, cap: Int) throws -> String {
+            PiingReport.render(try validate(bytes: bytes, .csv, schema: .genericTransactions) {
+                $0.threads = threads
+                $0.windowSize = window
+                $0.recordCap = cap
+                $0.csvEngine = engine
+                $0.maxRows = 0
+                $0.maxErrors = 0
+            })
+        }
+        for seed in 1...40 {
+            var generator = Generator(seed: UInt64(seed))
+            let bytes = generator.csvWithLongRecords(rows: 300 + generator.next(500))
+            let cap = 200 + generator.next(100)
+            let reference = try render(bytes, threads: 1, window: 1 << 22, engine: .libcsv, cap: cap)
+            for threads in [3, 4, 6, 8] {
+                let other = try render(bytes, threads: threads, window: 0, engine: .prescan, cap: cap)
+                XCTAssertTrue(other == reference, "seed \(seed), \(threads) threads: " + firstDifference(other, reference))
             }
         }
     }

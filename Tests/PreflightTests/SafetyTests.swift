@@ -176,6 +176,49 @@ final class SafetyTests: CLITestCase {
         XCTAssertGreaterThanOrEqual(percents.count, expected, "\(percents.count) redraws in \(seconds) s: \(percents)")
     }
 
+    func testASecondCtrlCOrSIGTERMLeavesNoTemporaryFile() throws {
+        let line = "T,1.00,2024-01-01,\(String(repeating: "s", count: 100))\n"
+        _ = try file("big.csv", "transaction_id,amount,date,store_id\n" + String(repeating: line, count: 40_000_000 / line.utf8.count))
+        for signals in [[SIGINT, SIGINT], [SIGTERM]] {
+            let process = Process()
+            process.executableURL = binary
+            process.currentDirectoryURL = scratch
+            process.arguments = ["validate", "big.csv", "--schema", "generic_transactions", "--no-unique-ids",
+                                 "--max-rows", "0", "--max-file-size", "0", "--clean", "clean.csv", "--rejects", "rejects.csv"]
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            try process.run()
+            usleep(300_000)
+            for number in signals { kill(process.processIdentifier, number) }
+            process.waitUntilExit()
+            if signals == [SIGTERM] {
+                XCTAssertEqual(process.terminationReason, .uncaughtSignal)
+                XCTAssertEqual(process.terminationStatus, SIGTERM)
+            } else {
+                XCTAssertEqual(process.terminationStatus, 130)
+            }
+            XCTAssertEqual(try names(), ["big.csv"], "\(signals): no output and no temporary file")
+        }
+    }
+
+    func testDevicesAndLinksAsOutputs() throws {
+        // Whitespace only: the run empties its outputs, which a device cannot do; that is no error.
+        _ = try file("blank.csv", "\n \n")
+        var outcome = try run(["validate", "blank.csv", "--schema", "generic_transactions", "--clean", "/dev/null",
+                               "--rejects", "r.csv"])
+        XCTAssertEqual(outcome.status, 2, outcome.stderr)
+        XCTAssertEqual(outcome.stderr, "")
+        // A link to a file that does not exist yet: the file is created, the link stays a link.
+        _ = try input()
+        try FileManager.default.createSymbolicLink(atPath: scratch.appendingPathComponent("out.csv").path,
+                                                   withDestinationPath: "target.csv")
+        outcome = try run(["validate", "same.csv", "--schema", "generic_transactions", "--clean", "out.csv"])
+        XCTAssertEqual(outcome.status, 1, outcome.stderr)
+        XCTAssertTrue(try contents("target.csv").hasPrefix("transaction_id,"))
+        let kind = try FileManager.default.attributesOfItem(atPath: scratch.appendingPathComponent("out.csv").path)[.type]
+        XCTAssertEqual(kind as? FileAttributeType, .typeSymbolicLink)
+    }
+
     // MARK: 2. A check that validated nothing never exits 0
 
     func testANameThatLooksLikeOptionsIsNotHelp() throws {

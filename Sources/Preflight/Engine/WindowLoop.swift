@@ -95,7 +95,9 @@ enum WindowLoop {
             let settled = try driver.settle(checked, chunks: chunks, from: position, stopping: stopping, in: run)
             try run.merge(settled.results)
             driver.recycle(settled.results)
-            if stopping { throw .stopped }
+            // A stop that came while `settle` read a chunk again may have cut that read short:
+            // the run is then incomplete, whatever `settle` said.
+            if stopping || run.control.isStopRequested { throw .stopped }
             guard case .resume(var next) = settled.next else { return }
             if next == position, run.isFull {
                 // Not one row ended in a full window: the row at `position` is longer than it.

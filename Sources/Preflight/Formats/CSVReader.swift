@@ -176,6 +176,7 @@ final class CSVReader {
         // Locals, not the class's stored properties, on the per-record path: no exclusivity
         // check per access. Written back when the call ends.
         var index = self.index
+        index.reset()  // its records were found in bytes this call may not see again
         var lineEndings = self.lineEndings
         defer {
             self.index = index

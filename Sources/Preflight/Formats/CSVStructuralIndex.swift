@@ -41,6 +41,13 @@ struct CSVStructuralIndex {
 
     func deallocate() { entries.deallocate() }
 
+    /// Forgets the records held: the bytes they were found in may have changed (a new window in
+    /// the same buffer), so positions from them must never be used again.
+    mutating func reset() {
+        count = 0
+        cursor = 0
+    }
+
     /// The delimiter position of entry `index`, as an offset in the input.
     @inline(__always)
     func position(_ index: Int) -> Int { base + Int(entries[index] & UInt32(PFSCAN_OFFSET_MASK)) }

@@ -16,12 +16,15 @@ public final class OutputFile {
     private static let flushSize = 1 << 16
     /// For a file written through a temporary one: the temporary's path and the final path.
     private var replacement: (temporary: String, final: String)?
+    /// Whether the descriptor is a regular file (one that can be emptied again).
+    private let isRegular: Bool
 
     /// A new file at `path`, written to a temporary file in the same folder and renamed to `path`
     /// only by `commit()`: until then an existing file at `path` is left as it is, and a run that
     /// fails or stops leaves no partial file under that name (the temporary is removed when this
-    /// object goes away uncommitted). A symbolic link at `path` is followed: its target is replaced.
-    /// A device or pipe (`/dev/null`, a FIFO) is written directly.
+    /// object goes away uncommitted). A symbolic link at `path` is followed: its target is replaced
+    /// (or created, for a link to nothing yet). A device or pipe (`/dev/null`, a FIFO) is written
+    /// directly. The folder must be writable; the temporary file is `.NAME.preflight-XXXXXX` there.
     public static func create(path: String) throws(PreflightError) -> OutputFile {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
@@ -30,11 +33,13 @@ public final class OutputFile {
             return OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
         }
         let exists = stat(path, &info) == 0
-        let final = exists ? (realPath(path) ?? path) : path
+        let final = exists ? (realPath(path) ?? path) : (linkTarget(path) ?? path)
         let slash = final.lastIndex(of: "/")
         let folder = slash.map { String(final[...$0]) } ?? ""
         let name = slash.map { String(final[final.index(after: $0)...]) } ?? final
-        var template = Array((folder + "." + name + ".preflight-XXXXXX").utf8CString)
+        // A name near the file system's limit (255 bytes) gets a short temporary name.
+        let temporaryName = name.utf8.count > 200 ? ".preflight-XXXXXX" : "." + name + ".preflight-XXXXXX"
+        var template = Array((folder + temporaryName).utf8CString)
         let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
@@ -43,7 +48,29 @@ public final class OutputFile {
         _ = fchmod(descriptor, exists ? info.st_mode & 0o7777 : 0o666 & ~fileCreationMask)
         let file = OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
         file.replacement = (temporary, final)
+        TemporaryFiles.add(temporary)
         return file
+    }
+
+    /// Removes every temporary output file not yet committed or discarded. Safe to call from a
+    /// signal handler (it only calls `unlink`): a process ended by a second Ctrl-C or SIGTERM
+    /// leaves no temporary file behind.
+    public static func removeTemporaryFiles() {
+        TemporaryFiles.removeAll()
+    }
+
+    /// Where a symbolic link at `path` that points to nothing yet points (nil when `path` is not
+    /// such a link).
+    private static func linkTarget(_ path: String) -> String? {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFLNK else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink(path, &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        let target = String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if target.hasPrefix("/") { return target }
+        guard let slash = path.lastIndex(of: "/") else { return target }
+        return String(path[...slash]) + target
     }
 
     /// Finishes the file: writes what is buffered, and puts a file written through a temporary
@@ -53,12 +80,14 @@ public final class OutputFile {
         guard let replacement else { return }
         if fsync(descriptor) != 0 { throw .cannotWrite(path, errno: errno) }
         if rename(replacement.temporary, replacement.final) != 0 { throw .cannotWrite(path, errno: errno) }
+        TemporaryFiles.remove(replacement.temporary)
         self.replacement = nil
     }
 
     /// Drops a file written through a temporary one: the temporary is removed, `path` is untouched.
     public func discard() {
         guard let replacement else { return }
+        TemporaryFiles.remove(replacement.temporary)
         unlink(replacement.temporary)
         self.replacement = nil
     }
@@ -90,6 +119,8 @@ public final class OutputFile {
 
     /// Writes to a descriptor the caller owns (standard output).
     public init(descriptor: Int32, path: String, closesDescriptor: Bool = false) {
+        var info = stat()
+        isRegular = fstat(descriptor, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
         self.descriptor = descriptor
         self.path = path
         self.closesDescriptor = closesDescriptor
@@ -132,6 +163,8 @@ public final class OutputFile {
     /// Drops everything written so far (a regular file only).
     func truncate() throws(PreflightError) {
         buffer.removeAll(keepingCapacity: true)
+        // A device or pipe cannot take back what it was given: only what is buffered is dropped.
+        guard isRegular else { return }
         if ftruncate(descriptor, 0) != 0 || lseek(descriptor, 0, SEEK_SET) < 0 { throw .cannotWrite(path, errno: errno) }
     }
 
@@ -172,5 +205,40 @@ public final class OutputFile {
             written += result
         }
         return 0
+    }
+}
+
+/// The temporary output files of the process that are not yet in place, as C strings in a fixed
+/// table, so that a signal handler can remove them without allocating or locking.
+enum TemporaryFiles {
+    private static let capacity = 32
+    nonisolated(unsafe) private static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
+        let slots = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
+        slots.initialize(repeating: nil, count: capacity)
+        return slots
+    }()
+
+    /// Remembers `path` (beyond 32 at once, the extra ones are only removed the normal way).
+    static func add(_ path: String) {
+        for index in 0..<capacity where slots[index] == nil {
+            slots[index] = strdup(path)
+            return
+        }
+    }
+
+    static func remove(_ path: String) {
+        for index in 0..<capacity {
+            guard let entry = slots[index], strcmp(entry, path) == 0 else { continue }
+            slots[index] = nil  // cleared before it is freed: a handler never sees a freed path
+            free(entry)
+            return
+        }
+    }
+
+    /// Only `unlink`: async-signal-safe.
+    static func removeAll() {
+        for index in 0..<capacity {
+            if let entry = slots[index] { unlink(entry) }
+        }
     }
 }
