@@ -7,10 +7,7 @@
 
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#define PFSCAN_X86 1
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 /* One block's masks: bit i describes byte i. */
 typedef struct {
@@ -39,18 +36,6 @@ static inline void masks_portable(const uint8_t *block, uint8_t delimiter, pfsca
     *m = r;
 }
 
-/* Bit i of the result is the XOR of bits 0...i: set from an opening quote up to (not including)
- * its closing quote. */
-static inline uint64_t prefix_xor_portable(uint64_t x) {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
-}
-
 #define SCAN_NAME scan_portable
 #define SCAN_TARGET
 #define SCAN_MASKS masks_portable
@@ -64,8 +49,6 @@ static inline uint64_t prefix_xor_portable(uint64_t x) {
 #if PFSCAN_X86
 
 /* ---- SSE4.2 + PCLMULQDQ ---- */
-
-#define PFSCAN_SSE42 __attribute__((target("sse4.2,pclmul")))
 
 /* The four quarters of a 64-byte block compared with the same byte, as one 64-bit mask. */
 PFSCAN_SSE42 static inline uint64_t equal64_sse42(const __m128i v[4], __m128i byte) {
@@ -96,11 +79,6 @@ PFSCAN_SSE42 static inline void masks_sse42(const uint8_t *block, uint8_t delimi
     m->high = high;
 }
 
-PFSCAN_SSE42 static inline uint64_t prefix_xor_clmul_sse42(uint64_t x) {
-    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
-    return (uint64_t)_mm_cvtsi128_si64(product);
-}
-
 #define SCAN_NAME scan_sse42
 #define SCAN_TARGET PFSCAN_SSE42
 #define SCAN_MASKS masks_sse42
@@ -112,15 +90,6 @@ PFSCAN_SSE42 static inline uint64_t prefix_xor_clmul_sse42(uint64_t x) {
 #undef SCAN_PREFIX_XOR
 
 /* ---- AVX2 + PCLMULQDQ ---- */
-
-#define PFSCAN_AVX2 __attribute__((target("avx2,pclmul")))
-
-/* Both halves of a 64-byte block compared with the same byte, as one 64-bit mask. */
-PFSCAN_AVX2 static inline uint64_t equal64(__m256i lo, __m256i hi, __m256i byte) {
-    uint64_t low = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, byte));
-    uint64_t high = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, byte));
-    return low | (high << 32);
-}
 
 /* Bytes below 0x20 other than tab. */
 PFSCAN_AVX2 static inline uint32_t control32(__m256i v) {
@@ -139,11 +108,6 @@ PFSCAN_AVX2 static inline void masks_avx2(const uint8_t *block, uint8_t delimite
     m->cr = equal64(lo, hi, _mm256_set1_epi8('\r'));
     m->control = (uint64_t)control32(lo) | ((uint64_t)control32(hi) << 32);
     m->high = (uint64_t)(uint32_t)_mm256_movemask_epi8(lo) | ((uint64_t)(uint32_t)_mm256_movemask_epi8(hi) << 32);
-}
-
-PFSCAN_AVX2 static inline uint64_t prefix_xor_clmul_avx2(uint64_t x) {
-    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
-    return (uint64_t)_mm_cvtsi128_si64(product);
 }
 
 #define SCAN_NAME scan_avx2

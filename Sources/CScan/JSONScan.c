@@ -7,10 +7,7 @@
 
 #include <string.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#define PFJSON_X86 1
-#include <immintrin.h>
-#endif
+#include "simd.h"
 
 typedef struct {
     uint64_t quote, backslash, open, close, lf;
@@ -35,16 +32,6 @@ static inline void json_masks_portable(const uint8_t *block, json_masks *m) {
         if (byte == '\n') r.lf |= bit;
     }
     *m = r;
-}
-
-static inline uint64_t json_prefix_xor_portable(uint64_t x) {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    return x;
 }
 
 /* The Swift ValueSkipper's rules, byte by byte over data[from..<to): one past the value's end, or 0. */
@@ -117,7 +104,7 @@ static size_t json_value_end_portable(const uint8_t *data, size_t length, json_s
         if (s->escaped || m.backslash) {
             end = json_bytes(data, offset, offset + 64, s);
         } else {
-            uint64_t inside = json_prefix_xor_portable(m.quote) ^ (s->in_string ? ~0ull : 0);
+            uint64_t inside = prefix_xor_portable(m.quote) ^ (s->in_string ? ~0ull : 0);
             end = json_block(&m, inside, offset, is_string_value, s);
         }
         if (end) return end;
@@ -125,32 +112,19 @@ static size_t json_value_end_portable(const uint8_t *data, size_t length, json_s
     return json_bytes(data, offset, length, s);
 }
 
-#if PFJSON_X86
-#define PFJSON_AVX2 __attribute__((target("avx2,pclmul")))
-
-PFJSON_AVX2 static inline uint64_t json_equal64(__m256i lo, __m256i hi, __m256i byte) {
-    uint64_t low = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, byte));
-    uint64_t high = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, byte));
-    return low | (high << 32);
-}
-
-PFJSON_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks *m) {
+#if PFSCAN_X86
+PFSCAN_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks *m) {
     __m256i lo = _mm256_loadu_si256((const __m256i *)block);
     __m256i hi = _mm256_loadu_si256((const __m256i *)(block + 32));
-    m->quote = json_equal64(lo, hi, _mm256_set1_epi8('"'));
-    m->backslash = json_equal64(lo, hi, _mm256_set1_epi8('\\'));
+    m->quote = equal64(lo, hi, _mm256_set1_epi8('"'));
+    m->backslash = equal64(lo, hi, _mm256_set1_epi8('\\'));
     /* '{' and '[' differ from '}' and ']' in bit 1 only: 0x7B/0x5B and 0x7D/0x5D. */
-    m->open = json_equal64(lo, hi, _mm256_set1_epi8('{')) | json_equal64(lo, hi, _mm256_set1_epi8('['));
-    m->close = json_equal64(lo, hi, _mm256_set1_epi8('}')) | json_equal64(lo, hi, _mm256_set1_epi8(']'));
-    m->lf = json_equal64(lo, hi, _mm256_set1_epi8('\n'));
+    m->open = equal64(lo, hi, _mm256_set1_epi8('{')) | equal64(lo, hi, _mm256_set1_epi8('['));
+    m->close = equal64(lo, hi, _mm256_set1_epi8('}')) | equal64(lo, hi, _mm256_set1_epi8(']'));
+    m->lf = equal64(lo, hi, _mm256_set1_epi8('\n'));
 }
 
-PFJSON_AVX2 static inline uint64_t json_prefix_xor_avx2(uint64_t x) {
-    __m128i product = _mm_clmulepi64_si128(_mm_set_epi64x(0, (long long)x), _mm_set1_epi8((char)0xFF), 0);
-    return (uint64_t)_mm_cvtsi128_si64(product);
-}
-
-PFJSON_AVX2 static size_t json_value_end_avx2(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
+PFSCAN_AVX2 static size_t json_value_end_avx2(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
     size_t offset = 0;
     for (; offset + 64 <= length; offset += 64) {
         json_masks m;
@@ -159,7 +133,7 @@ PFJSON_AVX2 static size_t json_value_end_avx2(const uint8_t *data, size_t length
         if (s->escaped || m.backslash) {
             end = json_bytes(data, offset, offset + 64, s);
         } else {
-            uint64_t inside = json_prefix_xor_avx2(m.quote) ^ (s->in_string ? ~0ull : 0);
+            uint64_t inside = prefix_xor_clmul_avx2(m.quote) ^ (s->in_string ? ~0ull : 0);
             end = json_block(&m, inside, offset, is_string_value, s);
         }
         if (end) return end;
@@ -176,7 +150,7 @@ size_t pfscan_json_value_end(int kernel, const uint8_t *data, size_t length, siz
     if (first != '{' && first != '[' && first != '"') return 0;
     json_state state = {0, 0, 0, 0};
     size_t end;
-#if PFJSON_X86
+#if PFSCAN_X86
     if (kernel == PFSCAN_KERNEL_AVX2 && pfscan_kernel_available(PFSCAN_KERNEL_AVX2)) {
         end = json_value_end_avx2(data, length, &state, first == '"');
     } else

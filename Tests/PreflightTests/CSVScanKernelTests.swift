@@ -89,7 +89,7 @@ final class CSVScanKernelTests: XCTestCase {
         // Bytes that matter (quotes, delimiters, LF, CR, tab, control, UTF-8) among plain ones.
         let alphabet: [UInt8] = [0x61, 0x62, 0x2C, 0x2C, 0x22, 0x22, 0x0A, 0x0A, 0x0D, 0x09, 0x01, 0x1F, 0x20, 0x3B,
                                  0xC3, 0xA9, 0x7F, 0x80, 0xFF, 0x00]
-        var generator = SplitMix(seed: 42)
+        var generator = SplitTests.Random(state: 42)
         for round in 0..<3000 {
             let length = Int(generator.next() % 700)
             let dense = generator.next() % 3 == 0  // mostly separators, to hit the capacity limit
@@ -122,18 +122,6 @@ final class CSVScanKernelTests: XCTestCase {
     }
 }
 
-/// A small seeded generator, the same on every machine.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// The end of a JSON value (the JSON array scan's inner loop): every kernel gives exactly what the
 /// Swift ValueSkipper gives, line count included.
@@ -169,7 +157,7 @@ final class JSONValueEndTests: XCTestCase {
 
     func testEveryKernelAgreesWithTheSkipperOnRandomValues() {
         let alphabet: [UInt8] = Array("{}[]\"\"\\\n a,:1".utf8) + [0x00, 0xC3]
-        var generator = SplitMix(seed: 7)
+        var generator = SplitTests.Random(state: 7)
         for round in 0..<20_000 {
             let length = 1 + Int(generator.next() % 400)
             var bytes = [Array("{[\"".utf8)[Int(generator.next() % 3)]]
