@@ -43,6 +43,8 @@ struct JSONDocumentRun {
     private mutating func readDocument(_ input: InputBytes, from contentStart: Int) throws(PreflightError) {
         // simdjson reads a few bytes past the document: parse in place only if they are readable.
         let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(input.bytes)
+        // The last look before simdjson indexes the whole document, which cannot be interrupted.
+        if control.isStopRequested { throw .stopped }
         let reader = try JSONReader(recordCap: options.recordCap)
         var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: options.tracksRows)
