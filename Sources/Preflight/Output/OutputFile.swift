@@ -24,7 +24,8 @@ public final class OutputFile {
     /// fails or stops leaves no partial file under that name (the temporary is removed when this
     /// object goes away uncommitted). A symbolic link at `path` is followed: its target is replaced
     /// (or created, for a link to nothing yet). A device or pipe (`/dev/null`, a FIFO) is written
-    /// directly. The folder must be writable; the temporary file is `.NAME.preflight-XXXXXX` there.
+    /// directly. The folder must be writable; the temporary file is `.NAME.preflight-` and six
+    /// random characters, there.
     public static func create(path: String) throws(PreflightError) -> OutputFile {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
@@ -38,12 +39,13 @@ public final class OutputFile {
         let folder = slash.map { String(final[...$0]) } ?? ""
         let name = slash.map { String(final[final.index(after: $0)...]) } ?? final
         // A name near the file system's limit (255 bytes) gets a short temporary name.
-        let temporaryName = name.utf8.count > 200 ? ".preflight-XXXXXX" : "." + name + ".preflight-XXXXXX"
-        var template = Array((folder + temporaryName).utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        let template = ".preflight-" + String(repeating: "X", count: 6)  // mkstemp fills in the Xs
+        let temporaryName = name.utf8.count > 200 ? template : "." + name + template
+        var pattern = Array((folder + temporaryName).utf8CString)
+        let descriptor = pattern.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let temporary = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let temporary = String(decoding: pattern.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // The permissions the file would get if created directly, or those of the file it replaces.
         _ = fchmod(descriptor, exists ? info.st_mode & 0o7777 : 0o666 & ~fileCreationMask)
         let file = OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
