@@ -161,7 +161,8 @@ struct PreflightBench: ParsableCommand {
                            seconds: seconds, peakRSSBytes: peakRSS(), probe: probe, verified: mismatch == nil,
                            mismatch: mismatch,
                            stages: ["reading": report.stages.reading, "planning": report.stages.planning,
-                                    "checking": report.stages.checking, "merging": report.stages.merging])
+                                    "checking": report.stages.checking, "settling": report.stages.settling,
+                                    "merging": report.stages.merging])
     }
 
     private func describe(_ truth: Truth) -> String {
@@ -215,14 +216,15 @@ struct PreflightBench: ParsableCommand {
         }
         print("")
         print("Where the time goes (best run; seconds, and share of the run): reading windows, planning chunks (JSON: the")
-        print("element scan), checking (the workers, in parallel: parsing and rules), merging (order and duplicate ids):")
-        print("| format | rows | threads | total s | reading | planning | checking | merging | other |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("element scan), checking (the workers, in parallel: parsing and rules), settling (one thread: CSV chunks")
+        print("whose cut a malformed quote misled are read again), merging (order and duplicate ids):")
+        print("| format | rows | threads | total s | reading | planning | checking | settling | merging | other |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for (format, rowCount) in keys {
             for threads in threadCounts {
                 let runs = measurements.filter { $0.format == format && $0.rows == rowCount && $0.threads == threads }
                 guard let bestRun = runs.min(by: { $0.seconds < $1.seconds }) else { continue }
-                let names = ["reading", "planning", "checking", "merging"]
+                let names = ["reading", "planning", "checking", "settling", "merging"]
                 let parts = names.map { bestRun.stages[$0] ?? 0 }
                 let cells = (parts + [bestRun.seconds - parts.reduce(0, +)]).map {
                     "\(fixed($0, 3)) (\(fixed($0 / bestRun.seconds * 100))%)"

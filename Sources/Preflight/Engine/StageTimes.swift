@@ -13,6 +13,9 @@ public struct StageTimes: Sendable, Equatable {
     public var planning = 0.0
     /// The workers, in parallel: parsing rows and checking them against the schema.
     public var checking = 0.0
+    /// Settling a window's chunks, on one thread: for CSV, reading again a chunk whose cut a
+    /// malformed quote misled.
+    public var settling = 0.0
     /// Putting chunks in order and registering ids in the duplicate check (shards in parallel).
     public var merging = 0.0
 

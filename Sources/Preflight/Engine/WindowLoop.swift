@@ -92,7 +92,9 @@ enum WindowLoop {
             }
             run.stages.checking += StageTimes.now - started
             let stopping = run.control.isStopRequested
+            started = StageTimes.now
             let settled = try driver.settle(checked, chunks: chunks, from: position, stopping: stopping, in: run)
+            run.stages.settling += StageTimes.now - started
             try run.merge(settled.results)
             driver.recycle(settled.results)
             // A stop that came while `settle` read a chunk again may have cut that read short:
