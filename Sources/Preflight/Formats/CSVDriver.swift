@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// CSV for the window loop: the header first, then chunks cut at record boundaries by quote
 /// parity, each read by its own worker; a cut that a malformed quote misled is read again; a
 /// record longer than the window is skipped by quote parity.
@@ -23,7 +29,8 @@ struct CSVDriver: FormatDriver {
     }
 
     func plan(from position: Int, workers: Int, in run: RunContext) -> [Chunk] {
-        let starts = Self.cuts(run.window, from: position, to: run.count, count: min(workers, self.workers.count))
+        let starts = Self.cuts(run.window, from: position, to: run.count, count: min(workers, self.workers.count),
+                              delimiter: options.delimiter)
         return ByteChunk.chunks(starting: starts, end: run.count)
     }
 
@@ -109,48 +116,105 @@ struct CSVDriver: FormatDriver {
         }
     }
 
-    /// Chunk starts for `count` chunks over `start..<end`: a cut goes after the first line break
-    /// outside quotes at or after the nominal position, quote parity being counted from `start` (a
-    /// record boundary). Parity is exact for well-formed quoting; where a malformed quote misleads
-    /// it, `settle` notices that a chunk did not end where the next one starts.
-    static func cuts(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, count: Int) -> [Int] {
+    /// Chunk starts for `count` chunks over `start..<end` (a record boundary): each cut goes after
+    /// the first line break at or after its nominal position that ends a record. Records are
+    /// followed as the reader will read them (`FieldWalker`), so a stray quote (`12" pizza`) does
+    /// not throw the cuts off as counting quotes would; where a cut is still wrong, `settle`
+    /// notices that a chunk did not end where the next one starts and reads it again.
+    static func cuts(_ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int, count: Int,
+                     delimiter: UInt8) -> [Int] {
         var starts = [start]
-        guard count > 1, end > start else { return starts }
+        guard count > 1, end > start, let base = bytes.baseAddress else { return starts }
         let size = (end - start) / count
-        var parityStart = start
-        var parity = 0
+        var walker = FieldWalker(base: base, end: end, delimiter: delimiter, position: start)
         for index in 1..<count {
             let nominal = start + index * size
-            guard nominal > starts.last!, nominal < end else { continue }
-            parity ^= Bytes.countQuotes(bytes, from: parityStart, to: nominal) & 1
-            parityStart = nominal
-            guard let cut = firstRecordStart(bytes, from: nominal, to: end, parity: parity) else { break }
-            if cut > starts.last!, cut < end {
-                starts.append(cut)
-                parity = 0
-                parityStart = cut
-            }
+            guard nominal > starts.last!, nominal < end, let cut = walker.recordStart(atOrAfter: nominal) else { break }
+            if cut > starts.last!, cut < end { starts.append(cut) }
         }
         return starts
     }
 
-    /// Just after the first LF at or after `position` where the quote parity (starting at
-    /// `parity`) is even.
-    private static func firstRecordStart(_ bytes: UnsafeRawBufferPointer, from position: Int, to end: Int,
-                                         parity: Int) -> Int? {
-        var inQuotes = parity == 1
-        var index = position
-        let base = bytes.baseAddress!
-        while index < end {
-            let byte = base.load(fromByteOffset: index, as: UInt8.self)
-            if byte == Bytes.quote {
-                inQuotes.toggle()
-            } else if byte == Bytes.lf, !inQuotes {
-                return index + 1
-            }
-            index += 1
+    /// Walks records from a record boundary with the reader's rules, jumping from quote to line
+    /// break with memchr: a quote opens a quoted field only at a field's start; a quote elsewhere,
+    /// or text after a closing quote, is a quote error, after which reading resumes at the next line.
+    struct FieldWalker {
+        let base: UnsafeRawPointer
+        let end: Int
+        let delimiter: UInt8
+        /// A record boundary (the start of a line outside quotes).
+        var position: Int
+        /// The first quote at or after `position` (or `end`), kept so that lines without quotes
+        /// do not search for one again each.
+        private var nextQuote = -1
+
+        init(base: UnsafeRawPointer, end: Int, delimiter: UInt8, position: Int) {
+            self.base = base
+            self.end = end
+            self.delimiter = delimiter
+            self.position = position
         }
-        return nil
+
+        private func byte(_ index: Int) -> UInt8 { base.load(fromByteOffset: index, as: UInt8.self) }
+
+        private func next(_ target: UInt8, from index: Int) -> Int? {
+            guard index < end, let found = memchr(base + index, Int32(target), end - index) else { return nil }
+            return base.distance(to: UnsafeRawPointer(found))
+        }
+
+        /// The first record boundary at or after `target`, or nil when the data ends first.
+        mutating func recordStart(atOrAfter target: Int) -> Int? {
+            while position < end {
+                // The current line, from a record boundary: its next quote and line break.
+                guard let lf = next(Bytes.lf, from: position) else { return nil }
+                if nextQuote < position { nextQuote = next(Bytes.quote, from: position) ?? end }
+                let quote = nextQuote
+                if quote > lf {
+                    position = lf + 1  // a line without quotes is a whole record
+                } else if let after = quotedRecordEnd(firstQuote: quote, lineEnd: lf) {
+                    position = after
+                } else {
+                    return nil
+                }
+                if position >= target, position < end { return position }
+            }
+            return nil
+        }
+
+        /// The record that holds a quote at `firstQuote` (before its line's end `lineEnd`): where
+        /// the next record starts, or nil when the data ends inside it.
+        private func quotedRecordEnd(firstQuote: Int, lineEnd: Int) -> Int? {
+            var quote = firstQuote
+            var lf = lineEnd
+            while true {
+                // A quote opens a field only right after a delimiter or at the line's start.
+                let atFieldStart = quote == position || byte(quote - 1) == delimiter || byte(quote - 1) == Bytes.lf
+                guard atFieldStart else { return lf + 1 }  // a stray quote: the reader goes on after this line
+                // Find the closing quote ("" is an escaped one).
+                var close = quote + 1
+                while true {
+                    guard let found = next(Bytes.quote, from: close) else { return nil }
+                    if found + 1 < end, byte(found + 1) == Bytes.quote {
+                        close = found + 2
+                        continue
+                    }
+                    close = found
+                    break
+                }
+                guard close + 1 < end else { return nil }
+                let following = byte(close + 1)
+                if close > lf {
+                    // The quoted field ran over line breaks: this record's line is now the closing quote's.
+                    guard let newLF = next(Bytes.lf, from: close) else { return nil }
+                    lf = newLF
+                }
+                if following != delimiter, following != Bytes.lf, following != Bytes.cr {
+                    return lf + 1  // text after a closing quote: a quote error, resume after the line
+                }
+                guard let nextQuote = next(Bytes.quote, from: close + 1), nextQuote < lf else { return lf + 1 }
+                quote = nextQuote
+            }
+        }
     }
 }
 
