@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "CScan",
             path: "Sources/CScan",
-            exclude: ["scan_body.h", "simd.h"]
+            exclude: ["scan_body.h", "json_body.h", "simd.h"]
         ),
         // Plain C API over zlib's inflate: .gz input read as a stream.
         .target(

@@ -95,22 +95,15 @@ static inline size_t json_block(const json_masks *m, uint64_t in_string_mask, si
     return 0;
 }
 
-static size_t json_value_end_portable(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
-    size_t offset = 0;
-    for (; offset + 64 <= length; offset += 64) {
-        json_masks m;
-        json_masks_portable(data + offset, &m);
-        size_t end;
-        if (s->escaped || m.backslash) {
-            end = json_bytes(data, offset, offset + 64, s);
-        } else {
-            uint64_t inside = prefix_xor_portable(m.quote) ^ (s->in_string ? ~0ull : 0);
-            end = json_block(&m, inside, offset, is_string_value, s);
-        }
-        if (end) return end;
-    }
-    return json_bytes(data, offset, length, s);
-}
+#define JSON_NAME json_value_end_portable
+#define JSON_TARGET
+#define JSON_MASKS json_masks_portable
+#define JSON_PREFIX_XOR prefix_xor_portable
+#include "json_body.h"
+#undef JSON_NAME
+#undef JSON_TARGET
+#undef JSON_MASKS
+#undef JSON_PREFIX_XOR
 
 #if PFSCAN_X86
 PFSCAN_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks *m) {
@@ -118,28 +111,20 @@ PFSCAN_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks 
     __m256i hi = _mm256_loadu_si256((const __m256i *)(block + 32));
     m->quote = equal64(lo, hi, _mm256_set1_epi8('"'));
     m->backslash = equal64(lo, hi, _mm256_set1_epi8('\\'));
-    /* '{' and '[' differ from '}' and ']' in bit 1 only: 0x7B/0x5B and 0x7D/0x5D. */
     m->open = equal64(lo, hi, _mm256_set1_epi8('{')) | equal64(lo, hi, _mm256_set1_epi8('['));
     m->close = equal64(lo, hi, _mm256_set1_epi8('}')) | equal64(lo, hi, _mm256_set1_epi8(']'));
     m->lf = equal64(lo, hi, _mm256_set1_epi8('\n'));
 }
 
-PFSCAN_AVX2 static size_t json_value_end_avx2(const uint8_t *data, size_t length, json_state *s, int is_string_value) {
-    size_t offset = 0;
-    for (; offset + 64 <= length; offset += 64) {
-        json_masks m;
-        json_masks_avx2(data + offset, &m);
-        size_t end;
-        if (s->escaped || m.backslash) {
-            end = json_bytes(data, offset, offset + 64, s);
-        } else {
-            uint64_t inside = prefix_xor_clmul_avx2(m.quote) ^ (s->in_string ? ~0ull : 0);
-            end = json_block(&m, inside, offset, is_string_value, s);
-        }
-        if (end) return end;
-    }
-    return json_bytes(data, offset, length, s);
-}
+#define JSON_NAME json_value_end_avx2
+#define JSON_TARGET PFSCAN_AVX2
+#define JSON_MASKS json_masks_avx2
+#define JSON_PREFIX_XOR prefix_xor_clmul_avx2
+#include "json_body.h"
+#undef JSON_NAME
+#undef JSON_TARGET
+#undef JSON_MASKS
+#undef JSON_PREFIX_XOR
 #endif
 
 size_t pfscan_json_value_end(int kernel, const uint8_t *data, size_t length, size_t *lines) {

@@ -49,24 +49,15 @@ final class InterruptMonitor: RunMonitor, @unchecked Sendable {
     var stopRequested: Bool { Interrupt.requested }
 }
 
-/// Monotonic seconds.
-enum Clock {
-    static var now: Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
-}
-
 /// A one-line progress bar on standard error (a terminal): bytes done, MB/s, ETA. Drawn from the
 /// run's progress timer (every 0.1 s), cleared from the main thread after the run.
 final class ProgressBar: @unchecked Sendable {
-    private let started = Clock.now
+    private let started = StageTimes.now
     private var lastDrawn = 0.0
     private var drawn = false
 
     func update(bytesRead: Int, totalBytes: Int?) {
-        let now = Clock.now
+        let now = StageTimes.now
         // Short runs never show a bar; long ones redraw every 0.15 to 0.25 s (the timer ticks every 0.1 s).
         guard now - started >= 0.5, now - lastDrawn >= 0.15 else { return }
         lastDrawn = now

@@ -222,7 +222,7 @@ struct Validate: ParsableCommand {
         let progress = !noProgress && isatty(2) == 1 ? ProgressBar() : nil
         let monitor = InterruptMonitor(progress: progress)
 
-        let started = Clock.now
+        let started = StageTimes.now
         let report: ValidationReport
         do {
             let hooks = RunHooks(observers: observers, monitor: monitor)
@@ -241,7 +241,7 @@ struct Validate: ParsableCommand {
             throw CommandFailure(error)
         }
         progress?.clear()
-        let seconds = Clock.now - started
+        let seconds = StageTimes.now - started
         guard report.isComplete else {
             printError("stopped by Ctrl-C in \(report.file.name) after \(StopSummary.partial(report)); no report written")
             return Exit.interrupted

@@ -21,8 +21,8 @@ public struct StageTimes: Sendable, Equatable {
 
     public init() {}
 
-    /// Seconds on a monotonic clock, for measuring the stages.
-    static var now: Double {
+    /// Seconds on a monotonic clock (for the stages, and for callers timing a run).
+    public static var now: Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9

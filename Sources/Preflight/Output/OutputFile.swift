@@ -28,12 +28,12 @@ public final class OutputFile {
     /// random characters, there.
     public static func create(path: String) throws(PreflightError) -> OutputFile {
         var info = stat()
-        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+        let exists = stat(path, &info) == 0
+        if exists, info.st_mode & S_IFMT != S_IFREG {
             let descriptor = open(path, O_WRONLY | O_CLOEXEC)
             if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
             return OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
         }
-        let exists = stat(path, &info) == 0
         let final = exists ? (realPath(path) ?? path) : (linkTarget(path) ?? path)
         let slash = final.lastIndex(of: "/")
         let folder = slash.map { String(final[...$0]) } ?? ""

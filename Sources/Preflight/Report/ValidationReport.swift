@@ -4,8 +4,7 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
     /// The format a file name implies: `.csv` or `.tsv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
     public static func inferred(fromName name: String) -> InputFormat? {
-        var lowered = name.lowercased()
-        if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
+        let lowered = plainName(name)
         if lowered.hasSuffix(".csv") || lowered.hasSuffix(".tsv") { return .csv }
         if lowered.hasSuffix(".json") { return .json }
         if lowered.hasSuffix(".ndjson") || lowered.hasSuffix(".jsonl") { return .ndjson }
@@ -14,9 +13,13 @@ public enum InputFormat: String, Sendable, CaseIterable {
 
     /// The CSV delimiter a name implies: a tab for `.tsv` (and `.tsv.gz`), else a comma.
     public static func defaultDelimiter(forName name: String) -> UInt8 {
-        var lowered = name.lowercased()
-        if lowered.hasSuffix(".gz") { lowered.removeLast(3) }
-        return lowered.hasSuffix(".tsv") ? 0x09 : UInt8(ascii: ",")
+        plainName(name).hasSuffix(".tsv") ? 0x09 : UInt8(ascii: ",")
+    }
+
+    /// The name in lower case, without a trailing `.gz`.
+    private static func plainName(_ name: String) -> String {
+        let lowered = name.lowercased()
+        return lowered.hasSuffix(".gz") ? String(lowered.dropLast(3)) : lowered
     }
 }
 

@@ -62,7 +62,6 @@ final class ShardedIDRegistry {
         let shardCount = shards.count
         let registry = shards[shard]
         let batch = 16
-        var touched: UInt64 = 0
         return chunks.enumerated().map { index, chunk in
             var duplicates: [Duplicate] = []
             chunk.ids.arena.withUnsafeBytes { arena in
@@ -70,8 +69,11 @@ final class ShardedIDRegistry {
                     var batchStart = 0
                     while batchStart < entries.count {
                         let batchEnd = min(batchStart + batch, entries.count)
-                        // Touch the batch's slots first: their cache misses overlap.
-                        for entry in entries[batchStart..<batchEnd] { touched &+= registry.touch(hash: entry.hash) }
+                        // Touch the batch's slots first (this shard's ids only): their cache misses overlap.
+                        for entry in entries[batchStart..<batchEnd]
+                        where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
+                            registry.touch(hash: entry.hash)
+                        }
                         for entryIndex in batchStart..<batchEnd {
                             let entry = entries[entryIndex]
                             guard shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard else { continue }
@@ -85,7 +87,6 @@ final class ShardedIDRegistry {
                     }
                 }
             }
-            if touched == 1 { duplicates.reserveCapacity(0) }  // keeps the touches from being optimized away
             return duplicates
         }
     }
