@@ -65,6 +65,11 @@ size_t pfscan_csv(int kernel, const uint8_t *data, size_t length, uint8_t delimi
 /// byte by byte, so every kernel gives the same answer.
 size_t pfscan_json_value_end(int kernel, const uint8_t *data, size_t length, size_t *lines);
 
+/// Asks the processor to fetch the cache line at `address` (for reading) while other work goes
+/// on: the id registry prefetches a batch of hash slots before it probes them. Inline, so Swift
+/// calls it without a function call; a hint only, any address is harmless.
+static inline void pfscan_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
+
 #ifdef __cplusplus
 }
 #endif

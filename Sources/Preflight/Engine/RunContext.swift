@@ -10,6 +10,8 @@ final class RunContext {
     private let monitor: (any RunMonitor)?
     /// Whether anything but whitespace (after a BOM) has been seen.
     private var sawContent = false
+    /// Whether the id registry was sized from the first window yet.
+    private var sizedIDs = false
     /// Where the time went so far.
     var stages = StageTimes()
 
@@ -82,6 +84,10 @@ final class RunContext {
     func merge(_ results: [ChunkResult]) throws(PreflightError) {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
+        if !sizedIDs, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
+            sizedIDs = true
+            outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
+        }
         try outcome.merger.merge(results, window: source.bytes)
     }
 

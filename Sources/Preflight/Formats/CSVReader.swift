@@ -151,6 +151,45 @@ final class CSVReader {
         return count
     }
 
+    /// Fills the field buffers from an indexed record that holds quotes, when every quote is
+    /// plain RFC 4180 quoting with nothing to unescape: a field either has no quote, or starts and
+    /// ends with one and has none inside. Then a field's value is the bytes between its quotes,
+    /// exactly as libcsv would give it. Returns the field count and the line feeds inside quoted
+    /// fields, or nil when anything else (an escaped `""`, a stray quote, text after a closing
+    /// quote) leaves the record to libcsv.
+    private func splitQuotedIndexed(_ record: CSVStructuralIndex.Record, of index: CSVStructuralIndex,
+                                    _ base: UnsafeRawPointer, contentEnd: Int) -> (fields: Int, lineFeeds: Int)? {
+        let count = record.endEntry - record.firstEntry + 1
+        reserveFields(count)
+        var fieldStart = record.start
+        var lineFeeds = 0
+        for field in 0..<count {
+            let fieldEnd = field < count - 1 ? index.position(record.firstEntry + field) : contentEnd
+            var valueStart = fieldStart
+            var valueEnd = fieldEnd
+            if fieldEnd > fieldStart, base.load(fromByteOffset: fieldStart, as: UInt8.self) == Bytes.quote {
+                guard fieldEnd - fieldStart >= 2,
+                      base.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == Bytes.quote else { return nil }
+                valueStart = fieldStart + 1
+                valueEnd = fieldEnd - 1
+                var position = valueStart
+                while position < valueEnd {
+                    let byte = base.load(fromByteOffset: position, as: UInt8.self)
+                    if byte == Bytes.quote { return nil }
+                    if byte == Bytes.lf { lineFeeds += 1 }
+                    position += 1
+                }
+            } else if fieldEnd > fieldStart,
+                      memchr(base + fieldStart, Int32(Bytes.quote), fieldEnd - fieldStart) != nil {
+                return nil
+            }
+            starts[field] = base + valueStart
+            lengths[field] = valueEnd - valueStart
+            fieldStart = fieldEnd + 1
+        }
+        return (count, lineFeeds)
+    }
+
     /// Copies libcsv's finished record into the field buffers; returns the field count.
     private func takeLibcsvRecord() -> Int {
         let count = pfcsv_field_count(parser)
@@ -228,7 +267,19 @@ final class CSVReader {
                     }
                     continue
                 }
-                // Anything else (quotes, a blank line, too long) is read line by line below.
+                if indexed.hasQuote, contentEnd - position <= recordCap,
+                   let (fields, lineFeeds) = splitQuotedIndexed(indexed, of: index, base, contentEnd: contentEnd) {
+                    recordStart = position
+                    recordLine = line
+                    if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
+                    line += 1 + lineFeeds
+                    position = lf + 1
+                    if !(try emit(.parsed, until: contentEnd, fields: fields, flags: indexed.flags)) {
+                        return Outcome(end: position, lines: line - firstLine)
+                    }
+                    continue
+                }
+                // Anything else (escaped or stray quotes, a blank line, too long) is read line by line below.
             }
             let lf = Bytes.nextLF(bytes, from: position, to: dataEnd)
             if lf == nil, !isFinal {

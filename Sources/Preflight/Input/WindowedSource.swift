@@ -74,11 +74,11 @@ final class WindowedSource {
         // One byte more than a known size, so that the end of the input is seen in one read.
         self.windowSize = knownSize.map { min(windowSize, max($0 + 1, 4096)) } ?? windowSize
         if case .descriptor = origin { expectedSize = knownSize } else { expectedSize = nil }
-        buffer = .allocate(byteCount: self.windowSize + InputBytes.padding, alignment: 64)
+        buffer = Self.allocateWindow(self.windowSize)
     }
 
     deinit {
-        buffer.deallocate()
+        Self.deallocateWindow(buffer)
         if case .descriptor(let descriptor, true) = origin { close(descriptor) }
     }
 
@@ -154,9 +154,9 @@ final class WindowedSource {
             expectedSize = nil  // the file's size is the compressed one
             if windowSize < requestedWindowSize {
                 // The window was sized for the compressed file; what comes out may be far larger.
-                buffer.deallocate()
+                Self.deallocateWindow(buffer)
                 windowSize = requestedWindowSize
-                buffer = .allocate(byteCount: windowSize + InputBytes.padding, alignment: 64)
+                buffer = Self.allocateWindow(windowSize)
             }
             return
         }
@@ -231,6 +231,20 @@ final class WindowedSource {
         }
         return data.withUnsafeBytes { InputBytes.copying($0) }
     }
+
+    /// The window's memory, reused for the whole run (huge pages where the system has them: fewer
+    /// page faults and TLB misses on a 64 MiB buffer), with room for the padding.
+    private static func allocateWindow(_ size: Int) -> UnsafeMutableRawBufferPointer {
+        let byteCount = size + InputBytes.padding
+        return UnsafeMutableRawBufferPointer(start: PageMemory.allocate(byteCount: byteCount), count: byteCount)
+    }
+
+    private static func deallocateWindow(_ buffer: UnsafeMutableRawBufferPointer) {
+        PageMemory.deallocate(buffer.baseAddress!, byteCount: buffer.count)
+    }
+
+    /// Whether the input is gzip (its size on disk says little about the bytes to come).
+    var isCompressed: Bool { gzip != nil }
 
     /// Whether the window is as full as it can get.
     var isFull: Bool { count >= windowSize }

@@ -18,6 +18,7 @@ extension RowChecker {
             } else {
                 // Most records hold no byte below 0x20 at all: then no field needs a closer look.
                 let checkControl = record.mayHoldControl && Bytes.hasByteBelowSpace(bytes, from: record.start, to: record.end)
+                if !checkControl, passesCSV(record, row: row, line: record.line, ids: &result.ids) { return }
                 checkCSV(record, row: row, line: record.line, checkControl: checkControl, into: &result.log,
                          ids: &result.ids)
             }

@@ -25,6 +25,9 @@ struct IDList {
         arena.append(contentsOf: id)
     }
 
+    /// Bytes of all ids held.
+    var byteCount: Int { arena.count }
+
     /// Empties the list, keeping its storage for the next chunk.
     mutating func removeAll() {
         arena.removeAll(keepingCapacity: true)
@@ -55,6 +58,12 @@ final class ShardedIDRegistry {
     }
 
     var shardCount: Int { shards.count }
+
+    /// Makes room for `expected` ids of `averageLength` bytes in all, spread over the shards.
+    func reserve(_ expected: Int, averageLength: Int) {
+        let perShard = expected / shards.count + expected / (8 * shards.count) + 1024
+        for shard in shards { shard.reserve(perShard, averageLength: averageLength) }
+    }
 
     /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose
     /// hash falls in it. Returns, per chunk, the duplicates found. Shards may run in parallel.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CScan
 
 /// The ids seen so far and the first row of each, compared byte for byte.
 ///
@@ -22,21 +23,21 @@ final class IDRegistry {
     private var arenaCount = 0
     private var arenaCapacity = 1 << 14
 
+    // The tables come from `PageMemory` (zeroed, huge pages when large): they are probed at random.
     init() {
-        slots = .allocate(capacity: slotCount)
-        slots.initialize(repeating: 0, count: slotCount)
-        offsets = .allocate(capacity: entryCapacity)
-        rows = .allocate(capacity: entryCapacity)
-        lengths = .allocate(capacity: entryCapacity)
-        arena = .allocate(capacity: arenaCapacity)
+        slots = PageMemory.allocate(UInt64.self, count: slotCount)
+        offsets = PageMemory.allocate(Int.self, count: entryCapacity)
+        rows = PageMemory.allocate(Int.self, count: entryCapacity)
+        lengths = PageMemory.allocate(Int32.self, count: entryCapacity)
+        arena = PageMemory.allocate(UInt8.self, count: arenaCapacity)
     }
 
     deinit {
-        slots.deallocate()
-        offsets.deallocate()
-        rows.deallocate()
-        lengths.deallocate()
-        arena.deallocate()
+        PageMemory.deallocate(slots, count: slotCount)
+        PageMemory.deallocate(offsets, count: entryCapacity)
+        PageMemory.deallocate(rows, count: entryCapacity)
+        PageMemory.deallocate(lengths, count: entryCapacity)
+        PageMemory.deallocate(arena, count: arenaCapacity)
     }
 
     /// A fast 64-bit hash of a byte string, 8 bytes at a time.
@@ -67,15 +68,25 @@ final class IDRegistry {
         return hash ^ (hash >> 32)
     }
 
-    /// Reads the slot where `hash` starts probing. Doing this for a batch of ids before
+    /// Prefetches the slot where `hash` starts probing. Doing this for a batch of ids before
     /// registering them lets the processor fetch their slots from memory in parallel, instead of
-    /// waiting for one cache miss per id (the table outgrows the caches at millions of ids). The
-    /// value goes to `touched` only so that the read is not optimized away.
+    /// waiting for one cache miss per id (the table outgrows the caches at millions of ids).
     @inline(__always)
     func touch(hash: UInt64) {
-        touched &+= slots[Int(truncatingIfNeeded: hash >> 32) & (slotCount - 1)]
+        pfscan_prefetch(slots + (Int(truncatingIfNeeded: hash >> 32) & (slotCount - 1)))
     }
-    private var touched: UInt64 = 0
+
+    /// Makes room for `expected` ids in all (averaging `averageLength` bytes), so that the table
+    /// is not grown and rehashed again and again on a large input. Never shrinks.
+    func reserve(_ expected: Int, averageLength: Int) {
+        guard expected > count else { return }
+        var newSlotCount = slotCount
+        while expected * 4 > newSlotCount * 3 { newSlotCount *= 2 }
+        if newSlotCount > slotCount { rehash(into: newSlotCount) }
+        if expected > entryCapacity { growEntries(to: expected) }
+        let arenaNeeded = expected * max(1, averageLength)
+        if arenaNeeded > arenaCapacity { growArena(arenaNeeded - arenaCount) }
+    }
 
     /// Registers the id for `row`. Returns the row that registered it first, or nil if it is new.
     /// `hash` is `IDRegistry.hash(id)` (callers may compute it on another thread).
@@ -109,12 +120,12 @@ final class IDRegistry {
         return nil
     }
 
-    private func growEntries() {
-        let capacity = entryCapacity * 2
+    private func growEntries(to wanted: Int? = nil) {
+        let capacity = max(wanted ?? 0, entryCapacity * 2)
         func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = UnsafeMutablePointer<T>.allocate(capacity: capacity)
+            let new = PageMemory.allocate(T.self, count: capacity)
             new.moveInitialize(from: old, count: count)
-            old.deallocate()
+            PageMemory.deallocate(old, count: entryCapacity)
             return new
         }
         offsets = grown(offsets)
@@ -126,17 +137,17 @@ final class IDRegistry {
     private func growArena(_ needed: Int) {
         var capacity = arenaCapacity * 2
         while capacity - arenaCount < needed { capacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        let new = PageMemory.allocate(UInt8.self, count: capacity)
         new.update(from: arena, count: arenaCount)
-        arena.deallocate()
+        PageMemory.deallocate(arena, count: arenaCapacity)
         arena = new
         arenaCapacity = capacity
     }
 
-    private func growSlots() {
-        let newCount = slotCount * 2
-        let new = UnsafeMutablePointer<UInt64>.allocate(capacity: newCount)
-        new.initialize(repeating: 0, count: newCount)
+    private func growSlots() { rehash(into: slotCount * 2) }
+
+    private func rehash(into newCount: Int) {
+        let new = PageMemory.allocate(UInt64.self, count: newCount)
         let mask = newCount - 1
         for slot in 0..<slotCount where slots[slot] != 0 {
             let packed = slots[slot]
@@ -144,7 +155,7 @@ final class IDRegistry {
             while new[target] != 0 { target = (target + 1) & mask }
             new[target] = packed
         }
-        slots.deallocate()
+        PageMemory.deallocate(slots, count: slotCount)
         slots = new
         slotCount = newCount
     }

@@ -55,6 +55,9 @@ struct RowChecker {
     private var isRepeatedCopy: [Bool] = []
     /// CSV: the header's field count, which every record must have.
     private(set) var headerFieldCount = 0
+    /// CSV: the checks compiled from the header and the schema, one per header position that
+    /// has a rule (first copy of a schema column), in header order.
+    private var fieldChecks = FieldChecks(count: 0)
 
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
@@ -80,6 +83,35 @@ struct RowChecker {
                 headerColumns[position] = column
             }
         }
+        let checks = headerColumns.enumerated().filter { $0.element >= 0 }
+        fieldChecks = FieldChecks(count: checks.count)
+        for (index, (position, column)) in checks.enumerated() {
+            let slot = slots[column]
+            fieldChecks.checks[index] = FieldCheck(
+                position: Int32(position), type: slot.type, required: slot.required,
+                mustBePositive: slot.mustBePositive, isID: column == schema.idColumnIndex)
+        }
+    }
+
+    /// One header position's rule, compiled from its schema column: no look-up per row.
+    private struct FieldCheck {
+        var position: Int32
+        var type: ColumnType
+        var required: Bool
+        var mustBePositive: Bool
+        var isID: Bool
+    }
+
+    /// Owns the compiled checks' memory, so that rows read a plain buffer.
+    private final class FieldChecks {
+        let checks: UnsafeMutableBufferPointer<FieldCheck>
+        init(count: Int) {
+            checks = .allocate(capacity: count)
+            _ = checks.initialize(from: repeatElement(
+                FieldCheck(position: 0, type: .string, required: false, mustBePositive: false, isID: false),
+                count: count))
+        }
+        deinit { checks.deallocate() }
     }
 
     // MARK: Rows
@@ -98,6 +130,36 @@ struct RowChecker {
     mutating func rejectRow(_ kind: IssueKind, row: Int, line: Int, into log: inout IssueLog) {
         log.add(kind, row: row, line: line)
         log.countInvalidRow()
+    }
+
+    /// The common CSV row in one pass over the compiled checks: true when the row has no error
+    /// (its id, if any, is then listed); false when it may have one, and `checkCSV` must find and
+    /// order its errors. This pass never reports anything itself, so the report is `checkCSV`'s
+    /// whichever way a row goes. The record has the header's field count and no control byte.
+    @inline(__always)
+    mutating func passesCSV(_ record: CSVRecord, row: Int, line: Int, ids: inout IDList) -> Bool {
+        let checks = fieldChecks.checks
+        var id: UnsafeRawBufferPointer? = nil
+        var idPosition = 0
+        for check in checks {
+            let value = record.field(Int(check.position))
+            if check.isID {
+                if ValueChecks.isBlank(value) { return false }
+                id = value
+                idPosition = Int(check.position)
+                continue
+            }
+            if value.isEmpty {
+                if check.required { return false }
+                continue  // an empty optional value is absent
+            }
+            if check.required, ValueChecks.isBlank(value) { return false }
+            if Self.typeProblem(value, type: check.type, mustBePositive: check.mustBePositive) != nil { return false }
+        }
+        if checksUniqueIDs, let id {
+            ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false)
+        }
+        return true
     }
 
     /// A CSV record with the header's field count.

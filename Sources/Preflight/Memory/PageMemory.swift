@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Zeroed memory for the few large, long-lived buffers (windows, the id registry's tables).
+///
+/// Large blocks are mapped on 2 MiB boundaries and marked for transparent huge pages where the
+/// system offers them: a table of millions of ids is probed at random, and with 4 KiB pages
+/// nearly every probe would also miss the TLB, and filling it would take one page fault per
+/// 4 KiB. Small blocks come from `calloc`. Either way the memory reads as zeros.
+enum PageMemory {
+    /// Blocks from this size on are mapped; smaller ones use `calloc`.
+    static let mappedThreshold = 4 << 20
+    private static let hugePage = 2 << 20
+
+    /// Bytes actually held for a request of `byteCount` (what `deallocate` must be given back).
+    static func roundedSize(_ byteCount: Int) -> Int {
+        byteCount < mappedThreshold ? max(byteCount, 1) : (byteCount + hugePage - 1) / hugePage * hugePage
+    }
+
+    /// `byteCount` zeroed bytes, aligned to 64 bytes at least. Stops the process when memory is
+    /// exhausted, as Swift's own allocation does.
+    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+        let size = roundedSize(byteCount)
+        if size < mappedThreshold {
+            var pointer: UnsafeMutableRawPointer? = nil
+            guard posix_memalign(&pointer, 64, size) == 0, let pointer else { fatalError("out of memory") }
+            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: size)
+            return pointer
+        }
+        #if os(Linux)
+        // Map a huge page more than needed, then give back the slack on both sides of the
+        // 2 MiB-aligned block, so that every 2 MiB of it can be one huge page.
+        let mapped = size + hugePage
+        guard let raw = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              raw != MAP_FAILED else { fatalError("out of memory") }
+        let address = Int(bitPattern: raw)
+        let aligned = (address + hugePage - 1) / hugePage * hugePage
+        if aligned > address { munmap(raw, aligned - address) }
+        let tail = address + mapped - (aligned + size)
+        if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + size), tail) }
+        let block = UnsafeMutableRawPointer(bitPattern: aligned)!
+        _ = madvise(block, size, MADV_HUGEPAGE)  // a hint: without it, ordinary pages
+        return block
+        #else
+        guard let raw = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0), raw != MAP_FAILED
+        else { fatalError("out of memory") }
+        return raw
+        #endif
+    }
+
+    /// Frees a block from `allocate(byteCount:)`, given the same `byteCount`.
+    static func deallocate(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        let size = roundedSize(byteCount)
+        if size < mappedThreshold { free(pointer) } else { munmap(pointer, size) }
+    }
+
+    /// Typed convenience: `count` zeroed elements of a trivial type.
+    static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        allocate(byteCount: count * MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: count)
+    }
+
+    static func deallocate<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {
+        deallocate(UnsafeMutableRawPointer(pointer), byteCount: count * MemoryLayout<T>.stride)
+    }
+}
