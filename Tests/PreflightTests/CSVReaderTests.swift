@@ -74,6 +74,32 @@ final class CSVReaderTests: XCTestCase {
         ])
     }
 
+    /// Quoted records with nothing to unescape are split by the structural kernel (values between
+    /// the quotes); escaped or stray quotes go to libcsv. Both give libcsv's fields, lines and bytes.
+    func testQuotedRecordsSplitByTheKernelOrByLibcsv() throws {
+        let text = "a,\"b,c\",d\n" +          // line 1: a quoted delimiter
+            "\"x\ny\",2,\"\"\n" +             // lines 2-3: a quoted line feed, an empty quoted field
+            "\"p\"\"q\",3,4\r\n" +           // line 4: an escaped quote (libcsv)
+            "\"r\r\ns\",5,6\r\n" +           // lines 5-6: a quoted CRLF
+            "12\" pizza,7,8\n" +              // line 7: a stray quote
+            "\"t\" ,9,10\n" +                // line 8: text after the closing quote
+            "u,\"v\",\"w\"\n"                 // line 9: quoted fields last on the line
+        let records = try readRecords(text)
+        XCTAssertEqual(records.map(\.status), [.parsed, .parsed, .parsed, .parsed, .malformedQuotes, .malformedQuotes, .parsed])
+        XCTAssertEqual(records.map(\.line), [1, 2, 4, 5, 7, 8, 9])
+        XCTAssertEqual(records[0].fields, ["a", "b,c", "d"])
+        XCTAssertEqual(records[1].fields, ["x\ny", "2", ""])
+        XCTAssertEqual(records[1].bytes, "\"x\ny\",2,\"\"")
+        XCTAssertEqual(records[2].fields, ["p\"q", "3", "4"])
+        XCTAssertEqual(records[3].fields, ["r\r\ns", "5", "6"])
+        XCTAssertEqual(records[3].bytes, "\"r\r\ns\",5,6")
+        XCTAssertEqual(records[6].fields, ["u", "v", "w"])
+        let prescan = try readRecords(Array(text.utf8), engine: .prescan).endings
+        let libcsv = try readRecords(Array(text.utf8), engine: .libcsv).endings
+        XCTAssertEqual([prescan.lf, prescan.crlf], [libcsv.lf, libcsv.crlf])
+        XCTAssertEqual(prescan.crlf, 2)
+    }
+
     func testLineEndingsCountOnlyOutsideQuotes() throws {
         let (_, endings) = try readRecords(Array("a\r\n\"x\ny\"\n\n".utf8))
         XCTAssertEqual(endings.crlf, 1)

@@ -103,6 +103,28 @@ final class CSVRulesTests: XCTestCase {
         XCTAssertEqual(report.located, [Located(3, 3, "items", "invalid_items"), Located(3, 3, "tax", "invalid_tax")])
     }
 
+    /// Rows with an error leave the one-pass check for the ordered one; rows around them, and the
+    /// ids of both kinds, keep their numbering (a valid row between two invalid ones, ids quoted
+    /// and not, a duplicate of an id first seen in a row with an error).
+    func testRowsWithAndWithoutErrorsAndQuotedIDs() throws {
+        let text = "\(csvHeader),items\n" +
+            "T1,1,2024-01-01,S1,2\n" +            // row 2: valid
+            "\"T2\",x,2024-13-01,,\n" +           // row 3: three errors, in header order
+            "T3,\"1.50\",2024-01-01,S1,\n" +      // row 4: valid, a quoted amount
+            "T2,1,2024-01-01,S1,\"3\"\n" +        // row 5: duplicate of row 3's quoted id
+            "\"T1\",0,2024-01-01,S1,\n"           // row 6: duplicate and not positive
+        let report = try validate(text, .csv)
+        XCTAssertEqual(report.located, [
+            Located(3, 3, "amount", "invalid_amount"), Located(3, 3, "date", "invalid_date"),
+            Located(3, 3, "store_id", "missing_required_field"),
+            Located(5, 5, "transaction_id", "duplicate_id"),
+            Located(6, 6, "transaction_id", "duplicate_id"), Located(6, 6, "amount", "invalid_amount"),
+        ])
+        XCTAssertEqual(report.errors[3].error, "Duplicate id: 'T2' (first seen in row 3)")
+        XCTAssertEqual(report.validRows, 2)
+        XCTAssertEqual(report.invalidRows, 3)
+    }
+
     func testFieldCountMismatchIsTheOnlyErrorAndRegistersNoID() throws {
         let report = try validate("\(csvHeader)\nT1,abc\nT1,1,2024-01-01,S1,extra\nT1,1,2024-01-01,S1\n", .csv)
         XCTAssertEqual(report.located, [Located(2, 2, nil, "field_count_mismatch"), Located(3, 3, nil, "field_count_mismatch")])
