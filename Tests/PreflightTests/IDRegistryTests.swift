@@ -35,6 +35,56 @@ final class IDRegistryTests: XCTestCase {
         }
     }
 
+    /// Three windows of chunks, registered with 1, 2 and 3 shards: every duplicate is found once,
+    /// in its chunk's entry order, naming the lowest row that holds the id, however the
+    /// partitions are dealt out.
+    func testShardsFindTheSameDuplicatesInEntryOrder() {
+        func chunk(_ ids: [String]) -> ChunkResult {
+            var result = ChunkResult(maxErrors: 10)
+            for (row, id) in ids.enumerated() {
+                Array(id.utf8).withUnsafeBytes { result.ids.append($0, row: row, line: row, order: 0, rowHasErrors: false) }
+            }
+            return result
+        }
+        // Window 1: ids 0..<3000 over two chunks; window 2 repeats every third one and adds new
+        // ones, one chunk repeating itself; window 3 repeats window 2's new ids.
+        let windows: [[[String]]] = [
+            [(0..<1500).map { "id-\($0)" }, (1500..<3000).map { "id-\($0)" }],
+            [(0..<1000).map { $0 % 3 == 0 ? "id-\($0)" : "new-\($0)" }, (0..<500).map { "twice-\($0 % 250)" }],
+            [(0..<1000).map { "new-\($0)" }],
+        ]
+        var outcomes: [[[[Int]]]] = []
+        for shards in 1...3 {
+            let registry = ShardedIDRegistry(shards: shards)
+            var firstRow = 2
+            var found: [[[Int]]] = []
+            for window in windows {
+                let chunks = window.map(chunk)
+                var firstRows: [Int] = []
+                for chunk in chunks {
+                    firstRows.append(firstRow)
+                    firstRow += chunk.ids.count
+                }
+                let perShard = (0..<shards).map { registry.register(chunks, firstRows: firstRows, shard: $0) }
+                let duplicates = ShardedIDRegistry.combine(perShard, chunks: chunks.count)
+                found.append(duplicates.map { $0.flatMap { [$0.entry, $0.firstRow] } })
+            }
+            outcomes.append(found)
+        }
+        XCTAssertEqual(outcomes[0], outcomes[1])
+        XCTAssertEqual(outcomes[0], outcomes[2])
+        // Window 2, first chunk: entries 0, 3, 6, … repeat rows 2, 5, 8, …; the second chunk's
+        // entries 250… repeat its own first 250 (rows 3002 + 1000 …).
+        let second = outcomes[0][1]
+        XCTAssertEqual(second[0].count, 2 * 334)
+        XCTAssertEqual(Array(second[0].prefix(4)), [0, 2, 3, 5])
+        XCTAssertEqual(Array(second[1].prefix(4)), [250, 4002, 251, 4003])
+        XCTAssertEqual(second[1].count, 2 * 250)
+        // Window 3: each new-N of window 2 (N not a multiple of 3) names its row there.
+        XCTAssertEqual(outcomes[0][2][0].count, 2 * 666)
+        XCTAssertEqual(Array(outcomes[0][2][0].prefix(2)), [1, 3003])
+    }
+
     /// Small and large blocks read as zeros, are writable to their last byte, and are 64-byte aligned.
     func testPageMemoryIsZeroedAlignedAndWritable() {
         for size in [1, 100, PageMemory.mappedThreshold - 1, PageMemory.mappedThreshold, 9 << 20] {

@@ -244,6 +244,9 @@ final class CSVChunkWorker {
         let checkedEnd = min(chunkEnd, dataEnd)
         let chunkIsUTF8 = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd)
         var mark = start  // progress published up to here
+        // A local copy: the class's stored property would cost an exclusivity check per row.
+        var checker = self.checker
+        defer { self.checker = checker }
         let outcome = try reader.read(bytes, from: start, to: chunkEnd, dataEnd: dataEnd, isFinal: isFinal, firstLine: 0) {
             record in
             let row = result.beginRow(line: record.line, start: record.start, next: record.next)

@@ -176,6 +176,8 @@ final class JSONElementWorker {
         var result = storage.take()
         var mark = elements.first?.start ?? 0  // progress published up to here
         defer { control.passed((elements.last?.end ?? mark) - mark) }
+        var checker = self.checker  // a local: no exclusivity check per row
+        defer { self.checker = checker }
         for element in elements {
             guard control.keepGoing(rows: result.rows + 1, position: element.start, mark: &mark) else { break }
             let row = result.beginRow(line: element.line, start: element.start, next: element.end)

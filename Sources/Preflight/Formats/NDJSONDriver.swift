@@ -105,6 +105,8 @@ final class NDJSONChunkWorker {
         let checkedEnd = min(chunkEnd, dataEnd)
         let validUntil = Bytes.isValidUTF8(bytes, from: start, to: checkedEnd) ? checkedEnd : 0
         var mark = start  // progress published up to here
+        var checker = self.checker  // a local: no exclusivity check per row
+        defer { self.checker = checker }
         result.end = try reader.read(bytes, readable: readable, from: start, to: chunkEnd, dataEnd: dataEnd,
                                      isFinal: isFinal, firstLine: 0, validUTF8Until: validUntil) { line in
             let row = result.beginRow(line: line.line, start: line.start, next: line.next)
