@@ -18,7 +18,6 @@ namespace {
 // Nesting deeper than this is refused (DEPTH_ERROR). It stays well under the parser's own
 // max_depth (1024 by default), which On-Demand does not enforce by itself in this version.
 constexpr int kMaxDepth = 512;
-const char *const kWrapperNames[4] = {"data", "records", "items", "rows"};
 
 bool is_json_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -56,37 +55,9 @@ bool is_json_number(std::string_view t) {
     return i == n;
 }
 
-void append_json_string(std::string *out, std::string_view s) {
-    if (out == nullptr) return;
-    out->push_back('"');
-    for (unsigned char c : s) {
-        switch (c) {
-            case '"': out->append("\\\""); break;
-            case '\\': out->append("\\\\"); break;
-            case '\n': out->append("\\n"); break;
-            case '\r': out->append("\\r"); break;
-            case '\t': out->append("\\t"); break;
-            case '\b': out->append("\\b"); break;
-            case '\f': out->append("\\f"); break;
-            default:
-                if (c < 0x20) {
-                    char escaped[8];
-                    std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-                    out->append(escaped);
-                } else {
-                    out->push_back(static_cast<char>(c));
-                }
-        }
-    }
-    out->push_back('"');
-}
-
-void append(std::string *out, std::string_view s) {
-    if (out != nullptr) out->append(s.data(), s.size());
-}
-
-// Reads a whole value, checking it completely; writes its compact JSON text to `out` if given.
-error_code write_compact(ondemand::value value, std::string *out, int depth) {
+// Reads a whole value, checking it completely (On-Demand checks only what is read): every
+// string, literal and number, at any depth.
+error_code check_value(ondemand::value value, int depth) {
     if (depth > kMaxDepth) return DEPTH_ERROR;
     ondemand::json_type type;
     error_code error = value.type().get(type);
@@ -95,61 +66,41 @@ error_code write_compact(ondemand::value value, std::string *out, int depth) {
         case ondemand::json_type::array: {
             ondemand::array array;
             if ((error = value.get_array().get(array))) return error;
-            append(out, "[");
-            bool first = true;
             for (auto element_result : array) {
                 ondemand::value element;
                 if ((error = element_result.get(element))) return error;
-                if (!first) append(out, ",");
-                first = false;
-                if ((error = write_compact(element, out, depth + 1))) return error;
+                if ((error = check_value(element, depth + 1))) return error;
             }
-            append(out, "]");
             return SUCCESS;
         }
         case ondemand::json_type::object: {
             ondemand::object object;
             if ((error = value.get_object().get(object))) return error;
-            append(out, "{");
-            bool first = true;
             for (auto field_result : object) {
                 ondemand::field field;
                 if ((error = std::move(field_result).get(field))) return error;
                 std::string_view key;
                 if ((error = field.unescaped_key().get(key))) return error;
-                if (!first) append(out, ",");
-                first = false;
-                append_json_string(out, key);
-                append(out, ":");
-                if ((error = write_compact(field.value(), out, depth + 1))) return error;
+                if ((error = check_value(field.value(), depth + 1))) return error;
             }
-            append(out, "}");
             return SUCCESS;
         }
         case ondemand::json_type::string: {
             std::string_view text;
-            if ((error = value.get_string().get(text))) return error;
-            append_json_string(out, text);
-            return SUCCESS;
+            return value.get_string().get(text);
         }
         case ondemand::json_type::number: {
             std::string_view token = trim_right(value.raw_json_token());
-            if (!is_json_number(token)) return NUMBER_ERROR;
-            append(out, token);
-            return SUCCESS;
+            return is_json_number(token) ? SUCCESS : NUMBER_ERROR;
         }
         case ondemand::json_type::boolean: {
             bool flag;
-            if ((error = value.get_bool().get(flag))) return error;
-            append(out, flag ? "true" : "false");
-            return SUCCESS;
+            return value.get_bool().get(flag);
         }
         case ondemand::json_type::null: {
             bool is_null;
             if ((error = value.is_null().get(is_null))) return error;
-            if (!is_null) return N_ATOM_ERROR;
-            append(out, "null");
-            return SUCCESS;
+            return is_null ? SUCCESS : N_ATOM_ERROR;
         }
     }
     return TAPE_ERROR;
@@ -167,31 +118,23 @@ struct csj_parser {
     bool records_are_root = false;  // then nothing may follow the array
     const char *base = nullptr;
     size_t length = 0;
-    // A field before publication: bytes either at a stable pointer or at an arena offset (the
-    // arena may move while it grows).
-    struct pending_field {
-        const char *key;        // null: key_offset into the arena
-        size_t key_offset;
-        size_t key_length;
-        const char *value;      // null: value_offset into the arena
-        size_t value_offset;
-        size_t value_length;
-        int kind;
-    };
-    std::string arena;                  // keys of nested attributes, arrays' compact text
-    std::vector<pending_field> pending;
-    std::vector<csj_field> fields;
-    std::string key;
+    std::vector<csj_entry> entries;
 
-    void clear_row() {
-        arena.clear();
-        pending.clear();
-        fields.clear();
-        key.clear();
+    // Where the value just read ends: the document stands on the next token; whitespace before it
+    // is not the value's.
+    size_t end_of_value(size_t start) {
+        const char *location = nullptr;
+        size_t end = document.current_location().get(location) == SUCCESS ? static_cast<size_t>(location - base) : length;
+        while (end > start && is_json_space(base[end - 1])) end--;
+        return end;
     }
 
-    // Flattens an object into `fields`: nested objects become dot-joined keys.
-    error_code flatten(ondemand::object object, size_t prefix_length, int depth) {
+    static const uint8_t *bytes_of(const char *text) { return reinterpret_cast<const uint8_t *>(text); }
+
+    // Lists an object's members in order, each with its depth; a member that is an object is
+    // listed (kind CSJ_KIND_OBJECT) before its own members, unless `nested` is false (then it is
+    // only checked). Every value is checked completely.
+    error_code list(ondemand::object object, int depth, bool nested) {
         if (depth > kMaxDepth) return DEPTH_ERROR;
         error_code error;
         for (auto field_result : object) {
@@ -199,71 +142,67 @@ struct csj_parser {
             if ((error = std::move(field_result).get(field))) return error;
             std::string_view name;
             if ((error = field.unescaped_key().get(name))) return error;
-            // A top-level key is used where simdjson put it; a nested one is built as prefix.key.
-            if (prefix_length > 0) {
-                key.resize(prefix_length);
-                key.push_back('.');
-                key.append(name.data(), name.size());
-            }
             ondemand::value value = field.value();
             ondemand::json_type type;
             if ((error = value.type().get(type))) return error;
-            if (type == ondemand::json_type::object) {
-                if (prefix_length == 0) key.assign(name.data(), name.size());
-                ondemand::object inner;
-                if ((error = value.get_object().get(inner))) return error;
-                if ((error = flatten(inner, key.size(), depth + 1))) return error;
-                continue;
-            }
-            pending_field out{};
-            if (prefix_length == 0) {
-                out.key = name.data();  // the parser's string buffer: stable until the next parse
-                out.key_length = name.size();
-            } else {
-                out.key_offset = arena.size();
-                out.key_length = key.size();
-                arena.append(key);
-            }
+            csj_entry entry{};
+            entry.key = bytes_of(name.data());  // the parser's string buffer: stable until the next parse
+            entry.key_length = name.size();
+            entry.depth = depth;
             switch (type) {
-                case ondemand::json_type::array:
-                    out.kind = CSJ_KIND_ARRAY;
-                    out.value_offset = arena.size();
-                    if ((error = write_compact(value, &arena, depth + 1))) return error;
-                    out.value_length = arena.size() - out.value_offset;
+                case ondemand::json_type::object: {
+                    entry.kind = CSJ_KIND_OBJECT;
+                    entry.value = bytes_of("");
+                    entries.push_back(entry);
+                    if (!nested) {
+                        if ((error = check_value(value, depth + 1))) return error;
+                        continue;
+                    }
+                    ondemand::object inner;
+                    if ((error = value.get_object().get(inner))) return error;
+                    if ((error = list(inner, depth + 1, true))) return error;
+                    continue;
+                }
+                case ondemand::json_type::array: {
+                    entry.kind = CSJ_KIND_ARRAY;
+                    const char *start = value.raw_json_token().data();
+                    if ((error = check_value(value, depth + 1))) return error;
+                    size_t offset = static_cast<size_t>(start - base);
+                    entry.value = bytes_of(start);
+                    entry.value_length = end_of_value(offset) - offset;
                     break;
+                }
                 case ondemand::json_type::string: {
-                    out.kind = CSJ_KIND_STRING;
+                    entry.kind = CSJ_KIND_STRING;
                     std::string_view text;
                     if ((error = value.get_string().get(text))) return error;
-                    out.value = text.data() != nullptr ? text.data() : "";
-                    out.value_length = text.size();
+                    entry.value = text.data() != nullptr ? bytes_of(text.data()) : bytes_of("");
+                    entry.value_length = text.size();
                     break;
                 }
                 case ondemand::json_type::number: {
-                    out.kind = CSJ_KIND_NUMBER;
+                    entry.kind = CSJ_KIND_NUMBER;
                     std::string_view token = trim_right(value.raw_json_token());
                     if (!is_json_number(token)) return NUMBER_ERROR;
-                    out.value = token.data();  // the input itself
-                    out.value_length = token.size();
+                    entry.value = bytes_of(token.data());  // the input itself
+                    entry.value_length = token.size();
                     break;
                 }
                 case ondemand::json_type::boolean: {
-                    out.kind = CSJ_KIND_BOOLEAN;
+                    entry.kind = CSJ_KIND_BOOLEAN;
                     bool flag;
                     if ((error = value.get_bool().get(flag))) return error;
-                    out.value = flag ? "true" : "false";
-                    out.value_length = flag ? 4 : 5;
+                    entry.value = bytes_of(flag ? "true" : "false");
+                    entry.value_length = flag ? 4 : 5;
                     break;
                 }
                 case ondemand::json_type::null:
-                    out.kind = CSJ_KIND_NULL;
-                    if ((error = write_compact(value, nullptr, depth + 1))) return error;
-                    out.value = "";
-                    break;
-                case ondemand::json_type::object:
+                    entry.kind = CSJ_KIND_NULL;
+                    if ((error = check_value(value, depth + 1))) return error;
+                    entry.value = bytes_of("");
                     break;
             }
-            pending.push_back(out);
+            entries.push_back(entry);
         }
         return SUCCESS;
     }
@@ -275,7 +214,7 @@ struct csj_parser {
             case ondemand::json_type::array: {
                 ondemand::value value;
                 if ((error = document.get_value().get(value))) return error;
-                return write_compact(value, nullptr, 1);
+                return check_value(value, 1);
             }
             case ondemand::json_type::string: {
                 std::string_view text;
@@ -328,26 +267,14 @@ struct csj_parser {
     }
 
     void publish(csj_result *out) {
-        fields.clear();
-        const char *base_of_arena = arena.data();
-        for (const pending_field &field : pending) {
-            csj_field published;
-            published.key = reinterpret_cast<const uint8_t *>(field.key ? field.key : base_of_arena + field.key_offset);
-            published.key_length = field.key_length;
-            published.value =
-                reinterpret_cast<const uint8_t *>(field.value ? field.value : base_of_arena + field.value_offset);
-            published.value_length = field.value_length;
-            published.kind = field.kind;
-            fields.push_back(published);
-        }
-        out->fields = fields.data();
-        out->field_count = fields.size();
+        out->entries = entries.data();
+        out->entry_count = entries.size();
     }
 
     int start(const void *bytes, size_t byte_length, size_t capacity, csj_result *out) {
         in_document = false;
         document = ondemand::document();
-        clear_row();
+        entries.clear();
         base = static_cast<const char *>(bytes);
         length = byte_length;
         publish(out);
@@ -377,7 +304,7 @@ struct csj_parser {
         }
         ondemand::object object;
         if ((error = document.get_object().get(object))) return fail(error, out);
-        if ((error = flatten(object, 0, 1))) return fail(error, out);
+        if ((error = list(object, 1, true))) return fail(error, out);
         if ((error = check_at_end())) return fail(error, out);
         publish(out);
         return CSJ_OK;
@@ -393,55 +320,44 @@ struct csj_parser {
             if ((error = document.get_array().get(records))) return fail(error, out);
             records_are_root = true;
         } else if (type == ondemand::json_type::object) {
-            // Pass 1 checks the whole document and finds the wrapper; pass 2 stops at it.
-            long last_index[4] = {-1, -1, -1, -1};
-            bool last_is_array[4] = {false, false, false, false};
+            // The whole document is checked; its members are listed for the caller to choose
+            // the records array from (`csj_document_enter`).
             ondemand::object object;
             if ((error = document.get_object().get(object))) return fail(error, out);
-            long index = 0;
-            for (auto field_result : object) {
-                ondemand::field field;
-                if ((error = std::move(field_result).get(field))) return fail(error, out);
-                std::string_view name;
-                if ((error = field.unescaped_key().get(name))) return fail(error, out);
-                ondemand::json_type member_type;
-                if ((error = field.value().type().get(member_type))) return fail(error, out);
-                for (int i = 0; i < 4; i++) {
-                    if (name == kWrapperNames[i]) {
-                        last_index[i] = index;
-                        last_is_array[i] = member_type == ondemand::json_type::array;
-                    }
-                }
-                if ((error = write_compact(field.value(), nullptr, 2))) return fail(error, out);
-                index++;
-            }
+            if ((error = list(object, 1, false))) return fail(error, out);
             if ((error = check_at_end())) return fail(error, out);
-            long chosen = -1;
-            for (int i = 0; i < 4 && chosen < 0; i++) {
-                if (last_index[i] >= 0 && last_is_array[i]) chosen = last_index[i];
-            }
-            if (chosen < 0) return CSJ_WRONG_SHAPE;
-            document.rewind();
-            if ((error = document.get_object().get(object))) return fail(error, out);
-            index = 0;
-            bool found = false;
-            for (auto field_result : object) {
-                ondemand::field field;
-                if ((error = std::move(field_result).get(field))) return fail(error, out);
-                if (index == chosen) {
-                    if ((error = field.value().get_array().get(records))) return fail(error, out);
-                    found = true;
-                    break;
-                }
-                index++;
-            }
-            if (!found) return CSJ_WRONG_SHAPE;
-            records_are_root = false;
+            publish(out);
+            return CSJ_OBJECT;
         } else {
             if ((error = check_root_value(type))) return fail(error, out);
             if (type != ondemand::json_type::number && (error = check_at_end())) return fail(error, out);
             return CSJ_WRONG_SHAPE;
         }
+        return enter_records(out);
+    }
+
+    // Reads the records from the array of the root object's member `member` (counted from 0).
+    int enter_member(size_t member, csj_result *out) {
+        document.rewind();
+        ondemand::object object;
+        error_code error = document.get_object().get(object);
+        if (error) return fail(error, out);
+        size_t index = 0;
+        for (auto field_result : object) {
+            ondemand::field field;
+            if ((error = std::move(field_result).get(field))) return fail(error, out);
+            if (index == member) {
+                if (field.value().get_array().get(records) != SUCCESS) return CSJ_WRONG_SHAPE;
+                records_are_root = false;
+                return enter_records(out);
+            }
+            index++;
+        }
+        return CSJ_WRONG_SHAPE;
+    }
+
+    int enter_records(csj_result *out) {
+        error_code error;
         if ((error = records.begin().get(next_record))) return fail(error, out);
         if ((error = records.end().get(end_of_records))) return fail(error, out);
         in_document = true;
@@ -449,7 +365,7 @@ struct csj_parser {
     }
 
     int next_element(csj_result *out) {
-        clear_row();
+        entries.clear();
         publish(out);
         if (!in_document) return CSJ_BAD_ARGUMENT;
         if (!(next_record != end_of_records)) {
@@ -471,8 +387,8 @@ struct csj_parser {
         if (is_object) {
             ondemand::object object;
             if ((error = element.get_object().get(object))) return fail(error, out);
-            if ((error = flatten(object, 0, 2))) return fail(error, out);
-        } else if ((error = write_compact(element, nullptr, 2))) {
+            if ((error = list(object, 2, true))) return fail(error, out);
+        } else if ((error = check_value(element, 2))) {
             return fail(error, out);
         }
         if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
@@ -493,8 +409,8 @@ struct csj_parser {
 
 namespace {
 void clear_result(csj_result *out) {
-    out->fields = nullptr;
-    out->field_count = 0;
+    out->entries = nullptr;
+    out->entry_count = 0;
     out->start_offset = 0;
     out->end_offset = 0;
     out->error_offset = CSJ_NO_OFFSET;
@@ -545,6 +461,17 @@ int csj_document_begin(csj_parser *parser, const void *bytes, size_t length, siz
     if (parser == nullptr || !valid_input(bytes, length, capacity)) return CSJ_BAD_ARGUMENT;
     try {
         return parser->begin_document(bytes, length, capacity, out);
+    } catch (...) {
+        return CSJ_OUT_OF_MEMORY;
+    }
+}
+
+int csj_document_enter(csj_parser *parser, size_t member, csj_result *out) {
+    if (out == nullptr) return CSJ_BAD_ARGUMENT;
+    clear_result(out);
+    if (parser == nullptr) return CSJ_BAD_ARGUMENT;
+    try {
+        return parser->enter_member(member, out);
     } catch (...) {
         return CSJ_OUT_OF_MEMORY;
     }

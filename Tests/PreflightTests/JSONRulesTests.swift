@@ -87,6 +87,20 @@ final class NDJSONRulesTests: XCTestCase {
         XCTAssertEqual(report.notices, [])
     }
 
+    /// Nested names are dot-joined at any depth (an empty nested object gives none); an array's
+    /// value is its compact text, strings written again with the fewest escapes (`\u0041` → `A`,
+    /// `\u0001` kept as `\u0001`, a surrogate pair as UTF-8).
+    func testNestedNamesAndArrayTextWithEscapes() throws {
+        let line = #"{"transaction_id":"T1","amount":"1","date":"2024-01-01","store_id":"S","#
+            + #""items":[1, "a\"b\\c\n\u0041\u00e9\ud83d\ude00\u0001", {"k" : [true,null]}],"#
+            + #""tax":{"a":{"b":1,"c":{}},"d":[ ]},"extra":{"q":"\u0022"}}"#
+        let report = try validate(line + "\n", .ndjson)
+        XCTAssertEqual(report.errors.map(\.error),
+                       [#"Invalid integer format: '[1,"a\"b\\c\nAé😀\u0001",{"k":[true,null]}]'"#])
+        XCTAssertEqual(report.notices.map(\.message),
+                       ["Unknown column: tax.a.b", "Unknown column: tax.d", "Unknown column: extra.q"])
+    }
+
     func testBOMAndMixedLineEndings() throws {
         let report = try validate("\u{FEFF}{\"id\":1}\r\n{\"id\":2}\n", .ndjson, schema: .productsupStream)
         XCTAssertEqual(report.status, .valid)
@@ -137,6 +151,11 @@ final class JSONRulesTests: XCTestCase {
         let records = try validate(#"{"records":[{"id":"r"}],"rows":[{}]}"#, .json, schema: .productsupStream)
         XCTAssertEqual(records.totalRows, 1)
         XCTAssertEqual(records.status, .valid)
+        // The last copy of a name decides: `data` last holds an object, so `items` (last an
+        // array) is used, not `data`'s earlier array.
+        let copies = try validate(#"{"data":[{"id":1},{"id":2},{"id":3}],"data":{},"items":5,"items":[{"id":9}]}"#,
+                                  .json, schema: .productsupStream)
+        XCTAssertEqual(copies.totalRows, 1)
     }
 
     func testEmptyArrayIsValid() throws {

@@ -1,4 +1,3 @@
-import CSimdJSON
 
 /// A top-level JSON array for the window loop: a structural scan finds each window's elements
 /// and checks what lies between them, the workers parse the elements with simdjson in parallel,
@@ -151,7 +150,7 @@ final class JSONElementWorker {
         var elementStart: Int
     }
 
-    private let parser: OpaquePointer
+    private let parser: JSONParser
     private var checker: RowChecker
     private let recordCap: Int
     private var storage: ChunkStorage
@@ -161,14 +160,11 @@ final class JSONElementWorker {
 
     init(options: ValidationOptions, control: RunControl) throws(PreflightError) {
         self.control = control
-        guard let parser = csj_parser_create() else { throw .outOfMemory }
-        self.parser = parser
+        parser = try JSONParser()
         checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
         storage = ChunkStorage(options: options)
         recordCap = options.recordCap
     }
-
-    deinit { csj_parser_destroy(parser) }
 
     /// Checks `elements`; rows and lines are numbered from the window's start (`lines` stays 0).
     func process(_ bytes: UnsafeRawBufferPointer, readable: Int, elements: ArraySlice<JSONArrayScanner.Element>)
@@ -181,30 +177,17 @@ final class JSONElementWorker {
         for element in elements {
             guard control.keepGoing(rows: result.rows + 1, position: element.start, mark: &mark) else { break }
             let row = result.beginRow(line: element.line, start: element.start, next: element.end)
-            var parsed = csj_result()
             let length = element.end - element.start
-            let status = csj_parse_object(parser, bytes.baseAddress! + element.start, length, readable - element.start,
-                                          &parsed)
-            let kind: JSONReader.Failure?
-            switch status {
-            case Int32(CSJ_OK), Int32(CSJ_NOT_AN_OBJECT): kind = nil
-            case Int32(CSJ_SYNTAX): kind = .syntax(message: JSONStatus.message(parsed) ?? "syntax error", offset: nil)
-            case Int32(CSJ_CONTROL_CHARACTER): kind = .controlCharacter
-            case Int32(CSJ_INVALID_UTF8): kind = .invalidUTF8
-            case Int32(CSJ_OUT_OF_MEMORY): throw .outOfMemory
-            default: throw .parserFailure("simdjson shim status \(status)")
-            }
-            if let kind {
-                let offset = parsed.error_offset == CSJ_NO_OFFSET ? element.start : element.start + parsed.error_offset
-                return (result, Failure(kind: kind, offset: offset, elementLine: element.line, elementStart: element.start))
-            }
+            let parsed = try parser.parseObject(bytes.baseAddress! + element.start, length: length,
+                                                capacity: readable - element.start)
             let content: JSONRow.Content
-            if length > recordCap {
-                content = .tooLarge
-            } else if status == Int32(CSJ_NOT_AN_OBJECT) {
-                content = .notAnObject
-            } else {
-                content = .object(JSONObject(parsed))
+            switch parsed {
+            case .failed(let kind, let offset):
+                return (result, Failure(kind: kind, offset: element.start + (offset ?? 0), elementLine: element.line,
+                                        elementStart: element.start))
+            case _ where length > recordCap: content = .tooLarge
+            case .notAnObject: content = .notAnObject
+            case .object(let object): content = .object(object)
             }
             checker.check(JSONRow(line: element.line, start: element.start, end: element.end, next: element.end,
                                   content: content),

@@ -1,5 +1,3 @@
-import CSimdJSON
-
 /// Reads a JSON document whose records are a top-level array, or the array under the first of
 /// `data`, `records`, `items`, `rows`; element by element, each flattened by the shim.
 /// The whole document is checked: any syntax error makes it invalid, wherever it is.
@@ -26,60 +24,47 @@ final class JSONReader {
     }
 
     let recordCap: Int
-    private let parser: OpaquePointer
+    private let parser: JSONParser
 
     init(recordCap: Int) throws(PreflightError) {
-        guard let parser = csj_parser_create() else { throw .outOfMemory }
-        self.parser = parser
+        parser = try JSONParser()
         self.recordCap = recordCap
     }
-
-    deinit { csj_parser_destroy(parser) }
 
     /// Reads the document in `bytes`, which must have simdjson's padding readable after it.
     /// Returns nil when the whole document was read, or why it is not acceptable.
     func read(_ bytes: UnsafeRawBufferPointer, readable: Int, documentStart: Int,
               _ visit: (JSONRow) throws(PreflightError) -> Void) throws(PreflightError) -> Failure? {
         precondition(readable - bytes.count >= InputBytes.padding, "the JSON reader needs a padded buffer")
-        var result = csj_result()
         let length = bytes.count - documentStart
-        let begin = csj_document_begin(parser, bytes.baseAddress! + documentStart, length,
-                                       readable - documentStart, &result)
-        if let failure = try failure(begin, result, documentStart: documentStart) { return failure }
-
+        /// A failure with its offset made absolute.
+        func located(_ failure: Failure, _ offset: Int?) -> Failure {
+            if case .syntax(let message, _) = failure {
+                return .syntax(message: message, offset: offset.map { documentStart + $0 })
+            }
+            return failure
+        }
+        if case .failed(let failure, let offset) = try parser.beginDocument(bytes.baseAddress! + documentStart,
+                                                                             length: length,
+                                                                             capacity: readable - documentStart) {
+            return located(failure, offset)
+        }
         var line = 1
         var counted = 0  // line numbers are known up to this byte
-        while true {
-            let status = csj_document_next(parser, &result)
-            if status == Int32(CSJ_END) { return nil }
-            if let failure = try failure(status, result, documentStart: documentStart) { return failure }
-            let start = documentStart + result.start_offset
-            let end = documentStart + result.end_offset
+        while let (startOffset, endOffset, parsed) = try parser.nextElement() {
+            if case .failed(let failure, let offset) = parsed { return located(failure, offset) }
+            let start = documentStart + startOffset
+            let end = documentStart + endOffset
             line += Bytes.countLF(bytes, from: counted, to: start)
             counted = start
             let content: JSONRow.Content
-            if end - start > recordCap {
-                content = .tooLarge
-            } else if status == Int32(CSJ_NOT_AN_OBJECT) {
-                content = .notAnObject
-            } else {
-                content = .object(JSONObject(result))
+            switch parsed {
+            case _ where end - start > recordCap: content = .tooLarge
+            case .object(let object): content = .object(object)
+            default: content = .notAnObject
             }
             try visit(JSONRow(line: line, start: start, end: end, next: end, content: content))
         }
-    }
-
-    private func failure(_ status: Int32, _ result: csj_result, documentStart: Int) throws(PreflightError) -> Failure? {
-        switch status {
-        case Int32(CSJ_OK), Int32(CSJ_NOT_AN_OBJECT): return nil
-        case Int32(CSJ_SYNTAX):
-            let offset = result.error_offset == CSJ_NO_OFFSET ? nil : documentStart + result.error_offset
-            return .syntax(message: JSONStatus.message(result) ?? "syntax error", offset: offset)
-        case Int32(CSJ_CONTROL_CHARACTER): return .controlCharacter
-        case Int32(CSJ_INVALID_UTF8): return .invalidUTF8
-        case Int32(CSJ_WRONG_SHAPE): return .wrongShape
-        case Int32(CSJ_OUT_OF_MEMORY): throw .outOfMemory
-        default: throw .parserFailure("simdjson shim status \(status)")
-        }
+        return nil
     }
 }

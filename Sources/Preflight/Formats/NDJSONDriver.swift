@@ -1,4 +1,3 @@
-import CSimdJSON
 
 /// NDJSON for the window loop: chunks cut after line breaks, each parsed line by line in place
 /// (the window keeps simdjson's padding after its data); a line longer than the window is skipped.

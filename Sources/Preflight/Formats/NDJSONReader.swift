@@ -1,23 +1,19 @@
-import CSimdJSON
-
 /// Reads NDJSON: every physical line is a row, parsed on its own with simdjson so that a bad
 /// line gets its own error and reading goes on with the next.
 final class NDJSONReader {
     let recordCap: Int
-    private let parser: OpaquePointer
+    private let parser: JSONParser
     /// For lines too close to the end of the readable bytes to parse in place.
     private var scratch: UnsafeMutableRawBufferPointer
     var lineEndings = LineEndings()
 
     init(recordCap: Int) throws(PreflightError) {
-        guard let parser = csj_parser_create() else { throw .outOfMemory }
-        self.parser = parser
+        parser = try JSONParser()
         self.recordCap = recordCap
         scratch = .allocate(byteCount: 4096, alignment: 64)
     }
 
     deinit {
-        csj_parser_destroy(parser)
         scratch.deallocate()
     }
 
@@ -74,16 +70,13 @@ final class NDJSONReader {
             pointer = UnsafeRawPointer(scratch.baseAddress!)
             capacity = scratch.count
         }
-        var result = csj_result()
-        let status = csj_parse_object(parser, pointer, length, capacity, &result)
-        switch status {
-        case Int32(CSJ_OK): return .object(JSONObject(result))
-        case Int32(CSJ_NOT_AN_OBJECT): return .notAnObject
-        case Int32(CSJ_CONTROL_CHARACTER): return .controlCharacter
-        case Int32(CSJ_INVALID_UTF8): return .invalidUTF8
-        case Int32(CSJ_SYNTAX): return .syntaxError(detail: JSONStatus.message(result))
-        case Int32(CSJ_OUT_OF_MEMORY): throw .outOfMemory
-        default: throw .parserFailure("simdjson shim status \(status)")
+        switch try parser.parseObject(pointer, length: length, capacity: capacity) {
+        case .object(let object): return .object(object)
+        case .notAnObject: return .notAnObject
+        case .failed(.controlCharacter, _): return .controlCharacter
+        case .failed(.invalidUTF8, _): return .invalidUTF8
+        case .failed(.syntax(let message, _), _): return .syntaxError(detail: message)
+        case .failed(.wrongShape, _): throw .parserFailure("a JSON line parsed as a document")
         }
     }
 }

@@ -73,12 +73,18 @@ public struct Schema: Sendable {
     }
 
     private let nameTable: NameTable
+    /// Every column's name bytes, one after another (column `i` at `nameOffsets[i]..<nameOffsets[i + 1]`):
+    /// the look-up compares against them without copying a `Column` (and retaining its strings) per key.
+    private let packedNames: [UInt8]
+    private let nameOffsets: [Int]
 
     public init(name: String, columns: [Column], idColumn: String, acceptsOtherColumns: Bool) {
         precondition(columns.contains { $0.name == idColumn }, "the id column must be one of the columns")
         self.name = name
         self.columns = columns
         self.nameTable = NameTable(columns)
+        packedNames = columns.flatMap(\.nameBytes)
+        nameOffsets = columns.reduce(into: [0]) { $0.append($0.last! + $1.nameBytes.count) }
         self.idColumnIndex = columns.firstIndex { $0.name == idColumn }!
         self.acceptsOtherColumns = acceptsOtherColumns
     }
@@ -93,16 +99,16 @@ public struct Schema: Sendable {
         guard count > 0, let base = bytes.baseAddress else { return nil }
         let candidate = count < NameTable.maximumLength
             ? Int(nameTable.candidates[count &* 256 &+ Int(base.load(as: UInt8.self))]) : Int(NameTable.several)
-        if candidate >= 0 {
-            let same = columns[candidate].nameBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, count) == 0 }
-            return same ? candidate : nil
-        }
         if candidate == Int(NameTable.none) { return nil }
-        for index in columns.indices where columns[index].nameBytes.count == count {
-            let same = columns[index].nameBytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, count) == 0 }
-            if same { return index }
+        return packedNames.withUnsafeBufferPointer { names in
+            nameOffsets.withUnsafeBufferPointer { offsets in
+                func matches(_ index: Int) -> Bool {
+                    offsets[index + 1] - offsets[index] == count && memcmp(names.baseAddress! + offsets[index], base, count) == 0
+                }
+                if candidate >= 0 { return matches(candidate) ? candidate : nil }
+                return (0..<(offsets.count - 1)).first(where: matches)
+            }
         }
-        return nil
     }
 
     func columnIndex(named name: String) -> Int? {

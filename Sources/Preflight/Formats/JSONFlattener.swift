@@ -1,0 +1,212 @@
+import CSimdJSON
+
+/// Turns the members the shim lists for an object into a row's attributes: a nested object's
+/// members get dot-joined names (`customer.address.city`), an empty nested object gives nothing,
+/// an array is shown as its compact JSON text (no whitespace outside strings, strings escaped the
+/// one way `JSONCompact` writes them). An object with neither nested objects nor arrays (the
+/// common row) is used as the shim listed it, without a copy. One per parser; its buffers are
+/// reused from row to row.
+final class JSONFlattener {
+    private var fields: UnsafeMutablePointer<csj_entry>
+    private var capacity = 64
+    /// Names and array texts built for the current row; attributes point into it once it is done.
+    private var arena: [UInt8] = []
+    /// Per attribute, where its name and value are in `arena` (-1: where the shim put them).
+    private var keyOffsets: [Int] = []
+    private var valueOffsets: [Int] = []
+    /// The current prefix (`a.b.`), and its length at each depth.
+    private var prefix: [UInt8] = []
+    private var prefixLengths: [Int] = []
+
+    init() {
+        fields = .allocate(capacity: capacity)
+    }
+
+    deinit { fields.deallocate() }
+
+    func flatten(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
+        var plain = true
+        for member in members where member.depth != 1 || member.kind >= Int32(CSJ_KIND_ARRAY) {
+            plain = false
+            break
+        }
+        if plain { return JSONObject(fields: members) }
+        return flattenNested(members)
+    }
+
+    private func flattenNested(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
+        arena.removeAll(keepingCapacity: true)
+        keyOffsets.removeAll(keepingCapacity: true)
+        valueOffsets.removeAll(keepingCapacity: true)
+        prefix.removeAll(keepingCapacity: true)
+        prefixLengths.removeAll(keepingCapacity: true)
+        var count = 0
+        for member in members {
+            let depth = Int(member.depth)
+            // Back out to this member's level: the prefix of its parent objects.
+            prefixLengths.removeLast(max(0, prefixLengths.count - (depth - 1)))
+            prefix.removeLast(prefix.count - (prefixLengths.last ?? 0))
+            let key = UnsafeRawBufferPointer(start: member.key, count: member.key_length)
+            if member.kind == Int32(CSJ_KIND_OBJECT) {
+                prefix.append(contentsOf: key)
+                prefix.append(UInt8(ascii: "."))
+                prefixLengths.append(prefix.count)
+                continue
+            }
+            if count == capacity { grow() }
+            fields[count] = member
+            fields[count].depth = 1
+            if depth == 1 {
+                keyOffsets.append(-1)
+            } else {
+                keyOffsets.append(arena.count)
+                arena.append(contentsOf: prefix)
+                arena.append(contentsOf: key)
+                fields[count].key_length = prefix.count + key.count
+            }
+            if member.kind == Int32(CSJ_KIND_ARRAY) {
+                valueOffsets.append(arena.count)
+                let start = arena.count
+                JSONCompact.append(UnsafeRawBufferPointer(start: member.value, count: member.value_length), to: &arena)
+                fields[count].value_length = arena.count - start
+            } else {
+                valueOffsets.append(-1)
+            }
+            count += 1
+        }
+        // The arena no longer grows: its bytes can be pointed at.
+        arena.withUnsafeBufferPointer { arena in
+            for index in 0..<count {
+                if keyOffsets[index] >= 0 { fields[index].key = arena.baseAddress! + keyOffsets[index] }
+                if valueOffsets[index] >= 0 { fields[index].value = arena.baseAddress! + valueOffsets[index] }
+            }
+        }
+        return JSONObject(fields: UnsafeBufferPointer(start: fields, count: count))
+    }
+
+    private func grow() {
+        let new = UnsafeMutablePointer<csj_entry>.allocate(capacity: capacity * 2)
+        new.moveInitialize(from: fields, count: capacity)
+        fields.deallocate()
+        fields = new
+        capacity *= 2
+    }
+}
+
+/// The compact text of a checked JSON value: whitespace outside strings dropped, each string
+/// written again from its unescaped content with the fewest escapes (`\"`, `\\`, `\n`, `\r`,
+/// `\t`, `\b`, `\f`, `\u00XX` for the other control characters; everything else as UTF-8).
+enum JSONCompact {
+    static func append(_ text: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        var index = 0
+        let count = text.count
+        while index < count {
+            let byte = text[index]
+            switch byte {
+            case 0x20, 0x09, 0x0A, 0x0D:
+                index += 1
+            case Bytes.quote:
+                index = appendString(text, from: index + 1, to: &out)
+            default:
+                out.append(byte)
+                index += 1
+            }
+        }
+    }
+
+    /// Writes the string whose content starts at `start`; returns the index after its closing quote.
+    private static func appendString(_ text: UnsafeRawBufferPointer, from start: Int, to out: inout [UInt8]) -> Int {
+        out.append(Bytes.quote)
+        var index = start
+        while index < text.count {
+            let byte = text[index]
+            if byte == Bytes.quote {
+                out.append(Bytes.quote)
+                return index + 1
+            }
+            if byte != UInt8(ascii: "\\") {
+                out.append(byte)  // a raw byte: never a quote, backslash or control character here
+                index += 1
+                continue
+            }
+            let escape = index + 1 < text.count ? text[index + 1] : 0
+            index += 2
+            switch escape {
+            case UInt8(ascii: "b"): appendEscaped(0x08, to: &out)
+            case UInt8(ascii: "f"): appendEscaped(0x0C, to: &out)
+            case UInt8(ascii: "n"): appendEscaped(0x0A, to: &out)
+            case UInt8(ascii: "r"): appendEscaped(0x0D, to: &out)
+            case UInt8(ascii: "t"): appendEscaped(0x09, to: &out)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(text, at: index)
+                index += 4
+                if scalar >= 0xD800, scalar < 0xDC00, index + 6 <= text.count, text[index] == UInt8(ascii: "\\"),
+                   text[index + 1] == UInt8(ascii: "u") {
+                    let low = hex4(text, at: index + 2)
+                    if low >= 0xDC00, low < 0xE000 {
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        index += 6
+                    }
+                }
+                appendUTF8(scalar, to: &out)
+            default: appendEscaped(escape, to: &out)  // `"`, `\`, `/`
+            }
+        }
+        return index
+    }
+
+    /// One unescaped ASCII byte, escaped the way `append` writes strings.
+    private static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case Bytes.quote: out.append(contentsOf: [UInt8(ascii: "\\"), Bytes.quote])
+        case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+        case 0x0A: out.append(contentsOf: Array("\\n".utf8))
+        case 0x0D: out.append(contentsOf: Array("\\r".utf8))
+        case 0x09: out.append(contentsOf: Array("\\t".utf8))
+        case 0x08: out.append(contentsOf: Array("\\b".utf8))
+        case 0x0C: out.append(contentsOf: Array("\\f".utf8))
+        case ..<0x20:
+            let digits = Array("0123456789abcdef".utf8)
+            out.append(contentsOf: Array("\\u00".utf8))
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0xF)])
+        default: out.append(byte)
+        }
+    }
+
+    /// A code point from a `\u` escape, as simdjson unescapes it (a surrogate left alone still
+    /// takes three bytes), then escaped when it is ASCII.
+    private static func appendUTF8(_ scalar: UInt32, to out: inout [UInt8]) {
+        switch scalar {
+        case ..<0x80: appendEscaped(UInt8(scalar), to: &out)
+        case ..<0x800:
+            out.append(UInt8(0xC0 | scalar >> 6))
+            out.append(UInt8(0x80 | scalar & 0x3F))
+        case ..<0x10000:
+            out.append(UInt8(0xE0 | scalar >> 12))
+            out.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            out.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            out.append(UInt8(0xF0 | scalar >> 18))
+            out.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            out.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            out.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    private static func hex4(_ text: UnsafeRawBufferPointer, at index: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for offset in 0..<4 where index + offset < text.count {
+            let byte = text[index + offset]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: digit = 0
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+}
