@@ -101,6 +101,18 @@ final class NDJSONRulesTests: XCTestCase {
                        ["Unknown column: tax.a.b", "Unknown column: tax.d", "Unknown column: extra.q"])
     }
 
+    /// Long nested names (past the flattener's first buffer sizes) and many attributes in a row.
+    func testLongNestedNamesAndManyAttributes() throws {
+        let a = String(repeating: "a", count: 3000), b = String(repeating: "b", count: 5000)
+        let many = (0..<200).map { "\"k\($0)\":{\"v\":[\($0)]}" }.joined(separator: ",")
+        let report = try validate(#"{"\#(a)":{"\#(b)":{"c":[1, 2]}},"id":"x",\#(many)}"# + "\n", .ndjson,
+                                  schema: .genericTransactions)
+        XCTAssertEqual(report.notices.count, 100)  // unknown names are noticed up to a limit
+        XCTAssertEqual(report.notices.first?.message, "Unknown column: \(a).\(b).c")
+        XCTAssertEqual(report.notices[1].message, "Unknown column: id")
+        XCTAssertEqual(report.notices.last?.message, "Unknown column: k97.v")
+    }
+
     func testBOMAndMixedLineEndings() throws {
         let report = try validate("\u{FEFF}{\"id\":1}\r\n{\"id\":2}\n", .ndjson, schema: .productsupStream)
         XCTAssertEqual(report.status, .valid)

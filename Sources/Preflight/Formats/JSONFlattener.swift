@@ -7,22 +7,40 @@ import CSimdJSON
 /// common row) is used as the shim listed it, without a copy. One per parser; its buffers are
 /// reused from row to row.
 final class JSONFlattener {
+    /// The attributes of the current row, with where their name and value are in the arena
+    /// (-1: where the shim put them); resolved to pointers once the arena stops growing.
     private var fields: UnsafeMutablePointer<csj_entry>
+    private var keyOffsets: UnsafeMutablePointer<Int>
+    private var valueOffsets: UnsafeMutablePointer<Int>
     private var capacity = 64
-    /// Names and array texts built for the current row; attributes point into it once it is done.
-    private var arena: [UInt8] = []
-    /// Per attribute, where its name and value are in `arena` (-1: where the shim put them).
-    private var keyOffsets: [Int] = []
-    private var valueOffsets: [Int] = []
-    /// The current prefix (`a.b.`), and its length at each depth.
-    private var prefix: [UInt8] = []
-    private var prefixLengths: [Int] = []
+    /// Names and array texts built for the current row.
+    private var arena: UnsafeMutablePointer<UInt8>
+    private var arenaCapacity = 4096
+    /// The current prefix (`a.b.`), and its length at each depth (at most the shim's depth limit).
+    private var prefix: UnsafeMutablePointer<UInt8>
+    private var prefixCapacity = 1024
+    private var prefixLengths: UnsafeMutablePointer<Int>
+    private static let maxDepth = 1024
+    /// Scratch for one array's compact text.
+    private var compact: [UInt8] = []
 
     init() {
         fields = .allocate(capacity: capacity)
+        keyOffsets = .allocate(capacity: capacity)
+        valueOffsets = .allocate(capacity: capacity)
+        arena = .allocate(capacity: arenaCapacity)
+        prefix = .allocate(capacity: prefixCapacity)
+        prefixLengths = .allocate(capacity: Self.maxDepth + 1)
     }
 
-    deinit { fields.deallocate() }
+    deinit {
+        fields.deallocate()
+        keyOffsets.deallocate()
+        valueOffsets.deallocate()
+        arena.deallocate()
+        prefix.deallocate()
+        prefixLengths.deallocate()
+    }
 
     func flatten(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
         var plain = true
@@ -35,60 +53,94 @@ final class JSONFlattener {
     }
 
     private func flattenNested(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
-        arena.removeAll(keepingCapacity: true)
-        keyOffsets.removeAll(keepingCapacity: true)
-        valueOffsets.removeAll(keepingCapacity: true)
-        prefix.removeAll(keepingCapacity: true)
-        prefixLengths.removeAll(keepingCapacity: true)
         var count = 0
+        var arenaCount = 0
+        var prefixCount = 0
+        var depthCount = 0  // entries in prefixLengths: the objects enclosing the current member
         for member in members {
             let depth = Int(member.depth)
-            // Back out to this member's level: the prefix of its parent objects.
-            prefixLengths.removeLast(max(0, prefixLengths.count - (depth - 1)))
-            prefix.removeLast(prefix.count - (prefixLengths.last ?? 0))
+            // Back out to this member's level: the prefix of its enclosing objects.
+            if depthCount > depth - 1 {
+                depthCount = max(0, depth - 1)
+                prefixCount = depthCount > 0 ? prefixLengths[depthCount - 1] : 0
+            }
             let key = UnsafeRawBufferPointer(start: member.key, count: member.key_length)
             if member.kind == Int32(CSJ_KIND_OBJECT) {
-                prefix.append(contentsOf: key)
-                prefix.append(UInt8(ascii: "."))
-                prefixLengths.append(prefix.count)
+                reservePrefix(prefixCount + key.count + 1, keeping: prefixCount)
+                if let base = key.baseAddress { (prefix + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self), count: key.count) }
+                prefixCount += key.count
+                prefix[prefixCount] = UInt8(ascii: ".")
+                prefixCount += 1
+                if depthCount < Self.maxDepth {
+                    prefixLengths[depthCount] = prefixCount
+                    depthCount += 1
+                }
                 continue
             }
             if count == capacity { grow() }
             fields[count] = member
             fields[count].depth = 1
-            if depth == 1 {
-                keyOffsets.append(-1)
-            } else {
-                keyOffsets.append(arena.count)
-                arena.append(contentsOf: prefix)
-                arena.append(contentsOf: key)
-                fields[count].key_length = prefix.count + key.count
+            keyOffsets[count] = -1
+            valueOffsets[count] = -1
+            if depth > 1 {
+                reserveArena(arenaCount + prefixCount + key.count, keeping: arenaCount)
+                keyOffsets[count] = arenaCount
+                (arena + arenaCount).update(from: prefix, count: prefixCount)
+                if let base = key.baseAddress {
+                    (arena + arenaCount + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self), count: key.count)
+                }
+                arenaCount += prefixCount + key.count
+                fields[count].key_length = prefixCount + key.count
             }
             if member.kind == Int32(CSJ_KIND_ARRAY) {
-                valueOffsets.append(arena.count)
-                let start = arena.count
-                JSONCompact.append(UnsafeRawBufferPointer(start: member.value, count: member.value_length), to: &arena)
-                fields[count].value_length = arena.count - start
-            } else {
-                valueOffsets.append(-1)
+                compact.removeAll(keepingCapacity: true)
+                JSONCompact.append(UnsafeRawBufferPointer(start: member.value, count: member.value_length), to: &compact)
+                reserveArena(arenaCount + compact.count, keeping: arenaCount)
+                valueOffsets[count] = arenaCount
+                compact.withUnsafeBufferPointer { (arena + arenaCount).update(from: $0.baseAddress!, count: $0.count) }
+                arenaCount += compact.count
+                fields[count].value_length = compact.count
             }
             count += 1
         }
         // The arena no longer grows: its bytes can be pointed at.
-        arena.withUnsafeBufferPointer { arena in
-            for index in 0..<count {
-                if keyOffsets[index] >= 0 { fields[index].key = arena.baseAddress! + keyOffsets[index] }
-                if valueOffsets[index] >= 0 { fields[index].value = arena.baseAddress! + valueOffsets[index] }
-            }
+        for index in 0..<count {
+            if keyOffsets[index] >= 0 { fields[index].key = UnsafePointer(arena + keyOffsets[index]) }
+            if valueOffsets[index] >= 0 { fields[index].value = UnsafePointer(arena + valueOffsets[index]) }
         }
         return JSONObject(fields: UnsafeBufferPointer(start: fields, count: count))
     }
 
+    /// Room for `needed` bytes, keeping the first `used`.
+    private func reserveArena(_ needed: Int, keeping used: Int) {
+        guard needed > arenaCapacity else { return }
+        while arenaCapacity < needed { arenaCapacity *= 2 }
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: arenaCapacity)
+        new.update(from: arena, count: used)
+        arena.deallocate()
+        arena = new
+    }
+
+    /// Room for `needed` bytes, keeping the first `used`.
+    private func reservePrefix(_ needed: Int, keeping used: Int) {
+        guard needed > prefixCapacity else { return }
+        while prefixCapacity < needed { prefixCapacity *= 2 }
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: prefixCapacity)
+        new.update(from: prefix, count: used)
+        prefix.deallocate()
+        prefix = new
+    }
+
     private func grow() {
-        let new = UnsafeMutablePointer<csj_entry>.allocate(capacity: capacity * 2)
-        new.moveInitialize(from: fields, count: capacity)
-        fields.deallocate()
-        fields = new
+        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+            let new = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+            new.moveInitialize(from: old, count: capacity)
+            old.deallocate()
+            return new
+        }
+        fields = grown(fields)
+        keyOffsets = grown(keyOffsets)
+        valueOffsets = grown(valueOffsets)
         capacity *= 2
     }
 }
