@@ -111,24 +111,23 @@ final class JSONFlattener {
         return JSONObject(fields: UnsafeBufferPointer(start: fields, count: count))
     }
 
-    /// Room for `needed` bytes, keeping the first `used`.
     private func reserveArena(_ needed: Int, keeping used: Int) {
-        guard needed > arenaCapacity else { return }
-        while arenaCapacity < needed { arenaCapacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: arenaCapacity)
-        new.update(from: arena, count: used)
-        arena.deallocate()
-        arena = new
+        Self.reserve(&arena, capacity: &arenaCapacity, needed, keeping: used)
     }
 
-    /// Room for `needed` bytes, keeping the first `used`.
     private func reservePrefix(_ needed: Int, keeping used: Int) {
-        guard needed > prefixCapacity else { return }
-        while prefixCapacity < needed { prefixCapacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: prefixCapacity)
-        new.update(from: prefix, count: used)
-        prefix.deallocate()
-        prefix = new
+        Self.reserve(&prefix, capacity: &prefixCapacity, needed, keeping: used)
+    }
+
+    /// Grows `buffer` (doubling) to hold `needed` bytes, keeping its first `used`.
+    private static func reserve(_ buffer: inout UnsafeMutablePointer<UInt8>, capacity: inout Int, _ needed: Int,
+                                keeping used: Int) {
+        guard needed > capacity else { return }
+        while capacity < needed { capacity *= 2 }
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        new.update(from: buffer, count: used)
+        buffer.deallocate()
+        buffer = new
     }
 
     private func grow() {

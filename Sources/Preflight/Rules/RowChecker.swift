@@ -18,6 +18,13 @@ struct RowChecker {
     /// The current row's id, if it has one to register.
     private var rowID: UnsafeRawBufferPointer?
     private var rowIDOrder = 0
+    /// A column's rule, copied out of `Column` so that rows touch no reference-counted data.
+    private struct ValueRule {
+        var type: ColumnType
+        var required: Bool
+        var mustBePositive: Bool
+    }
+
     /// Per schema column, reused from row to row.
     private struct Slot {
         /// The current row's value (nil: absent or null).
@@ -25,29 +32,23 @@ struct RowChecker {
         /// The position used to order errors: CSV header position, JSON schema position.
         var order: Int
         var hasError: Bool
-        /// The column's rule, copied out of `Column` so that rows touch no reference-counted data.
-        var type: ColumnType
-        var required: Bool
-        var mustBePositive: Bool
+        var rule: ValueRule
         /// Checked on every row (CSV: the column is in the header).
         var checked: Bool
     }
 
-    /// Owns the slots' memory, so that rows touch a plain buffer and not copy-on-write arrays.
-    private final class SlotStorage {
-        let slots: UnsafeMutableBufferPointer<Slot>
-        init(columns: [Column]) {
-            slots = .allocate(capacity: columns.count)
-            _ = slots.initialize(from: columns.enumerated().map { index, column in
-                Slot(value: nil, order: index, hasError: false, type: column.type, required: column.required,
-                     mustBePositive: column.mustBePositive, checked: true)
-            })
+    /// Owns a plain buffer of elements, so that rows touch it and not copy-on-write arrays.
+    private final class PlainBuffer<Element> {
+        let elements: UnsafeMutableBufferPointer<Element>
+        init(_ values: [Element]) {
+            elements = .allocate(capacity: values.count)
+            _ = elements.initialize(from: values)
         }
-        deinit { slots.deallocate() }
+        deinit { elements.deallocate() }
     }
 
-    private let storage: SlotStorage
-    private var slots: UnsafeMutableBufferPointer<Slot> { storage.slots }
+    private let storage: PlainBuffer<Slot>
+    private var slots: UnsafeMutableBufferPointer<Slot> { storage.elements }
     /// CSV: schema column of each header position (first copy of a name only), or -1.
     private var headerColumns: [Int] = []
     private var headerNames: [String] = []
@@ -57,12 +58,16 @@ struct RowChecker {
     private(set) var headerFieldCount = 0
     /// CSV: the checks compiled from the header and the schema, one per header position that
     /// has a rule (first copy of a schema column), in header order.
-    private var fieldChecks = FieldChecks(count: 0)
+    private var fieldChecks = PlainBuffer<FieldCheck>([])
 
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
         self.checksUniqueIDs = checksUniqueIDs
-        storage = SlotStorage(columns: schema.columns)
+        storage = PlainBuffer(schema.columns.enumerated().map { index, column in
+            Slot(value: nil, order: index, hasError: false,
+                 rule: ValueRule(type: column.type, required: column.required, mustBePositive: column.mustBePositive),
+                 checked: true)
+        })
         pending.reserveCapacity(16)
     }
 
@@ -83,35 +88,16 @@ struct RowChecker {
                 headerColumns[position] = column
             }
         }
-        let checks = headerColumns.enumerated().filter { $0.element >= 0 }
-        fieldChecks = FieldChecks(count: checks.count)
-        for (index, (position, column)) in checks.enumerated() {
-            let slot = slots[column]
-            fieldChecks.checks[index] = FieldCheck(
-                position: Int32(position), type: slot.type, required: slot.required,
-                mustBePositive: slot.mustBePositive, isID: column == schema.idColumnIndex)
-        }
+        fieldChecks = PlainBuffer(headerColumns.enumerated().filter { $0.element >= 0 }.map { position, column in
+            FieldCheck(position: Int32(position), rule: slots[column].rule, isID: column == schema.idColumnIndex)
+        })
     }
 
     /// One header position's rule, compiled from its schema column: no look-up per row.
     private struct FieldCheck {
         var position: Int32
-        var type: ColumnType
-        var required: Bool
-        var mustBePositive: Bool
+        var rule: ValueRule
         var isID: Bool
-    }
-
-    /// Owns the compiled checks' memory, so that rows read a plain buffer.
-    private final class FieldChecks {
-        let checks: UnsafeMutableBufferPointer<FieldCheck>
-        init(count: Int) {
-            checks = .allocate(capacity: count)
-            _ = checks.initialize(from: repeatElement(
-                FieldCheck(position: 0, type: .string, required: false, mustBePositive: false, isID: false),
-                count: count))
-        }
-        deinit { checks.deallocate() }
     }
 
     // MARK: Rows
@@ -138,7 +124,7 @@ struct RowChecker {
     /// whichever way a row goes. The record has the header's field count and no control byte.
     @inline(__always)
     mutating func passesCSV(_ record: CSVRecord, row: Int, line: Int, ids: inout IDList) -> Bool {
-        let checks = fieldChecks.checks
+        let checks = fieldChecks.elements
         var id: UnsafeRawBufferPointer? = nil
         var idPosition = 0
         for check in checks {
@@ -150,11 +136,13 @@ struct RowChecker {
                 continue
             }
             if value.isEmpty {
-                if check.required { return false }
+                if check.rule.required { return false }
                 continue  // an empty optional value is absent
             }
-            if check.required, ValueChecks.isBlank(value) { return false }
-            if Self.typeProblem(value, type: check.type, mustBePositive: check.mustBePositive) != nil { return false }
+            if check.rule.required, ValueChecks.isBlank(value) { return false }
+            if Self.typeProblem(value, type: check.rule.type, mustBePositive: check.rule.mustBePositive) != nil {
+                return false
+            }
         }
         if checksUniqueIDs, let id {
             ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false)
@@ -220,14 +208,14 @@ struct RowChecker {
                 }
                 continue
             }
-            guard let value, !(isMissing && slot.required) else {
-                if slot.required {
+            guard let value, !(isMissing && slot.rule.required) else {
+                if slot.rule.required {
                     pending.append(Pending(order: order, kind: .missingRequiredField, field: schema.columns[index].name))
                 }
                 continue
             }
             if value.isEmpty { continue }  // an empty optional value is absent
-            if let problem = Self.typeProblem(value, type: slot.type, mustBePositive: slot.mustBePositive) {
+            if let problem = Self.typeProblem(value, type: slot.rule.type, mustBePositive: slot.rule.mustBePositive) {
                 let column = schema.columns[index]
                 pending.append(Pending(order: order, kind: problem, field: column.name, invalidCode: column.invalidCode,
                                        value: value))
