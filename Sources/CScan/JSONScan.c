@@ -35,7 +35,8 @@ static inline void json_masks_portable(const uint8_t *block, json_masks *m) {
 }
 
 /* The Swift ValueSkipper's rules, byte by byte over data[from..<to): one past the value's end, or 0. */
-static size_t json_bytes(const uint8_t *data, size_t from, size_t to, json_state *s) {
+/* Out of line: inlined into the SIMD loop, the compiler rebuilt every block's vectors byte by byte. */
+__attribute__((noinline)) static size_t json_bytes(const uint8_t *data, size_t from, size_t to, json_state *s) {
     for (size_t i = from; i < to; i++) {
         uint8_t byte = data[i];
         if (s->in_string) {
@@ -111,8 +112,12 @@ PFSCAN_AVX2 static inline void json_masks_avx2(const uint8_t *block, json_masks 
     __m256i hi = _mm256_loadu_si256((const __m256i *)(block + 32));
     m->quote = equal64(lo, hi, _mm256_set1_epi8('"'));
     m->backslash = equal64(lo, hi, _mm256_set1_epi8('\\'));
-    m->open = equal64(lo, hi, _mm256_set1_epi8('{')) | equal64(lo, hi, _mm256_set1_epi8('['));
-    m->close = equal64(lo, hi, _mm256_set1_epi8('}')) | equal64(lo, hi, _mm256_set1_epi8(']'));
+    /* `[` and `{` (and `]` and `}`) differ only in bit 0x20: one compare finds both. (OR-ing two
+     * masks instead made the compiler assemble them byte by byte, ten times slower.) */
+    __m256i bit5 = _mm256_set1_epi8(0x20);
+    __m256i folded_lo = _mm256_or_si256(lo, bit5), folded_hi = _mm256_or_si256(hi, bit5);
+    m->open = equal64(folded_lo, folded_hi, _mm256_set1_epi8('{'));
+    m->close = equal64(folded_lo, folded_hi, _mm256_set1_epi8('}'));
     m->lf = equal64(lo, hi, _mm256_set1_epi8('\n'));
 }
 
