@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs one libFuzzer target for SECONDS: csv, ndjson, json, values or csvscan (the CSV kernels
-# against the portable one).
+# Runs one libFuzzer target for SECONDS: csv, ndjson, json, values or csvscan (the CSV kernels and
+# the JSON value-end kernels against the portable ones).
 #   Scripts/fuzz.sh csv 600
 # Builds Fuzz/PreflightFuzz with -sanitize=fuzzer,address (Swift) and fuzzer coverage plus ASan in
 # the C shims, seeds a corpus from the test fixtures and samples, and keeps what it finds in

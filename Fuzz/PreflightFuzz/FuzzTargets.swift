@@ -92,6 +92,17 @@ enum FuzzTarget: String, CaseIterable {
         for kernel in 1..<Int32(PFSCAN_KERNEL_COUNT) where pfscan_kernel_available(kernel) != 0 {
             precondition(scan(kernel) == portable, "kernel \(String(cString: pfscan_kernel_name(kernel))) differs")
         }
+        // The JSON value-end kernel on the same bytes, read as a value starting with `{`, `[` or `"`.
+        let value = [[UInt8(ascii: "{")], [UInt8(ascii: "[")], [UInt8(ascii: "\"")], []][Int(data[0] >> 6)] + input
+        func valueEnd(_ kernel: Int32) -> (Int, Int) {
+            var lines = 0
+            let end = value.withUnsafeBufferPointer { pfscan_json_value_end(kernel, $0.baseAddress, $0.count, &lines) }
+            return (end, lines)
+        }
+        let portableEnd = valueEnd(Int32(PFSCAN_KERNEL_PORTABLE))
+        for kernel in 1..<Int32(PFSCAN_KERNEL_COUNT) where pfscan_kernel_available(kernel) != 0 {
+            precondition(valueEnd(kernel) == portableEnd, "JSON value end: kernel \(kernel) differs")
+        }
     }
 
     private func checkValues(_ data: [UInt8]) {
