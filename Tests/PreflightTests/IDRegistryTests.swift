@@ -35,6 +35,25 @@ final class IDRegistryTests: XCTestCase {
         }
     }
 
+    /// Ids with the very same hash are still told apart by their bytes (a hash is never trusted
+    /// alone), and each keeps its own first row. (The table stays below its growth point: a
+    /// rehash places ids by their real hash, which is what callers pass.)
+    func testEqualHashesAreComparedByteForByte() {
+        let registry = IDRegistry(slots: 16)
+        func add(_ id: String, row: Int) -> Int? {
+            Array(id.utf8).withUnsafeBytes { registry.register($0, hash: 0xDEAD_BEEF_0000_0001, row: row) }
+        }
+        XCTAssertNil(add("alpha", row: 2))
+        XCTAssertNil(add("beta", row: 3))
+        XCTAssertNil(add("", row: 4))
+        XCTAssertNil(add("alphA", row: 5))
+        XCTAssertEqual(add("beta", row: 50), 3)
+        XCTAssertEqual(add("alpha", row: 51), 2)
+        XCTAssertEqual(add("", row: 52), 4)
+        XCTAssertEqual(add("alphA", row: 53), 5)
+        XCTAssertEqual(registry.count, 4)
+    }
+
     /// Three windows of chunks, registered with 1, 2 and 3 shards: every duplicate is found once,
     /// in its chunk's entry order, naming the lowest row that holds the id, however the
     /// partitions are dealt out.

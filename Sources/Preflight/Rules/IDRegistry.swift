@@ -7,36 +7,34 @@ import CScan
 
 /// The ids seen so far and the first row of each, compared byte for byte.
 ///
-/// Open addressing over manually managed flat storage: id bytes live in one arena, each slot packs
-/// a 32-bit hash tag with the entry number, so a probe rarely touches anything but the slot
-/// array. No `String`, no allocation per id (storage grows geometrically). About 30 bytes per id
-/// plus its bytes.
+/// Open addressing over manually managed flat storage. Each id is one record in an arena (its
+/// first row, 8 bytes; its length, 1–5 bytes; its bytes), and each slot packs a 24-bit tag of the
+/// id's hash with the record's offset, so a probe rarely touches anything but the slot array. No
+/// `String`, no allocation per id. About 30 bytes per id with its bytes: on this project's VMs
+/// every fresh page costs time, so the table is kept lean.
 final class IDRegistry {
+    /// Tag (hash bits 40–63) << 40 | (record offset + 1); 0 is an empty slot.
     private var slots: UnsafeMutablePointer<UInt64>
-    private var slotCount = 1 << 16
-    private var offsets: UnsafeMutablePointer<Int>
-    private var rows: UnsafeMutablePointer<Int>
-    private var lengths: UnsafeMutablePointer<Int32>
-    private var entryCapacity = 512
+    private var slotCount: Int
     private(set) var count = 0
     private var arena: UnsafeMutablePointer<UInt8>
     private var arenaCount = 0
-    private var arenaCapacity = 1 << 14
+    private var arenaCapacity: Int
+    private static let offsetBits: UInt64 = 40
+    private static let offsetMask: UInt64 = (1 << offsetBits) - 1
 
     // The tables come from `PageMemory` (zeroed, huge pages when large): they are probed at random.
-    init() {
-        slots = PageMemory.allocate(UInt64.self, count: slotCount)
-        offsets = PageMemory.allocate(Int.self, count: entryCapacity)
-        rows = PageMemory.allocate(Int.self, count: entryCapacity)
-        lengths = PageMemory.allocate(Int32.self, count: entryCapacity)
+    /// `slots`: the table's first size, a power of two.
+    init(slots: Int = 1 << 16) {
+        precondition(slots > 0 && slots & (slots - 1) == 0)
+        slotCount = slots
+        arenaCapacity = max(256, slots * 8)
+        self.slots = PageMemory.allocate(UInt64.self, count: slotCount)
         arena = PageMemory.allocate(UInt8.self, count: arenaCapacity)
     }
 
     deinit {
         PageMemory.deallocate(slots, count: slotCount)
-        PageMemory.deallocate(offsets, count: entryCapacity)
-        PageMemory.deallocate(rows, count: entryCapacity)
-        PageMemory.deallocate(lengths, count: entryCapacity)
         PageMemory.deallocate(arena, count: arenaCapacity)
     }
 
@@ -73,7 +71,7 @@ final class IDRegistry {
     /// waiting for one cache miss per id (the table outgrows the caches at millions of ids).
     @inline(__always)
     func touch(hash: UInt64) {
-        pfscan_prefetch(slots + (Int(truncatingIfNeeded: hash >> 32) & (slotCount - 1)))
+        pfscan_prefetch(slots + Self.slot(of: hash, mask: slotCount - 1))
     }
 
     /// Makes room for `expected` ids in all (averaging `averageLength` bytes), so that the table
@@ -83,55 +81,72 @@ final class IDRegistry {
         var newSlotCount = slotCount
         while expected * 4 > newSlotCount * 3 { newSlotCount *= 2 }
         if newSlotCount > slotCount { rehash(into: newSlotCount) }
-        if expected > entryCapacity { growEntries(to: expected) }
-        let arenaNeeded = expected * max(1, averageLength)
+        let arenaNeeded = expected * (Self.recordOverhead + max(1, averageLength))
         if arenaNeeded > arenaCapacity { growArena(arenaNeeded - arenaCount) }
+    }
+
+    /// Where an id starts probing: hash bits from 8 up (the low bits pick the shard, the high
+    /// ones make the tag).
+    @inline(__always)
+    private static func slot(of hash: UInt64, mask: Int) -> Int { Int(truncatingIfNeeded: hash >> 8) & mask }
+
+    /// A record's bytes besides the id's: the row, and the length (one byte up to 127).
+    private static let recordOverhead = 9
+
+    /// The id and row of the record at `offset`.
+    @inline(__always)
+    private func record(at offset: Int) -> (id: UnsafeRawBufferPointer, row: Int) {
+        let base = UnsafeRawPointer(arena + offset)
+        let row = base.loadUnaligned(as: Int.self)
+        var position = 8
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            length |= Int(byte & 0x7F) << shift
+            position += 1
+            if byte < 0x80 { break }
+            shift += 7
+        }
+        return (UnsafeRawBufferPointer(start: base + position, count: length), row)
     }
 
     /// Registers the id for `row`. Returns the row that registered it first, or nil if it is new.
     /// `hash` is `IDRegistry.hash(id)` (callers may compute it on another thread).
     func register(_ id: UnsafeRawBufferPointer, hash: UInt64, row: Int) -> Int? {
-        // The slot comes from the hash's high half, so growing needs no rehashing of the bytes.
-        let tag = hash >> 32
+        let tag = hash >> Self.offsetBits
         let mask = slotCount - 1
-        var slot = Int(truncatingIfNeeded: tag) & mask
+        var slot = Self.slot(of: hash, mask: mask)
         while true {
             let packed = slots[slot]
             if packed == 0 { break }
-            if packed >> 32 == tag {
-                let index = Int(truncatingIfNeeded: packed & 0xFFFF_FFFF) - 1
-                if Int(lengths[index]) == id.count,
-                   id.count == 0 || memcmp(arena + offsets[index], id.baseAddress!, id.count) == 0 {
-                    return rows[index]
+            if packed >> Self.offsetBits == tag {
+                let (known, firstRow) = record(at: Int(truncatingIfNeeded: packed & Self.offsetMask) - 1)
+                if known.count == id.count, id.count == 0 || memcmp(known.baseAddress!, id.baseAddress!, id.count) == 0 {
+                    return firstRow
                 }
             }
             slot = (slot + 1) & mask
         }
-        if count == entryCapacity { growEntries() }
-        if arenaCapacity - arenaCount < id.count { growArena(id.count) }
-        if id.count > 0 { (arena + arenaCount).update(from: id.baseAddress!.assumingMemoryBound(to: UInt8.self), count: id.count) }
-        offsets[count] = arenaCount
-        lengths[count] = Int32(truncatingIfNeeded: id.count)
-        rows[count] = row
-        arenaCount += id.count
+        let needed = Self.recordOverhead + 4 + id.count
+        if arenaCapacity - arenaCount < needed { growArena(needed) }
+        let offset = arenaCount
+        UnsafeMutableRawPointer(arena + offset).storeBytes(of: row, as: Int.self)  // unaligned: storeBytes allows it
+        var position = offset + 8
+        var length = id.count
+        while length >= 0x80 {
+            arena[position] = UInt8(length & 0x7F) | 0x80
+            length >>= 7
+            position += 1
+        }
+        arena[position] = UInt8(length)
+        position += 1
+        if id.count > 0 { (arena + position).update(from: id.baseAddress!.assumingMemoryBound(to: UInt8.self), count: id.count) }
+        arenaCount = position + id.count
         count += 1
-        slots[slot] = (tag << 32) | UInt64(count)
+        slots[slot] = (tag << Self.offsetBits) | UInt64(offset + 1)
         if count * 4 > slotCount * 3 { growSlots() }
         return nil
-    }
-
-    private func growEntries(to wanted: Int? = nil) {
-        let capacity = max(wanted ?? 0, entryCapacity * 2)
-        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = PageMemory.allocate(T.self, count: capacity)
-            new.moveInitialize(from: old, count: count)
-            PageMemory.deallocate(old, count: entryCapacity)
-            return new
-        }
-        offsets = grown(offsets)
-        rows = grown(rows)
-        lengths = grown(lengths)
-        entryCapacity = capacity
     }
 
     private func growArena(_ needed: Int) {
@@ -146,12 +161,15 @@ final class IDRegistry {
 
     private func growSlots() { rehash(into: slotCount * 2) }
 
+    /// Moves every slot to a table of `newCount`: the slot of an id comes from its hash, which is
+    /// computed again from the id's bytes (growing is rare once the table is sized from the input).
     private func rehash(into newCount: Int) {
         let new = PageMemory.allocate(UInt64.self, count: newCount)
         let mask = newCount - 1
         for slot in 0..<slotCount where slots[slot] != 0 {
             let packed = slots[slot]
-            var target = Int(truncatingIfNeeded: packed >> 32) & mask
+            let (id, _) = record(at: Int(truncatingIfNeeded: packed & Self.offsetMask) - 1)
+            var target = Self.slot(of: Self.hash(id), mask: mask)
             while new[target] != 0 { target = (target + 1) & mask }
             new[target] = packed
         }
