@@ -14,6 +14,8 @@ enum PageMemory {
     /// Blocks from this size on are mapped; smaller ones use `calloc`.
     static let mappedThreshold = 4 << 20
     private static let hugePage = 2 << 20
+    /// `MADV_POPULATE_WRITE` (not in every libc's headers yet).
+    private static let populateWrite: Int32 = 23
 
     /// Bytes actually held for a request of `byteCount` (what `deallocate` must be given back).
     static func roundedSize(_ byteCount: Int) -> Int {
@@ -22,7 +24,8 @@ enum PageMemory {
 
     /// `byteCount` zeroed bytes, aligned to 64 bytes at least. Stops the process when memory is
     /// exhausted, as Swift's own allocation does.
-    static func allocate(byteCount: Int) -> UnsafeMutableRawPointer {
+    /// `prefault`: the block will be written all over at random (a hash table): map it in now.
+    static func allocate(byteCount: Int, prefault: Bool = false) -> UnsafeMutableRawPointer {
         let size = roundedSize(byteCount)
         if size < mappedThreshold {
             var pointer: UnsafeMutableRawPointer? = nil
@@ -43,6 +46,11 @@ enum PageMemory {
         if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + size), tail) }
         let block = UnsafeMutableRawPointer(bitPattern: aligned)!
         _ = madvise(block, size, MADV_HUGEPAGE)  // a hint: without it, ordinary pages
+        if prefault {
+            // Fault every page in, writable, now: a table filled at random would otherwise map
+            // the shared zero page on its first read and fault again on its first write.
+            _ = madvise(block, size, populateWrite)  // Linux 5.14+; older kernels refuse it harmlessly
+        }
         return block
         #else
         guard let raw = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANON, -1, 0), raw != MAP_FAILED
@@ -58,8 +66,8 @@ enum PageMemory {
     }
 
     /// Typed convenience: `count` zeroed elements of a trivial type.
-    static func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
-        allocate(byteCount: count * MemoryLayout<T>.stride).bindMemory(to: T.self, capacity: count)
+    static func allocate<T>(_ type: T.Type, count: Int, prefault: Bool = false) -> UnsafeMutablePointer<T> {
+        allocate(byteCount: count * MemoryLayout<T>.stride, prefault: prefault).bindMemory(to: T.self, capacity: count)
     }
 
     static func deallocate<T>(_ pointer: UnsafeMutablePointer<T>, count: Int) {

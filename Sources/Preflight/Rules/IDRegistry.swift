@@ -164,7 +164,7 @@ final class IDRegistry {
     /// Moves every slot to a table of `newCount`: the slot of an id comes from its hash, which is
     /// computed again from the id's bytes (growing is rare once the table is sized from the input).
     private func rehash(into newCount: Int) {
-        let new = PageMemory.allocate(UInt64.self, count: newCount)
+        let new = PageMemory.allocate(UInt64.self, count: newCount, prefault: true)
         let mask = newCount - 1
         for slot in 0..<slotCount where slots[slot] != 0 {
             let packed = slots[slot]
