@@ -127,13 +127,16 @@ struct ChunkMerger {
 
     /// Sizes the id registry for the whole input from the first chunks, which hold `share` (0–1]
     /// of it: growing a table of millions of ids step by step rehashes it again and again.
-    mutating func reserveIDs(like chunks: [ChunkResult], share: Double) {
+    mutating func reserveIDs(like chunks: [ChunkResult], share: Double) throws(PreflightError) {
         let ids = chunks.reduce(0) { $0 + $1.ids.count }
         guard ids > 0, share > 0 else { return }
         let bytes = chunks.reduce(0) { $0 + $1.ids.byteCount }
         let expected = Double(ids) / min(1, share)
         guard expected < Double(Int32.max) else { return }
-        self.ids.reserve(Int(expected), averageLength: (bytes + ids - 1) / ids)
+        let registry = self.ids, averageLength = (bytes + ids - 1) / ids
+        _ = try Parallel.map(registry.shardCount) { (shard) throws(PreflightError) in
+            registry.reserve(Int(expected), averageLength: averageLength, shard: shard)
+        }
     }
 
     /// Moves the line count and line endings on past a row merged before its end was known (one

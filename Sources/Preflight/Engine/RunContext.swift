@@ -86,7 +86,7 @@ final class RunContext {
         defer { stages.merging += StageTimes.now - started }
         if !sizedIDs, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
             sizedIDs = true
-            outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
+            try outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
         }
         try outcome.merger.merge(results, window: source.bytes)
     }

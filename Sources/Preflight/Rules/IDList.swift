@@ -59,10 +59,11 @@ final class ShardedIDRegistry {
 
     var shardCount: Int { shards.count }
 
-    /// Makes room for `expected` ids of `averageLength` bytes in all, spread over the shards.
-    func reserve(_ expected: Int, averageLength: Int) {
+    /// Makes room, in shard `shard`, for its part of `expected` ids of `averageLength` bytes in
+    /// all. Shards may be sized in parallel (sizing faults the table's memory in).
+    func reserve(_ expected: Int, averageLength: Int, shard: Int) {
         let perShard = expected / shards.count + expected / (8 * shards.count) + 1024
-        for shard in shards { shard.reserve(perShard, averageLength: averageLength) }
+        shards[shard].reserve(perShard, averageLength: averageLength)
     }
 
     /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose

@@ -28,7 +28,7 @@ final class IDRegistry {
     init(slots: Int = 1 << 16) {
         precondition(slots > 0 && slots & (slots - 1) == 0)
         slotCount = slots
-        arenaCapacity = max(256, slots * 8)
+        arenaCapacity = max(256, slots * 2)
         self.slots = PageMemory.allocate(UInt64.self, count: slotCount)
         arena = PageMemory.allocate(UInt8.self, count: arenaCapacity)
     }
