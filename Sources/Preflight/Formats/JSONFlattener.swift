@@ -7,40 +7,81 @@ import CSimdJSON
 /// common row) is used as the shim listed it, without a copy. One per parser; its buffers are
 /// reused from row to row.
 final class JSONFlattener {
-    /// The attributes of the current row, with where their name and value are in the arena
-    /// (-1: where the shim put them); resolved to pointers once the arena stops growing.
-    private var fields: UnsafeMutablePointer<csj_entry>
-    private var keyOffsets: UnsafeMutablePointer<Int>
-    private var valueOffsets: UnsafeMutablePointer<Int>
-    private var capacity = 64
-    /// Names and array texts built for the current row.
-    private var arena: UnsafeMutablePointer<UInt8>
-    private var arenaCapacity = 4096
-    /// The current prefix (`a.b.`), and its length at each depth (at most the shim's depth limit).
-    private var prefix: UnsafeMutablePointer<UInt8>
-    private var prefixCapacity = 1024
-    private var prefixLengths: UnsafeMutablePointer<Int>
-    private static let maxDepth = 1024
+    /// The row's buffers, as plain pointers in one value: the flattening works on a local copy
+    /// of it (stored properties of a class would cost an exclusivity check per access).
+    private struct Buffers {
+        /// The attributes of the current row, with where their name and value are in the arena
+        /// (-1: where the shim put them); resolved to pointers once the arena stops growing.
+        var fields: UnsafeMutablePointer<csj_entry>
+        var keyOffsets: UnsafeMutablePointer<Int>
+        var valueOffsets: UnsafeMutablePointer<Int>
+        var capacity = 64
+        /// Names and array texts built for the current row.
+        var arena: UnsafeMutablePointer<UInt8>
+        var arenaCapacity = 4096
+        /// The current prefix (`a.b.`), and its length at each depth (at most the shim's limit).
+        var prefix: UnsafeMutablePointer<UInt8>
+        var prefixCapacity = 1024
+        let prefixLengths: UnsafeMutablePointer<Int>
+        static let maxDepth = 1024
+
+        init() {
+            fields = .allocate(capacity: capacity)
+            keyOffsets = .allocate(capacity: capacity)
+            valueOffsets = .allocate(capacity: capacity)
+            arena = .allocate(capacity: arenaCapacity)
+            prefix = .allocate(capacity: prefixCapacity)
+            prefixLengths = .allocate(capacity: Self.maxDepth + 1)
+        }
+
+        func deallocate() {
+            fields.deallocate()
+            keyOffsets.deallocate()
+            valueOffsets.deallocate()
+            arena.deallocate()
+            prefix.deallocate()
+            prefixLengths.deallocate()
+        }
+
+        mutating func reserveArena(_ needed: Int, keeping used: Int) {
+            Self.reserve(&arena, capacity: &arenaCapacity, needed, keeping: used)
+        }
+
+        mutating func reservePrefix(_ needed: Int, keeping used: Int) {
+            Self.reserve(&prefix, capacity: &prefixCapacity, needed, keeping: used)
+        }
+
+        /// Grows `buffer` (doubling) to hold `needed` bytes, keeping its first `used`.
+        private static func reserve(_ buffer: inout UnsafeMutablePointer<UInt8>, capacity: inout Int, _ needed: Int,
+                                    keeping used: Int) {
+            guard needed > capacity else { return }
+            while capacity < needed { capacity *= 2 }
+            let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            new.update(from: buffer, count: used)
+            buffer.deallocate()
+            buffer = new
+        }
+
+        /// Doubles the room for attributes.
+        mutating func grow() {
+            func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
+                let new = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
+                new.moveInitialize(from: old, count: capacity)
+                old.deallocate()
+                return new
+            }
+            fields = grown(fields)
+            keyOffsets = grown(keyOffsets)
+            valueOffsets = grown(valueOffsets)
+            capacity *= 2
+        }
+    }
+
+    private var buffers = Buffers()
     /// Scratch for one array's compact text.
     private var compact: [UInt8] = []
 
-    init() {
-        fields = .allocate(capacity: capacity)
-        keyOffsets = .allocate(capacity: capacity)
-        valueOffsets = .allocate(capacity: capacity)
-        arena = .allocate(capacity: arenaCapacity)
-        prefix = .allocate(capacity: prefixCapacity)
-        prefixLengths = .allocate(capacity: Self.maxDepth + 1)
-    }
-
-    deinit {
-        fields.deallocate()
-        keyOffsets.deallocate()
-        valueOffsets.deallocate()
-        arena.deallocate()
-        prefix.deallocate()
-        prefixLengths.deallocate()
-    }
+    deinit { buffers.deallocate() }
 
     func flatten(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
         var plain = true
@@ -53,6 +94,8 @@ final class JSONFlattener {
     }
 
     private func flattenNested(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
+        var b = buffers
+        defer { buffers = b }
         var count = 0
         var arenaCount = 0
         var prefixCount = 0
@@ -62,85 +105,57 @@ final class JSONFlattener {
             // Back out to this member's level: the prefix of its enclosing objects.
             if depthCount > depth - 1 {
                 depthCount = max(0, depth - 1)
-                prefixCount = depthCount > 0 ? prefixLengths[depthCount - 1] : 0
+                prefixCount = depthCount > 0 ? b.prefixLengths[depthCount - 1] : 0
             }
             let key = UnsafeRawBufferPointer(start: member.key, count: member.key_length)
             if member.kind == Int32(CSJ_KIND_OBJECT) {
-                reservePrefix(prefixCount + key.count + 1, keeping: prefixCount)
-                if let base = key.baseAddress { (prefix + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self), count: key.count) }
+                b.reservePrefix(prefixCount + key.count + 1, keeping: prefixCount)
+                if let base = key.baseAddress {
+                    (b.prefix + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self), count: key.count)
+                }
                 prefixCount += key.count
-                prefix[prefixCount] = UInt8(ascii: ".")
+                b.prefix[prefixCount] = UInt8(ascii: ".")
                 prefixCount += 1
-                if depthCount < Self.maxDepth {
-                    prefixLengths[depthCount] = prefixCount
+                if depthCount < Buffers.maxDepth {
+                    b.prefixLengths[depthCount] = prefixCount
                     depthCount += 1
                 }
                 continue
             }
-            if count == capacity { grow() }
-            fields[count] = member
-            fields[count].depth = 1
-            keyOffsets[count] = -1
-            valueOffsets[count] = -1
+            if count == b.capacity { b.grow() }
+            b.fields[count] = member
+            b.fields[count].depth = 1
+            b.keyOffsets[count] = -1
+            b.valueOffsets[count] = -1
             if depth > 1 {
-                reserveArena(arenaCount + prefixCount + key.count, keeping: arenaCount)
-                keyOffsets[count] = arenaCount
-                (arena + arenaCount).update(from: prefix, count: prefixCount)
+                b.reserveArena(arenaCount + prefixCount + key.count, keeping: arenaCount)
+                b.keyOffsets[count] = arenaCount
+                (b.arena + arenaCount).update(from: b.prefix, count: prefixCount)
                 if let base = key.baseAddress {
-                    (arena + arenaCount + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self), count: key.count)
+                    (b.arena + arenaCount + prefixCount).update(from: base.assumingMemoryBound(to: UInt8.self),
+                                                                count: key.count)
                 }
                 arenaCount += prefixCount + key.count
-                fields[count].key_length = prefixCount + key.count
+                b.fields[count].key_length = prefixCount + key.count
             }
             if member.kind == Int32(CSJ_KIND_ARRAY) {
                 compact.removeAll(keepingCapacity: true)
                 JSONCompact.append(UnsafeRawBufferPointer(start: member.value, count: member.value_length), to: &compact)
-                reserveArena(arenaCount + compact.count, keeping: arenaCount)
-                valueOffsets[count] = arenaCount
+                b.reserveArena(arenaCount + compact.count, keeping: arenaCount)
+                b.valueOffsets[count] = arenaCount
+                let arena = b.arena
                 compact.withUnsafeBufferPointer { (arena + arenaCount).update(from: $0.baseAddress!, count: $0.count) }
                 arenaCount += compact.count
-                fields[count].value_length = compact.count
+                b.fields[count].value_length = compact.count
             }
             count += 1
         }
         // The arena no longer grows: its bytes can be pointed at.
         for index in 0..<count {
-            if keyOffsets[index] >= 0 { fields[index].key = UnsafePointer(arena + keyOffsets[index]) }
-            if valueOffsets[index] >= 0 { fields[index].value = UnsafePointer(arena + valueOffsets[index]) }
+            if b.keyOffsets[index] >= 0 { b.fields[index].key = UnsafePointer(b.arena + b.keyOffsets[index]) }
+            if b.valueOffsets[index] >= 0 { b.fields[index].value = UnsafePointer(b.arena + b.valueOffsets[index]) }
         }
-        return JSONObject(fields: UnsafeBufferPointer(start: fields, count: count))
-    }
-
-    private func reserveArena(_ needed: Int, keeping used: Int) {
-        Self.reserve(&arena, capacity: &arenaCapacity, needed, keeping: used)
-    }
-
-    private func reservePrefix(_ needed: Int, keeping used: Int) {
-        Self.reserve(&prefix, capacity: &prefixCapacity, needed, keeping: used)
-    }
-
-    /// Grows `buffer` (doubling) to hold `needed` bytes, keeping its first `used`.
-    private static func reserve(_ buffer: inout UnsafeMutablePointer<UInt8>, capacity: inout Int, _ needed: Int,
-                                keeping used: Int) {
-        guard needed > capacity else { return }
-        while capacity < needed { capacity *= 2 }
-        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        new.update(from: buffer, count: used)
-        buffer.deallocate()
-        buffer = new
-    }
-
-    private func grow() {
-        func grown<T>(_ old: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-            let new = UnsafeMutablePointer<T>.allocate(capacity: capacity * 2)
-            new.moveInitialize(from: old, count: capacity)
-            old.deallocate()
-            return new
-        }
-        fields = grown(fields)
-        keyOffsets = grown(keyOffsets)
-        valueOffsets = grown(valueOffsets)
-        capacity *= 2
+        return JSONObject(fields: UnsafeBufferPointer(start: b.fields, count: count))
     }
 }
 
