@@ -8,9 +8,10 @@ import CLibCSV
 
 /// Reads CSV records from a byte range: strict RFC 4180 quoting, no trimming, LF or CRLF.
 ///
-/// The reader splits physical lines itself, so it knows every record's line and byte range. A
-/// record with no quote character is one line, split at the delimiter by a byte scan; any other
-/// record is fed to libcsv a line at a time. A record that grows past the cap is never handed to
+/// The reader knows every record's line and byte range. With the prescan engine, records are
+/// taken from the structural kernel's index (a record without quotes, or whose quotes need no
+/// unescaping, is split from the delimiter positions); any other record is fed to libcsv a line
+/// at a time, as every record is with the libcsv engine. A record that grows past the cap is never handed to
 /// libcsv (it is skipped by quote parity), so libcsv never buffers an unbounded field. After a
 /// quote error, reading resumes at the line after the one where libcsv found it. Blank lines are
 /// skipped; a lone CR is data.
