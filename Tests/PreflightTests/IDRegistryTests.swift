@@ -104,6 +104,23 @@ final class IDRegistryTests: XCTestCase {
         XCTAssertEqual(Array(outcomes[0][2][0].prefix(2)), [1, 3003])
     }
 
+    /// The table is sized from the first window, but never for more than 16 times the ids seen:
+    /// a file whose ids repeat does not get a table for ids it does not have.
+    func testTableSizedFromTheFirstWindowWithinACap() throws {
+        var chunk = ChunkResult(maxErrors: 10)
+        for row in 0..<50_000 {
+            Array("id-\(row)".utf8).withUnsafeBytes { chunk.ids.append($0, row: row, line: row, order: 0, rowHasErrors: false) }
+        }
+        var proportional = ChunkMerger(log: IssueLog(maxErrors: 10), firstDataRow: 1, firstLine: 1, maxRows: 0,
+                                       idField: "id", idShards: 2)
+        try proportional.reserveIDs(like: [chunk], share: 0.25)  // 200,000 ids expected
+        XCTAssertEqual(proportional.idSlotCapacity, 2 * 262_144)  // (100,000 + 12,500 + 1,024) per shard, ≤ 3/4 full
+        var capped = ChunkMerger(log: IssueLog(maxErrors: 10), firstDataRow: 1, firstLine: 1, maxRows: 0,
+                                 idField: "id", idShards: 2)
+        try capped.reserveIDs(like: [chunk], share: 0.000_000_001)  // 50 billion expected: capped at 800,000
+        XCTAssertEqual(capped.idSlotCapacity, 2 * 1_048_576)  // (400,000 + 50,000 + 1,024) per shard
+    }
+
     /// Small and large blocks read as zeros, are writable to their last byte, and are 64-byte aligned.
     func testPageMemoryIsZeroedAlignedAndWritable() {
         for size in [1, 100, PageMemory.mappedThreshold - 1, PageMemory.mappedThreshold, 9 << 20] {

@@ -126,13 +126,19 @@ struct ChunkMerger {
     }
 
     /// Sizes the id registry for the whole input from the first chunks, which hold `share` (0–1]
-    /// of it: growing a table of millions of ids step by step rehashes it again and again.
+    /// of it: growing a table of millions of ids step by step rehashes it again and again. The
+    /// guess is capped (16 times the ids seen, 16 million in all): a file whose ids repeat must
+    /// not get a table for ids it does not have; past the cap the table grows as it fills.
+    static let reservedIDsCap = 16_000_000
+
+    /// Slots of the id registry's tables (tests look at how it was sized).
+    var idSlotCapacity: Int { ids.slotCapacity }
+
     mutating func reserveIDs(like chunks: [ChunkResult], share: Double) throws(PreflightError) {
         let ids = chunks.reduce(0) { $0 + $1.ids.count }
         guard ids > 0, share > 0 else { return }
         let bytes = chunks.reduce(0) { $0 + $1.ids.byteCount }
-        let expected = Double(ids) / min(1, share)
-        guard expected < Double(Int32.max) else { return }
+        let expected = min(Double(ids) / min(1, share), Double(ids) * 16, Double(Self.reservedIDsCap))
         let registry = self.ids, averageLength = (bytes + ids - 1) / ids
         _ = try Parallel.map(registry.shardCount) { (shard) throws(PreflightError) in
             registry.reserve(Int(expected), averageLength: averageLength, shard: shard)

@@ -59,6 +59,9 @@ final class ShardedIDRegistry {
 
     var shardCount: Int { shards.count }
 
+    /// Slots in all shards' tables.
+    var slotCapacity: Int { shards.reduce(0) { $0 + $1.slotCapacity } }
+
     /// Makes room, in shard `shard`, for its part of `expected` ids of `averageLength` bytes in
     /// all. Shards may be sized in parallel (sizing faults the table's memory in).
     func reserve(_ expected: Int, averageLength: Int, shard: Int) {

@@ -85,6 +85,9 @@ final class IDRegistry {
         if arenaNeeded > arenaCapacity { growArena(arenaNeeded - arenaCount) }
     }
 
+    /// Slots in the table (tests look at how it was sized).
+    var slotCapacity: Int { slotCount }
+
     /// Where an id starts probing: hash bits from 8 up (the low bits pick the shard, the high
     /// ones make the tag).
     @inline(__always)
