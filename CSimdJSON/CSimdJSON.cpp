@@ -4,10 +4,7 @@
 
 #include <simdjson.h>
 
-#include <cstdio>
-#include <cstring>
 #include <utility>
-#include <string>
 #include <string_view>
 #include <vector>
 

@@ -115,31 +115,24 @@ final class CSVReader {
     /// fields, or nil when anything else (an escaped `""`, a stray quote, text after a closing
     /// quote) leaves the record to libcsv.
     private func splitQuotedIndexed(_ record: CSVStructuralIndex.Record, of index: CSVStructuralIndex,
-                                    _ base: UnsafeRawPointer, contentEnd: Int) -> (fields: Int, lineFeeds: Int)? {
+                                    _ bytes: UnsafeRawBufferPointer, contentEnd: Int) -> (fields: Int, lineFeeds: Int)? {
         let count = record.endEntry - record.firstEntry + 1
         reserveFields(count)
+        let base = bytes.baseAddress!
         var fieldStart = record.start
         var lineFeeds = 0
         for field in 0..<count {
             let fieldEnd = field < count - 1 ? index.position(record.firstEntry + field) : contentEnd
             var valueStart = fieldStart
             var valueEnd = fieldEnd
-            if fieldEnd > fieldStart, base.load(fromByteOffset: fieldStart, as: UInt8.self) == Bytes.quote {
-                guard fieldEnd - fieldStart >= 2,
-                      base.load(fromByteOffset: fieldEnd - 1, as: UInt8.self) == Bytes.quote else { return nil }
+            if fieldEnd > fieldStart, bytes[fieldStart] == Bytes.quote {
+                guard fieldEnd - fieldStart >= 2, bytes[fieldEnd - 1] == Bytes.quote else { return nil }
                 valueStart = fieldStart + 1
                 valueEnd = fieldEnd - 1
-                var position = valueStart
-                while position < valueEnd {
-                    let byte = base.load(fromByteOffset: position, as: UInt8.self)
-                    if byte == Bytes.quote { return nil }
-                    if byte == Bytes.lf { lineFeeds += 1 }
-                    position += 1
-                }
-            } else if fieldEnd > fieldStart,
-                      memchr(base + fieldStart, Int32(Bytes.quote), fieldEnd - fieldStart) != nil {
-                return nil
+                lineFeeds += Bytes.countLF(bytes, from: valueStart, to: valueEnd)
             }
+            // No quote may remain: not inside a quoted value, not anywhere in an unquoted one.
+            if Bytes.next(Bytes.quote, in: bytes, from: valueStart, to: valueEnd) != nil { return nil }
             starts[field] = base + valueStart
             lengths[field] = valueEnd - valueStart
             fieldStart = fieldEnd + 1
@@ -207,25 +200,16 @@ final class CSVReader {
         }
 
         while position < dataEnd, inRecord || position < chunkEnd {
-            // The common record, by the structural kernel: no quote, not blank, within the cap.
+            // The common record, by the structural kernel: not blank, within the cap, with no quote
+            // or only quotes that need no unescaping.
             if !inRecord, engine == .prescan, let indexed = index.record(at: position, in: base, end: dataEnd) {
                 let lf = indexed.lineFeed
                 let isCRLF = lf > position && base.load(fromByteOffset: lf - 1, as: UInt8.self) == Bytes.cr
                 let contentEnd = isCRLF ? lf - 1 : lf
-                if !indexed.hasQuote, contentEnd > position, contentEnd - position <= recordCap {
-                    recordStart = position
-                    recordLine = line
-                    let fields = splitIndexed(indexed, of: index, base, contentEnd: contentEnd)
-                    if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }
-                    line += 1
-                    position = lf + 1
-                    if !(try emit(.parsed, until: contentEnd, fields: fields, flags: indexed.flags)) {
-                        return Outcome(end: position, lines: line - firstLine)
-                    }
-                    continue
-                }
-                if indexed.hasQuote, contentEnd - position <= recordCap,
-                   let (fields, lineFeeds) = splitQuotedIndexed(indexed, of: index, base, contentEnd: contentEnd) {
+                if contentEnd > position, contentEnd - position <= recordCap,
+                   let (fields, lineFeeds) = indexed.hasQuote
+                    ? splitQuotedIndexed(indexed, of: index, bytes, contentEnd: contentEnd)
+                    : (splitIndexed(indexed, of: index, base, contentEnd: contentEnd), 0) {
                     recordStart = position
                     recordLine = line
                     if isCRLF { lineEndings.crlf += 1 } else { lineEndings.lf += 1 }

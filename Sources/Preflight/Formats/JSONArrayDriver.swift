@@ -1,4 +1,3 @@
-
 /// A top-level JSON array for the window loop: a structural scan finds each window's elements
 /// and checks what lies between them, the workers parse the elements with simdjson in parallel,
 /// and any syntax error makes the whole file `invalid_file` (the rows read so far are dropped).

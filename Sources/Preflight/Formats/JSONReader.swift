@@ -1,5 +1,5 @@
 /// Reads a JSON document whose records are a top-level array, or the array under the first of
-/// `data`, `records`, `items`, `rows`; element by element, each flattened by the shim.
+/// `data`, `records`, `items`, `rows`; element by element, each flattened by `JSONParser`.
 /// The whole document is checked: any syntax error makes it invalid, wherever it is.
 final class JSONReader {
     /// Why a document as a whole is not acceptable.

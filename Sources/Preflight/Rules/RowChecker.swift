@@ -129,19 +129,10 @@ struct RowChecker {
         var idPosition = 0
         for check in checks {
             let value = record.field(Int(check.position))
+            if Self.valueProblem(value, rule: check.rule, isID: check.isID) != nil { return false }
             if check.isID {
-                if ValueChecks.isBlank(value) { return false }
                 id = value
                 idPosition = Int(check.position)
-                continue
-            }
-            if value.isEmpty {
-                if check.rule.required { return false }
-                continue  // an empty optional value is absent
-            }
-            if check.rule.required, ValueChecks.isBlank(value) { return false }
-            if Self.typeProblem(value, type: check.rule.type, mustBePositive: check.rule.mustBePositive) != nil {
-                return false
             }
         }
         if checksUniqueIDs, let id {
@@ -196,31 +187,36 @@ struct RowChecker {
         let idColumn = schema.idColumnIndex
         for index in slots.indices where slots[index].checked && !slots[index].hasError {
             let slot = slots[index]
-            let value = slot.value
-            let order = slot.order
-            let isMissing = value.map(ValueChecks.isBlank) ?? true
-            if index == idColumn {
-                if isMissing {
-                    pending.append(Pending(order: order, kind: .missingID, field: schema.columns[index].name))
-                } else if checksUniqueIDs {
-                    rowID = value
-                    rowIDOrder = order
+            let isID = index == idColumn
+            guard let problem = Self.valueProblem(slot.value, rule: slot.rule, isID: isID) else {
+                if isID, checksUniqueIDs {
+                    rowID = slot.value
+                    rowIDOrder = slot.order
                 }
                 continue
             }
-            guard let value, !(isMissing && slot.rule.required) else {
-                if slot.rule.required {
-                    pending.append(Pending(order: order, kind: .missingRequiredField, field: schema.columns[index].name))
-                }
-                continue
-            }
-            if value.isEmpty { continue }  // an empty optional value is absent
-            if let problem = Self.typeProblem(value, type: slot.rule.type, mustBePositive: slot.rule.mustBePositive) {
-                let column = schema.columns[index]
-                pending.append(Pending(order: order, kind: problem, field: column.name, invalidCode: column.invalidCode,
-                                       value: value))
+            let column = schema.columns[index]
+            switch problem {
+            case .missingID, .missingRequiredField:
+                pending.append(Pending(order: slot.order, kind: problem, field: column.name))
+            default:
+                pending.append(Pending(order: slot.order, kind: problem, field: column.name,
+                                       invalidCode: column.invalidCode, value: slot.value))
             }
         }
+    }
+
+    /// The one verdict on a column's value (SPEC §5), shared by the ordered checks and the CSV
+    /// one-pass check so that they cannot disagree: an id must not be blank; a required value
+    /// must not be absent or blank; an empty optional value is absent; any other value must have
+    /// its column's type. `value` nil: absent or null.
+    @inline(__always)
+    private static func valueProblem(_ value: UnsafeRawBufferPointer?, rule: ValueRule, isID: Bool) -> IssueKind? {
+        let isMissing = value.map(ValueChecks.isBlank) ?? true
+        if isID { return isMissing ? .missingID : nil }
+        guard let value, !(isMissing && rule.required) else { return rule.required ? .missingRequiredField : nil }
+        if value.isEmpty { return nil }
+        return typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
     }
 
     /// What is wrong with a present value for its column's type and constraint, if anything.

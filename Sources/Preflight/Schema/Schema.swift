@@ -55,12 +55,17 @@ public struct Schema: Sendable {
     /// Whether columns the schema does not name are expected (no `unknown_column` notice).
     public let acceptsOtherColumns: Bool
 
-    /// Column candidates by (name length, first byte).
+    /// The look-up of a column by its name's bytes: candidates by (name length, first byte),
+    /// confirmed against every name's bytes packed one after another (column `i` at
+    /// `offsets[i]..<offsets[i + 1]`), so that no `Column` is copied (and its strings retained)
+    /// per key.
     struct NameTable: Sendable {
         static let maximumLength = 64
         static let none: Int16 = -1
         static let several: Int16 = -2
         var candidates = [Int16](repeating: none, count: maximumLength * 256)
+        let names: [UInt8]
+        let offsets: [Int]
 
         init(_ columns: [Column]) {
             for (index, column) in columns.enumerated() {
@@ -69,47 +74,49 @@ public struct Schema: Sendable {
                 let slot = name.count * 256 + Int(name[0])
                 candidates[slot] = candidates[slot] == Self.none ? Int16(index) : Self.several
             }
+            names = columns.flatMap(\.nameBytes)
+            offsets = columns.reduce(into: [0]) { $0.append($0.last! + $1.nameBytes.count) }
+        }
+
+        /// The index of the column whose name is exactly these bytes. The table gives the one
+        /// candidate, which one `memcmp` confirms; names that share a length and first byte
+        /// (or are long) are compared one by one.
+        @inline(__always)
+        func index(of bytes: UnsafeRawBufferPointer) -> Int? {
+            let count = bytes.count
+            guard count > 0, let base = bytes.baseAddress else { return nil }
+            let candidate = count < Self.maximumLength
+                ? Int(candidates[count &* 256 &+ Int(base.load(as: UInt8.self))]) : Int(Self.several)
+            if candidate == Int(Self.none) { return nil }
+            return names.withUnsafeBufferPointer { names in
+                offsets.withUnsafeBufferPointer { offsets in
+                    func matches(_ index: Int) -> Bool {
+                        offsets[index + 1] - offsets[index] == count
+                            && memcmp(names.baseAddress! + offsets[index], base, count) == 0
+                    }
+                    if candidate >= 0 { return matches(candidate) ? candidate : nil }
+                    return (0..<(offsets.count - 1)).first(where: matches)
+                }
+            }
         }
     }
 
     private let nameTable: NameTable
-    /// Every column's name bytes, one after another (column `i` at `nameOffsets[i]..<nameOffsets[i + 1]`):
-    /// the look-up compares against them without copying a `Column` (and retaining its strings) per key.
-    private let packedNames: [UInt8]
-    private let nameOffsets: [Int]
 
     public init(name: String, columns: [Column], idColumn: String, acceptsOtherColumns: Bool) {
         precondition(columns.contains { $0.name == idColumn }, "the id column must be one of the columns")
         self.name = name
         self.columns = columns
         self.nameTable = NameTable(columns)
-        packedNames = columns.flatMap(\.nameBytes)
-        nameOffsets = columns.reduce(into: [0]) { $0.append($0.last! + $1.nameBytes.count) }
         self.idColumnIndex = columns.firstIndex { $0.name == idColumn }!
         self.acceptsOtherColumns = acceptsOtherColumns
     }
 
     public var idColumn: Column { columns[idColumnIndex] }
 
-    /// The index of the column whose name is exactly these bytes. A table keyed by length and
-    /// first byte finds the one candidate, which one `memcmp` confirms.
+    /// The index of the column whose name is exactly these bytes.
     @inline(__always)
-    func columnIndex(named bytes: UnsafeRawBufferPointer) -> Int? {
-        let count = bytes.count
-        guard count > 0, let base = bytes.baseAddress else { return nil }
-        let candidate = count < NameTable.maximumLength
-            ? Int(nameTable.candidates[count &* 256 &+ Int(base.load(as: UInt8.self))]) : Int(NameTable.several)
-        if candidate == Int(NameTable.none) { return nil }
-        return packedNames.withUnsafeBufferPointer { names in
-            nameOffsets.withUnsafeBufferPointer { offsets in
-                func matches(_ index: Int) -> Bool {
-                    offsets[index + 1] - offsets[index] == count && memcmp(names.baseAddress! + offsets[index], base, count) == 0
-                }
-                if candidate >= 0 { return matches(candidate) ? candidate : nil }
-                return (0..<(offsets.count - 1)).first(where: matches)
-            }
-        }
-    }
+    func columnIndex(named bytes: UnsafeRawBufferPointer) -> Int? { nameTable.index(of: bytes) }
 
     func columnIndex(named name: String) -> Int? {
         columns.firstIndex { $0.name == name }
