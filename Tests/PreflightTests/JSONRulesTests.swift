@@ -113,6 +113,47 @@ final class NDJSONRulesTests: XCTestCase {
         XCTAssertEqual(report.notices.last?.message, "Unknown column: k97.v")
     }
 
+    /// Rows that repeat the previous row's shape are read from the members as listed (no
+    /// flattening, no look-ups); these rows switch shapes, nest, repeat keys, empty themselves and
+    /// put arrays in columns, and every verdict, row and notice must be as for a row looked up.
+    func testRowsThatRepeatOrChangeTheirShape() throws {
+        let head = #""amount":"1.00","date":"2024-01-01","store_id":"S""#
+        let lines = [
+            #"{"transaction_id":"T1",\#(head),"customer":{"id":"C"}}"#,
+            #"{"transaction_id":"T2","amount":"x","date":"2024-01-01","store_id":"S","customer":{"id":"C"}}"#,
+            #"{"transaction_id":null,\#(head),"customer":{"id":"C"}}"#,
+            #"{"transaction_id":null,"amount":"","date":null,"store_id":"","customer":{"id":null}}"#,
+            #"{"transaction_id":"T5",\#(head),"customer":"C"}"#,
+            #"{"transaction_id":"T6",\#(head),"customer.id":"C"}"#,
+            #"{"transaction_id":"T7",\#(head),"items":[1]}"#,
+            #"{"transaction_id":"T8",\#(head),"items":[2, 3]}"#,
+            #"{"transaction_id":"T9",\#(head),"items":null}"#,
+            #"{"transaction_id":"T1","transaction_id":"T10",\#(head)}"#,
+            #"{"transaction_id":"T11","transaction_id":"T1",\#(head)}"#,
+            #"{"transaction_id":"T12",\#(head),"tags":[1],"x":{"y":{"z":1}}}"#,
+            #"{"transaction_id":"T13",\#(head),"tags":[2],"x":{"y":{"w":1}}}"#,
+            #"{"transaction_id":"T14",\#(head),"tags":[2],"x":{"y":{}}}"#,
+            #"{"transaction_id":"T15","amount":"-1","date":"2024-13-01","store_id":"","tags":[2],"x":{"y":{}}}"#,
+        ]
+        for format in [InputFormat.ndjson, .json] {
+            let text = format == .ndjson ? lines.joined(separator: "\n") + "\n" : "[" + lines.joined(separator: ",\n") + "]"
+            let report = try validate(text, format)
+            XCTAssertEqual(report.located, [
+                Located(2, 2, "amount", "invalid_amount"), Located(3, 3, "transaction_id", "missing_id"),
+                Located(4, 4, nil, "empty_attributes"), Located(7, 7, "items", "invalid_items"),
+                Located(8, 8, "items", "invalid_items"), Located(11, 11, "transaction_id", "duplicate_id"),
+                Located(15, 15, "amount", "invalid_amount"), Located(15, 15, "date", "invalid_date"),
+                Located(15, 15, "store_id", "missing_required_field"),
+            ], "\(format)")
+            XCTAssertEqual(report.errors[4].error, "Invalid integer format: '[2,3]'")
+            XCTAssertEqual(report.errors[5].error, "Duplicate id: 'T1' (first seen in row 1)")
+            XCTAssertEqual(report.notices.map { "\($0.row ?? 0) \($0.message)" }, [
+                "1 Unknown column: customer.id", "5 Unknown column: customer", "12 Unknown column: tags",
+                "12 Unknown column: x.y.z", "13 Unknown column: x.y.w",
+            ], "\(format)")
+        }
+    }
+
     func testBOMAndMixedLineEndings() throws {
         let report = try validate("\u{FEFF}{\"id\":1}\r\n{\"id\":2}\n", .ndjson, schema: .productsupStream)
         XCTAssertEqual(report.status, .valid)

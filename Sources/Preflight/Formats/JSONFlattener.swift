@@ -15,6 +15,8 @@ final class JSONFlattener {
         var fields: UnsafeMutablePointer<csj_entry>
         var keyOffsets: UnsafeMutablePointer<Int>
         var valueOffsets: UnsafeMutablePointer<Int>
+        /// The member each attribute comes from.
+        var sources: UnsafeMutablePointer<Int>
         var capacity = 64
         /// Names and array texts built for the current row.
         var arena: UnsafeMutablePointer<UInt8>
@@ -29,6 +31,7 @@ final class JSONFlattener {
             fields = .allocate(capacity: capacity)
             keyOffsets = .allocate(capacity: capacity)
             valueOffsets = .allocate(capacity: capacity)
+            sources = .allocate(capacity: capacity)
             arena = .allocate(capacity: arenaCapacity)
             prefix = .allocate(capacity: prefixCapacity)
             prefixLengths = .allocate(capacity: Self.maxDepth + 1)
@@ -38,6 +41,7 @@ final class JSONFlattener {
             fields.deallocate()
             keyOffsets.deallocate()
             valueOffsets.deallocate()
+            sources.deallocate()
             arena.deallocate()
             prefix.deallocate()
             prefixLengths.deallocate()
@@ -73,6 +77,7 @@ final class JSONFlattener {
             fields = grown(fields)
             keyOffsets = grown(keyOffsets)
             valueOffsets = grown(valueOffsets)
+            sources = grown(sources)
             capacity *= 2
         }
     }
@@ -83,24 +88,24 @@ final class JSONFlattener {
 
     deinit { buffers.deallocate() }
 
-    func flatten(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
+    func flatten(_ members: UnsafeBufferPointer<csj_entry>) -> JSONFields {
         var plain = true
         for member in members where member.depth != 1 || member.kind >= Int32(CSJ_KIND_ARRAY) {
             plain = false
             break
         }
-        if plain { return JSONObject(fields: members) }
+        if plain { return JSONFields(fields: members, sources: nil) }
         return flattenNested(members)
     }
 
-    private func flattenNested(_ members: UnsafeBufferPointer<csj_entry>) -> JSONObject {
+    private func flattenNested(_ members: UnsafeBufferPointer<csj_entry>) -> JSONFields {
         var b = buffers
         defer { buffers = b }
         var count = 0
         var arenaCount = 0
         var prefixCount = 0
         var depthCount = 0  // entries in prefixLengths: the objects enclosing the current member
-        for member in members {
+        for (memberIndex, member) in members.enumerated() {
             let depth = Int(member.depth)
             // Back out to this member's level: the prefix of its enclosing objects.
             if depthCount > depth - 1 {
@@ -125,6 +130,7 @@ final class JSONFlattener {
             if count == b.capacity { b.grow() }
             b.fields[count] = member
             b.fields[count].depth = 1
+            b.sources[count] = memberIndex
             b.keyOffsets[count] = -1
             b.valueOffsets[count] = -1
             if depth > 1 {
@@ -155,7 +161,7 @@ final class JSONFlattener {
             if b.keyOffsets[index] >= 0 { b.fields[index].key = UnsafePointer(b.arena + b.keyOffsets[index]) }
             if b.valueOffsets[index] >= 0 { b.fields[index].value = UnsafePointer(b.arena + b.valueOffsets[index]) }
         }
-        return JSONObject(fields: UnsafeBufferPointer(start: b.fields, count: count))
+        return JSONFields(fields: UnsafeBufferPointer(start: b.fields, count: count), sources: b.sources)
     }
 }
 

@@ -6,11 +6,11 @@ import Darwin
 import CSimdJSON
 
 /// The one Swift face of the CSimdJSON shim: it owns a parser, maps the shim's statuses once,
-/// and turns the members the shim lists into a row's flattened attributes (`JSONObject`).
+/// and hands on the members the shim lists for an object (`JSONObject`).
 final class JSONParser {
     /// What parsing one JSON text gave.
     enum Parsed {
-        /// An object, flattened; valid until the next call on this parser.
+        /// An object's members; valid until the next call on this parser.
         case object(JSONObject)
         /// A valid JSON value that is not an object.
         case notAnObject
@@ -97,7 +97,8 @@ final class JSONParser {
     private func parsed(_ status: Int32, _ result: csj_result) throws(PreflightError) -> Parsed {
         switch status {
         case Int32(CSJ_OK):
-            return .object(flattener.flatten(UnsafeBufferPointer(start: result.entries, count: result.entry_count)))
+            return .object(JSONObject(members: UnsafeBufferPointer(start: result.entries, count: result.entry_count),
+                                      flattener: flattener))
         case Int32(CSJ_NOT_AN_OBJECT): return .notAnObject
         default:
             if let failure = try Self.failure(status, result) { return .failed(failure.0, offset: failure.1) }
@@ -122,15 +123,56 @@ final class JSONParser {
     }
 }
 
+/// A JSON object as the shim listed it: its members in document order, a nested object's own
+/// members after it one level deeper. Rules that know the object's shape read the members
+/// directly; `flattened()` gives the row as SPEC §2 sees it. Valid only until its parser parses
+/// again.
+struct JSONObject {
+    enum Kind: Int32 {
+        case string = 0, number, boolean, null, array, object
+    }
+
+    let members: UnsafeBufferPointer<csj_entry>
+    /// The parser's flattener, which holds the flattened view's buffers.
+    unowned(unsafe) let flattener: JSONFlattener
+
+    var count: Int { members.count }
+
+    /// 1 for a member of the object itself, one more per enclosing nested object.
+    @inline(__always)
+    func depth(_ index: Int) -> Int32 { members[index].depth }
+
+    @inline(__always)
+    func kind(_ index: Int) -> Kind { Kind(rawValue: members[index].kind) ?? .string }
+
+    /// The member's own key (not dot-joined).
+    @inline(__always)
+    func key(_ index: Int) -> UnsafeRawBufferPointer {
+        let member = members[index]
+        return UnsafeRawBufferPointer(start: member.key, count: member.key_length)
+    }
+
+    /// A string unescaped, a number or boolean as written, an array as written in the input (not
+    /// yet compact); empty for null and for a nested object.
+    @inline(__always)
+    func value(_ index: Int) -> UnsafeRawBufferPointer {
+        let member = members[index]
+        return UnsafeRawBufferPointer(start: member.value, count: member.value_length)
+    }
+
+    /// The row's attributes (SPEC §2): dot-joined names, arrays as compact JSON text.
+    func flattened() -> JSONFields { flattener.flatten(members) }
+}
+
 /// A JSON object as a row sees it (SPEC §2): nested objects' members under dot-joined names
 /// (`a.b`), arrays as their compact JSON text, strings unescaped, numbers and booleans as
 /// written, null as null. Valid only until its parser parses again.
-struct JSONObject {
-    enum Kind: Int32 {
-        case string = 0, number, boolean, null, array
-    }
+struct JSONFields {
+    typealias Kind = JSONObject.Kind
 
     let fields: UnsafeBufferPointer<csj_entry>
+    /// The member (index in `JSONObject.members`) each field comes from; nil: field `i` is member `i`.
+    let sources: UnsafePointer<Int>?
 
     var count: Int { fields.count }
 
@@ -147,6 +189,9 @@ struct JSONObject {
     }
 
     func kind(_ index: Int) -> Kind { Kind(rawValue: fields[index].kind) ?? .string }
+
+    /// The member field `index` comes from.
+    func source(_ index: Int) -> Int { sources?[index] ?? index }
 
     /// No attributes, or every one null or the empty string.
     var isEmpty: Bool {

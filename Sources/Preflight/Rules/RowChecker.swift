@@ -56,6 +56,8 @@ struct RowChecker {
     private var isRepeatedCopy: [Bool] = []
     /// CSV: the header's field count, which every record must have.
     private(set) var headerFieldCount = 0
+    /// JSON: the last object shape resolved against the schema.
+    private var shape = JSONShape()
     /// CSV: the checks compiled from the header and the schema, one per header position that
     /// has a rule (first copy of a schema column), in header order.
     private var fieldChecks = PlainBuffer<FieldCheck>([])
@@ -162,25 +164,82 @@ struct RowChecker {
         flush(row: row, line: line, into: &log, ids: &ids)
     }
 
-    /// A flattened JSON object (NDJSON line or JSON element).
+    /// A JSON object (NDJSON line or JSON element). A row with the shape of the last one checked
+    /// is read from its members as listed; any other row is flattened (SPEC §2) and its names
+    /// looked up, and its shape is kept for the rows after it. Both ways give the same verdicts:
+    /// the cached shape holds exactly what the look-ups found.
     mutating func checkObject(_ object: JSONObject, row: Int, line: Int, unknownColumns: inout UnknownColumns,
                               into log: inout IssueLog, ids: inout IDList) {
-        if object.isEmpty {
+        if shape.matches(object) {
+            switch readKnownShape(object, row: row, unknownColumns: &unknownColumns) {
+            case .empty:
+                rejectRow(.emptyAttributes, row: row, line: line, into: &log)
+                return
+            case .read:
+                checkValues()
+                flush(row: row, line: line, into: &log, ids: &ids)
+                return
+            case .needsFlattening: break
+            }
+        }
+        let fields = object.flattened()
+        if fields.isEmpty {
             rejectRow(.emptyAttributes, row: row, line: line, into: &log)
             return
         }
         beginRow()
-        for index in 0..<object.count {
-            let key = object.key(index)
+        for index in 0..<fields.count {
+            let key = fields.key(index)
             if let column = schema.columnIndex(named: key) {
                 // Repeated keys: the last one wins.
-                slots[column].value = object.kind(index) == .null ? nil : object.value(index)
+                slots[column].value = fields.kind(index) == .null ? nil : fields.value(index)
             } else if !schema.acceptsOtherColumns {
                 unknownColumns.note(key, row: row)
             }
         }
+        let schema = self.schema
+        shape.record(object, fields: fields) { field in
+            if let column = schema.columnIndex(named: fields.key(field)) { return Int32(column) }
+            return schema.acceptsOtherColumns ? JSONShape.ignored : JSONShape.unknown
+        }
         checkValues()
         flush(row: row, line: line, into: &log, ids: &ids)
+    }
+
+    private enum KnownShape {
+        /// Only null and empty values: the row is rejected whole, nothing of it is noted.
+        case empty
+        /// The values are in their columns and the unknown names noted.
+        case read
+        /// A column holds an array, whose compact text flattening writes.
+        case needsFlattening
+    }
+
+    /// Puts the values of a row with the cached shape into their columns and notes its unknown
+    /// names, as the look-ups did for the row the shape was cached from.
+    private mutating func readKnownShape(_ object: JSONObject, row: Int, unknownColumns: inout UnknownColumns)
+        -> KnownShape {
+        var isEmpty = true
+        for index in 0..<object.count {
+            switch object.kind(index) {
+            case .object, .null: continue
+            case .string where object.value(index).isEmpty: continue
+            case .array where shape.member(index).column >= 0: return .needsFlattening
+            default: isEmpty = false
+            }
+        }
+        if isEmpty { return .empty }
+        beginRow()
+        for index in 0..<object.count {
+            let member = shape.member(index)
+            if member.column >= 0 {
+                // Repeated keys: the last one wins.
+                slots[Int(member.column)].value = object.kind(index) == .null ? nil : object.value(index)
+            } else if member.column == JSONShape.unknown {
+                unknownColumns.note(shape.name(of: member), row: row)
+            }
+        }
+        return .read
     }
 
     private mutating func checkValues() {
