@@ -147,6 +147,7 @@ struct PreflightBench: ParsableCommand {
         options.csvEngine = engine
         options.maxFileSize = 0
         options.maxRows = 0
+        options.mapsFiles = true  // as the command line reads files
         resetPeakRSS()
         let start = DispatchTime.now().uptimeNanoseconds
         let report = try Validator.validate(path: path, options: options)

@@ -35,7 +35,11 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
 
     static func isDirectory(_ path: String) -> PreflightError { PreflightError(.isDirectory(path: path)) }
     static func compressed(_ path: String) -> PreflightError { PreflightError(.compressed(path: path)) }
-    static func changedWhileReading(_ path: String) -> PreflightError { PreflightError(.changedWhileReading(path: path)) }
+    /// The file changed size while it was read (public: a program that maps files, and so
+    /// handles SIGBUS, reports a file cut short in the same words).
+    public static func changedWhileReading(_ path: String) -> PreflightError {
+        PreflightError(.changedWhileReading(path: path))
+    }
     static func corruptGzip(_ path: String) -> PreflightError { PreflightError(.corruptGzip(path: path)) }
     static var outOfMemory: PreflightError { PreflightError(.outOfMemory) }
     static var stopped: PreflightError { PreflightError(.stopped) }

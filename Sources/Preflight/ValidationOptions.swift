@@ -21,6 +21,11 @@ public struct ValidationOptions: Sendable {
     /// Bytes read and checked per window (memory stays near this, times two for the JSON-free
     /// formats). Raised to fit at least one record of `recordCap` bytes.
     public var windowSize = 64 * 1_048_576
+    /// Map regular files (not gzip) instead of reading them into a window: no copy and no fresh
+    /// memory per window. Off by default in the library: a file cut short by another process while
+    /// it is mapped raises SIGBUS, which only the program can decide how to handle (the
+    /// `preflight` command turns this on and ends with a one-line error and exit status 66).
+    public var mapsFiles = false
 
     /// Whether rows go to observers (set by the validator): chunks then keep every error and
     /// every row's bytes.

@@ -5,7 +5,8 @@ public enum Validator {
     /// Validates the file at `path`. `hooks` receive its rows and watch its progress.
     public static func validate(path: String, options: ValidationOptions, hooks: RunHooks = RunHooks())
         throws(PreflightError) -> ValidationReport {
-        let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize)
+        let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize,
+                                             maps: options.mapsFiles)
         return try validate(source, name: fileName(of: path), options: options, hooks: hooks)
     }
 

@@ -20,6 +20,14 @@ enum Interrupt {
                 _exit(130)
             }
         }
+        // An input file cut short by another process while it is mapped (`mapsFiles`): the
+        // same line as for a file that changed size between reads, no temporary output left
+        // behind, and the status of an input that cannot be read.
+        signal(SIGBUS) { _ in
+            _ = write(2, Interrupt.cutShortLine, strlen(Interrupt.cutShortLine))
+            OutputFile.removeTemporaryFiles()
+            _exit(66)
+        }
         // Ended from outside: no temporary output is left behind, then the usual end by the signal.
         for ending in [SIGTERM, SIGHUP] {
             signal(ending) { number in
@@ -31,6 +39,24 @@ enum Interrupt {
     }
 
     static var requested: Bool { count > 0 }
+
+    /// What SIGBUS prints, written before each input is read (a handler may not format text).
+    nonisolated(unsafe) private static let cutShortLine: UnsafeMutablePointer<CChar> = {
+        let line = UnsafeMutablePointer<CChar>.allocate(capacity: lineCapacity)
+        line.initialize(repeating: 0, count: lineCapacity)
+        return line
+    }()
+    private static let lineCapacity = 4096
+
+    /// Names `path` in the line a SIGBUS prints while it is read.
+    static func reading(_ path: String) {
+        let line = "preflight: " + PreflightError.changedWhileReading(path).description + "\n"
+        let bytes = Array(line.utf8.prefix(lineCapacity - 1))
+        cutShortLine[0] = 0  // never a half-written line
+        for (index, byte) in bytes.enumerated().dropFirst() { cutShortLine[index] = CChar(bitPattern: byte) }
+        cutShortLine[bytes.count] = 0
+        cutShortLine[0] = CChar(bitPattern: bytes[0])
+    }
 }
 
 /// Passes progress to the bar and Ctrl-C to the run. The run calls it from its progress timer's

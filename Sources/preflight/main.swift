@@ -162,6 +162,7 @@ struct Validate: ParsableCommand {
         options.checksUniqueIDs = !noUniqueIds
         options.threads = Self.threadCount(threads)
         options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
+        options.mapsFiles = true  // SIGBUS is handled (`Interrupt.install`)
         return options
     }
 
@@ -193,6 +194,7 @@ struct Validate: ParsableCommand {
         for (file, fileOptions) in zip(files, options) {
             let status: Int32
             do {
+                Interrupt.reading(file)
                 status = try check(file, options: fileOptions, tagged: files.count > 1)
             } catch let failure as CommandFailure {
                 if failure.status == Exit.brokenPipe { throw failure }  // quietly: nobody reads on

@@ -6,17 +6,22 @@ import Darwin
 import CGzip
 
 /// Reads an input front to back through one reused window, so memory stays bounded by the window
-/// whatever the input's size. Standard input and pipes stream through the same window; gzip input
+/// whatever the input's size. A regular file may be mapped instead (`MappedFile`): its windows are
+/// then slices of the mapping. Standard input and pipes stream through the same window; gzip input
 /// (recognised by its magic bytes) is inflated on the way in. simdjson's padding is always
 /// readable after the window's bytes.
 final class WindowedSource {
     private enum Origin {
         case descriptor(Int32, closeWhenDone: Bool)
         case memory([UInt8])
+        /// A regular file mapped whole: the window is `windowStart..<windowStart + count` of it.
+        case mapped(MappedFile)
     }
 
     private let origin: Origin
     private var memoryOffset = 0
+    /// A mapped file: the window's offset in it.
+    private var windowStart = 0
     /// A regular file's size when it was opened: reading more or fewer bytes means it changed.
     private var expectedSize: Int?
     /// Whether the first bytes were looked at for gzip's magic number yet.
@@ -61,7 +66,10 @@ final class WindowedSource {
     /// Bytes read from the input so far.
     private(set) var bytesRead = 0
 
-    var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]) }
+    var bytes: UnsafeRawBufferPointer {
+        if case .mapped(let file) = origin { return UnsafeRawBufferPointer(start: file.base + windowStart, count: count) }
+        return UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count])
+    }
     /// Bytes that may be read from the window's start (the valid ones, then padding).
     var readable: Int { count + InputBytes.padding }
 
@@ -74,7 +82,12 @@ final class WindowedSource {
         // One byte more than a known size, so that the end of the input is seen in one read.
         self.windowSize = knownSize.map { min(windowSize, max($0 + 1, 4096)) } ?? windowSize
         if case .descriptor = origin { expectedSize = knownSize } else { expectedSize = nil }
-        buffer = Self.allocateWindow(self.windowSize)
+        if case .mapped = origin {
+            sniffed = true  // not gzip: looked at before mapping
+            buffer = Self.allocateWindow(0)  // unused
+        } else {
+            buffer = Self.allocateWindow(self.windowSize)
+        }
     }
 
     deinit {
@@ -82,8 +95,9 @@ final class WindowedSource {
         if case .descriptor(let descriptor, true) = origin { close(descriptor) }
     }
 
-    /// Opens a file for reading (a directory or a missing file is an error).
-    static func open(path: String, windowSize: Int) throws(PreflightError) -> WindowedSource {
+    /// Opens a file for reading (a directory or a missing file is an error). `maps`: a regular,
+    /// non-empty file that is not gzip is mapped rather than read (see `MappedFile`).
+    static func open(path: String, windowSize: Int, maps: Bool = false) throws(PreflightError) -> WindowedSource {
         let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if descriptor < 0 { throw .cannotOpen(path, errno: errno) }
         var status = stat()
@@ -100,6 +114,10 @@ final class WindowedSource {
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
         let knownSize = (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
+        if maps, let size = knownSize, let head = MappedFile.firstTwoBytes(of: descriptor),
+           head != (0x1F, 0x8B), let file = MappedFile(descriptor: descriptor, size: size) {
+            return WindowedSource(origin: .mapped(file), name: path, windowSize: windowSize, knownSize: size)
+        }
         return WindowedSource(origin: .descriptor(descriptor, closeWhenDone: true), name: path, windowSize: windowSize,
                               knownSize: knownSize)
     }
@@ -134,6 +152,8 @@ final class WindowedSource {
             memoryOffset += got
             inputBytesRead += got
             return got
+        case .mapped:
+            preconditionFailure("a mapped file is not read")
         }
     }
 
@@ -194,6 +214,16 @@ final class WindowedSource {
     /// window is full or the input ends.
     func refill(keepingFrom offset: Int) throws(PreflightError) {
         precondition(offset >= 0 && offset <= count)
+        if case .mapped(let file) = origin {
+            windowStart += offset
+            count = min(windowSize, file.size - windowStart)
+            bytesRead = windowStart + count
+            inputBytesRead = bytesRead
+            atEnd = bytesRead == file.size
+            file.release(before: windowStart)
+            guard file.isUnchanged else { throw .changedWhileReading(name) }
+            return
+        }
         let kept = count - offset
         if kept > 0, offset > 0 {
             buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + offset, byteCount: kept)
