@@ -8,7 +8,12 @@ public enum SchemaCatalog {
         for schema in schemas {
             json.beginObject()
             json.member("schemaType", schema.name)
-            json.member("idField", schema.idColumn.name)
+            if let id = schema.idColumn {
+                json.member("idField", id.name)
+            } else {
+                json.key("idField")
+                json.raw("null")
+            }
             json.key("requiredColumns")
             writeColumns(schema.columns.filter(\.required), to: &json)
             json.key("optionalColumns")

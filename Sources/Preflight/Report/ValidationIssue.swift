@@ -102,6 +102,18 @@ enum IssueKind {
     case invalidDatetime
     case notPositive
     case duplicateID(firstRow: Int)
+    // One field, loaded schemas' types and constraints (all `invalid_<column>`).
+    /// A date, datetime or time that does not have the column's layout (`expected`, as written).
+    case invalidLayout(type: String, expected: String)
+    case invalidTime
+    case invalidTimeFormat
+    case invalidBoolean
+    case invalidYear
+    /// A JSON value of the wrong JSON type (JSON Schema): `expected` is `a string`, `a number`, …
+    case wrongJSONType(expected: String)
+    case constraint(ConstraintFailure)
+    /// A column the schema does not allow (JSON Schema `additionalProperties: false`).
+    case unexpectedField
 
     var isFileLevel: Bool {
         switch self {
@@ -145,7 +157,8 @@ enum IssueKind {
         case .missingRequiredField: return 17
         case .duplicateID: return 18
         case .invalidNumber, .invalidInteger, .invalidDateFormat, .invalidDate, .invalidDatetimeFormat,
-             .invalidDatetime, .notPositive:
+             .invalidDatetime, .notPositive, .invalidLayout, .invalidTime, .invalidTimeFormat, .invalidBoolean,
+             .invalidYear, .wrongJSONType, .constraint, .unexpectedField:
             return nil
         }
     }
@@ -190,6 +203,46 @@ enum IssueKind {
         case .invalidDatetime: return "Invalid datetime: " + quoted()
         case .notPositive: return "Value must be positive: " + quoted()
         case .duplicateID(let firstRow): return "Duplicate id: \(quoted()) (first seen in row \(firstRow))"
+        case .invalidLayout(let type, let expected): return "Invalid \(type) format, expected \(expected): " + quoted()
+        case .invalidTime: return "Invalid time: " + quoted()
+        case .invalidTimeFormat:
+            return "Invalid time format, expected hh:mm:ss with optional fraction and zone: " + quoted()
+        case .invalidBoolean: return "Invalid boolean: " + quoted()
+        case .invalidYear: return "Invalid year: " + quoted()
+        case .wrongJSONType(let expected): return "Value must be \(expected): " + quoted()
+        case .constraint(let failure): return failure.message + ": " + quoted()
+        case .unexpectedField: return "Unexpected field"
+        }
+    }
+
+    /// What a column's constraint says, for a value that breaks it (SPEC §10's order).
+    enum ConstraintFailure: Equatable {
+        case notInEnum([String])
+        case notConst(String)
+        case pattern(String)
+        case tooShort(Int)
+        case tooLong(Int)
+        case belowMinimum(String)
+        case aboveMaximum(String)
+        case notAbove(String)
+        case notBelow(String)
+        case notMultiple(String)
+
+        var message: String {
+            switch self {
+            case .notInEnum(let values):
+                let shown = values.prefix(10).map { "'\($0)'" }.joined(separator: ", ")
+                return "Value must be one of \(shown)\(values.count > 10 ? ", …" : "")"
+            case .notConst(let value): return "Value must be '\(value)'"
+            case .pattern(let pattern): return "Value must match the pattern '\(pattern)'"
+            case .tooShort(let length): return "Value must be at least \(length) character\(length == 1 ? "" : "s") long"
+            case .tooLong(let length): return "Value must be at most \(length) character\(length == 1 ? "" : "s") long"
+            case .belowMinimum(let bound): return "Value must be at least \(bound)"
+            case .aboveMaximum(let bound): return "Value must be at most \(bound)"
+            case .notAbove(let bound): return "Value must be greater than \(bound)"
+            case .notBelow(let bound): return "Value must be less than \(bound)"
+            case .notMultiple(let step): return "Value must be a multiple of \(step)"
+            }
         }
     }
 

@@ -13,7 +13,7 @@ enum HeaderRules {
         for name in names {
             if !seen.insert(name).inserted {
                 if reported.insert(name).inserted { errors.append(.duplicateColumn(name)) }
-            } else if !schema.acceptsOtherColumns, schema.columnIndex(named: name) == nil {
+            } else if schema.otherColumns == .notice, schema.columnIndex(named: name) == nil {
                 notices.append(Notice(code: "unknown_column", message: "Unknown column: " + name, row: 1))
             }
         }

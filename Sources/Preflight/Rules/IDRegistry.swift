@@ -114,23 +114,49 @@ final class IDRegistry {
         return (UnsafeRawBufferPointer(start: base + position, count: length), row)
     }
 
-    /// Registers the id for `row`. Returns the row that registered it first, or nil if it is new.
-    /// `hash` is `IDRegistry.hash(id)` (callers may compute it on another thread).
-    func register(_ id: UnsafeRawBufferPointer, hash: UInt64, row: Int) -> Int? {
+    /// The row that registered `id`, or nil; `hash` is `IDRegistry.hash(id)`. Only reads: a
+    /// registry no longer written to may be looked up from several threads (an `enum` set).
+    @inline(__always)
+    func firstRow(of id: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+        switch probe(id, hash: hash) {
+        case .found(let row): return row
+        case .empty: return nil
+        }
+    }
+
+    private enum Probe {
+        case found(firstRow: Int)
+        /// Not there; the empty slot where it would go.
+        case empty(slot: Int)
+    }
+
+    @inline(__always)
+    private func probe(_ id: UnsafeRawBufferPointer, hash: UInt64) -> Probe {
         let tag = hash >> Self.offsetBits
         let mask = slotCount - 1
         var slot = Self.slot(of: hash, mask: mask)
         while true {
             let packed = slots[slot]
-            if packed == 0 { break }
+            if packed == 0 { return .empty(slot: slot) }
             if packed >> Self.offsetBits == tag {
                 let (known, firstRow) = record(at: Int(truncatingIfNeeded: packed & Self.offsetMask) - 1)
                 if known.count == id.count, id.count == 0 || memcmp(known.baseAddress!, id.baseAddress!, id.count) == 0 {
-                    return firstRow
+                    return .found(firstRow: firstRow)
                 }
             }
             slot = (slot + 1) & mask
         }
+    }
+
+    /// Registers the id for `row`. Returns the row that registered it first, or nil if it is new.
+    /// `hash` is `IDRegistry.hash(id)` (callers may compute it on another thread).
+    func register(_ id: UnsafeRawBufferPointer, hash: UInt64, row: Int) -> Int? {
+        let slot: Int
+        switch probe(id, hash: hash) {
+        case .found(let firstRow): return firstRow
+        case .empty(let empty): slot = empty
+        }
+        let tag = hash >> Self.offsetBits
         let needed = Self.recordOverhead + 4 + id.count
         if arenaCapacity - arenaCount < needed { growArena(needed) }
         let offset = arenaCount

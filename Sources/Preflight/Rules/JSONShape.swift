@@ -20,7 +20,7 @@ struct JSONShape {
         var isObject: Bool
         var keyOffset: Int32
         var keyLength: Int32
-        /// A schema column (≥ 0), `Self.ignored` or `Self.unknown` (noted under `name…`).
+        /// A schema column (≥ 0), `Self.ignored`, or `Self.unknown`/`Self.unexpected` (under `name…`).
         var column: Int32
         var nameOffset: Int32
         var nameLength: Int32
@@ -30,6 +30,8 @@ struct JSONShape {
     static let ignored: Int32 = -1
     /// A name the schema does not know: noted as an unknown column under its dot-joined name.
     static let unknown: Int32 = -2
+    /// A name the schema does not allow (`otherColumns` reject): an error under its dot-joined name.
+    static let unexpected: Int32 = -3
 
     static let maximumMembers = 256
     static let maximumBytes = 16_384
@@ -103,7 +105,7 @@ struct JSONShape {
             let index = fields.source(field)
             let resolved = column(field)
             members[index].column = resolved
-            if resolved == Self.unknown {
+            if resolved == Self.unknown || resolved == Self.unexpected {
                 let name = fields.key(field)
                 guard let offset = store(name) else { return }
                 members[index].nameOffset = offset

@@ -18,17 +18,16 @@ struct RowChecker {
     /// The current row's id, if it has one to register.
     private var rowID: UnsafeRawBufferPointer?
     private var rowIDOrder = 0
-    /// A column's rule, copied out of `Column` so that rows touch no reference-counted data.
-    private struct ValueRule {
-        var type: ColumnType
-        var required: Bool
-        var mustBePositive: Bool
-    }
+    private typealias ValueRule = CompiledSchema.Rule
+    /// The schema's per-column rules and the one verdict on a value.
+    private let compiled: CompiledSchema
 
     /// Per schema column, reused from row to row.
     private struct Slot {
         /// The current row's value (nil: absent or null).
         var value: UnsafeRawBufferPointer?
+        /// What the value is (JSON typing): a CSV cell is `.text`.
+        var kind: ValueKind
         /// The position used to order errors: CSV header position, JSON schema position.
         var order: Int
         var hasError: Bool
@@ -56,6 +55,10 @@ struct RowChecker {
     private var isRepeatedCopy: [Bool] = []
     /// CSV: the header's field count, which every record must have.
     private(set) var headerFieldCount = 0
+    /// CSV: `invalid_<name>` for each header position the schema rejects (`otherColumns` reject), else nil.
+    private var unexpectedCodes: [String?] = []
+    /// CSV: whether the header has a column the schema rejects (then every row has an error).
+    private var rejectsHeaderColumns = false
     /// JSON: the last object shape resolved against the schema.
     private var shape = JSONShape()
     /// CSV: the checks compiled from the header and the schema, one per header position that
@@ -65,10 +68,10 @@ struct RowChecker {
     init(schema: Schema, checksUniqueIDs: Bool) {
         self.schema = schema
         self.checksUniqueIDs = checksUniqueIDs
-        storage = PlainBuffer(schema.columns.enumerated().map { index, column in
-            Slot(value: nil, order: index, hasError: false,
-                 rule: ValueRule(type: column.type, required: column.required, mustBePositive: column.mustBePositive),
-                 checked: true)
+        let compiled = CompiledSchema(schema)
+        self.compiled = compiled
+        storage = PlainBuffer(compiled.rules.enumerated().map { index, rule in
+            Slot(value: nil, kind: .text, order: index, hasError: false, rule: rule, checked: true)
         })
         pending.reserveCapacity(16)
     }
@@ -93,6 +96,11 @@ struct RowChecker {
         fieldChecks = PlainBuffer(headerColumns.enumerated().filter { $0.element >= 0 }.map { position, column in
             FieldCheck(position: Int32(position), rule: slots[column].rule, isID: column == schema.idColumnIndex)
         })
+        let rejects = schema.otherColumns == .reject
+        unexpectedCodes = names.indices.map { position in
+            rejects && headerColumns[position] < 0 && !isRepeatedCopy[position] ? "invalid_" + names[position] : nil
+        }
+        rejectsHeaderColumns = unexpectedCodes.contains { $0 != nil }
     }
 
     /// One header position's rule, compiled from its schema column: no look-up per row.
@@ -109,6 +117,7 @@ struct RowChecker {
         rowID = nil
         for index in slots.indices {
             slots[index].value = nil
+            slots[index].kind = .text
             slots[index].order = index
             slots[index].hasError = false
         }
@@ -129,9 +138,10 @@ struct RowChecker {
         let checks = fieldChecks.elements
         var id: UnsafeRawBufferPointer? = nil
         var idPosition = 0
+        if rejectsHeaderColumns { return false }
         for check in checks {
             let value = record.field(Int(check.position))
-            if Self.valueProblem(value, rule: check.rule, isID: check.isID) != nil { return false }
+            if compiled.problem(value, kind: .text, rule: check.rule, isID: check.isID) != nil { return false }
             if check.isID {
                 id = value
                 idPosition = Int(check.position)
@@ -158,6 +168,9 @@ struct RowChecker {
             } else if column >= 0 {
                 slots[column].value = value
                 slots[column].order = position
+            } else if let code = unexpectedCodes[position] {
+                pending.append(Pending(order: position, kind: .unexpectedField, field: headerNames[position],
+                                       invalidCode: code))
             }
         }
         checkValues()
@@ -192,15 +205,25 @@ struct RowChecker {
             let key = fields.key(index)
             if let column = schema.columnIndex(named: key) {
                 // Repeated keys: the last one wins.
-                slots[column].value = fields.kind(index) == .null ? nil : fields.value(index)
-            } else if !schema.acceptsOtherColumns {
-                unknownColumns.note(key, row: row)
+                let kind = fields.kind(index)
+                slots[column].value = kind == .null ? nil : fields.value(index)
+                slots[column].kind = Self.valueKind(kind)
+            } else {
+                switch schema.otherColumns {
+                case .notice: unknownColumns.note(key, row: row)
+                case .reject: rejectUnexpected(key, order: schema.columns.count + index)
+                case .allow: break
+                }
             }
         }
         let schema = self.schema
         shape.record(object, fields: fields) { field in
             if let column = schema.columnIndex(named: fields.key(field)) { return Int32(column) }
-            return schema.acceptsOtherColumns ? JSONShape.ignored : JSONShape.unknown
+            switch schema.otherColumns {
+            case .notice: return JSONShape.unknown
+            case .reject: return JSONShape.unexpected
+            case .allow: return JSONShape.ignored
+            }
         }
         checkValues()
         flush(row: row, line: line, into: &log, ids: &ids)
@@ -230,16 +253,38 @@ struct RowChecker {
         }
         if isEmpty { return .empty }
         beginRow()
+        var field = 0  // attributes so far: the order of an unexpected one, as when flattened
         for index in 0..<object.count {
             let member = shape.member(index)
+            let kind = object.kind(index)
+            if kind != .object { field += 1 }
             if member.column >= 0 {
                 // Repeated keys: the last one wins.
-                slots[Int(member.column)].value = object.kind(index) == .null ? nil : object.value(index)
+                slots[Int(member.column)].value = kind == .null ? nil : object.value(index)
+                slots[Int(member.column)].kind = Self.valueKind(kind)
             } else if member.column == JSONShape.unknown {
                 unknownColumns.note(shape.name(of: member), row: row)
+            } else if member.column == JSONShape.unexpected {
+                rejectUnexpected(shape.name(of: member), order: schema.columns.count + field - 1)
             }
         }
         return .read
+    }
+
+    /// A key the schema does not allow (`otherColumns` reject): `invalid_<key>`, after the schema's columns.
+    private mutating func rejectUnexpected(_ key: UnsafeRawBufferPointer, order: Int) {
+        let name = String(decoding: key, as: UTF8.self)
+        pending.append(Pending(order: order, kind: .unexpectedField, field: name, invalidCode: "invalid_" + name))
+    }
+
+    @inline(__always)
+    private static func valueKind(_ kind: JSONObject.Kind) -> ValueKind {
+        switch kind {
+        case .string: return .string
+        case .number: return .number
+        case .boolean: return .boolean
+        case .array, .object, .null: return .array
+        }
     }
 
     private mutating func checkValues() {
@@ -247,7 +292,7 @@ struct RowChecker {
         for index in slots.indices where slots[index].checked && !slots[index].hasError {
             let slot = slots[index]
             let isID = index == idColumn
-            guard let problem = Self.valueProblem(slot.value, rule: slot.rule, isID: isID) else {
+            guard let problem = compiled.problem(slot.value, kind: slot.kind, rule: slot.rule, isID: isID) else {
                 if isID, checksUniqueIDs {
                     rowID = slot.value
                     rowIDOrder = slot.order
@@ -261,46 +306,6 @@ struct RowChecker {
             default:
                 pending.append(Pending(order: slot.order, kind: problem, field: column.name,
                                        invalidCode: column.invalidCode, value: slot.value))
-            }
-        }
-    }
-
-    /// The one verdict on a column's value (SPEC §5), shared by the ordered checks and the CSV
-    /// one-pass check so that they cannot disagree: an id must not be blank; a required value
-    /// must not be absent or blank; an empty optional value is absent; any other value must have
-    /// its column's type. `value` nil: absent or null.
-    @inline(__always)
-    private static func valueProblem(_ value: UnsafeRawBufferPointer?, rule: ValueRule, isID: Bool) -> IssueKind? {
-        let isMissing = value.map(ValueChecks.isBlank) ?? true
-        if isID { return isMissing ? .missingID : nil }
-        guard let value, !(isMissing && rule.required) else { return rule.required ? .missingRequiredField : nil }
-        if value.isEmpty { return nil }
-        return typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
-    }
-
-    /// What is wrong with a present value for its column's type and constraint, if anything.
-    @inline(__always)
-    static func typeProblem(_ value: UnsafeRawBufferPointer, type: ColumnType, mustBePositive: Bool) -> IssueKind? {
-        switch type {
-        case .string, .stringOrNumber:
-            return nil
-        case .integer:
-            return ValueChecks.isInteger(value) ? nil : .invalidInteger
-        case .decimal:
-            guard ValueChecks.isDecimal(value) else { return .invalidNumber }
-            if mustBePositive && !ValueChecks.isPositiveDecimal(value) { return .notPositive }
-            return nil
-        case .date:
-            switch ValueChecks.checkDate(value) {
-            case .valid: return nil
-            case .badFormat: return .invalidDateFormat
-            case .notReal: return .invalidDate
-            }
-        case .datetime:
-            switch ValueChecks.checkDatetime(value) {
-            case .valid: return nil
-            case .badFormat: return .invalidDatetimeFormat
-            case .notReal: return .invalidDatetime
             }
         }
     }

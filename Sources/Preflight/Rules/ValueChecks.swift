@@ -126,6 +126,118 @@
         return .valid
     }
 
+    /// JSON's number grammar: `-?(0|[1-9]digits)(.digits)?([eE][+-]?digits)?`.
+    public static func isJSONNumber(_ text: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        let count = text.count
+        if index < count, text[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < count, isDigit(text[index]) else { return false }
+        if text[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            while index < count, isDigit(text[index]) { index += 1 }
+        }
+        if index < count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < count, isDigit(text[index]) { index += 1 }
+            if index == start { return false }
+        }
+        return exponentEnds(text, at: index)
+    }
+
+    /// A JSON number whose value is whole (`1`, `1.0`, `1e3`, `2.50e1`), as JSON Schema's `integer`.
+    public static func isJSONInteger(_ text: UnsafeRawBufferPointer) -> Bool {
+        guard isJSONNumber(text), let view = DecimalView(text) else { return false }
+        if view.isZero { return true }
+        var digits = 0
+        view.forEachDigit(in: text) { _ in digits += 1 }
+        return view.exponent >= digits
+    }
+
+    /// Table Schema's `number` (XML Schema's decimal with an optional exponent): `[+-]?` digits with
+    /// an optional `.` and fraction (digits on one side at least), an optional exponent, or `NaN`,
+    /// `INF`, `-INF`.
+    public static func isNumber(_ text: UnsafeRawBufferPointer) -> Bool {
+        if isSpecialNumber(text) { return true }
+        var index = 0
+        let count = text.count
+        if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
+        var digits = 0
+        while index < count, isDigit(text[index]) {
+            index += 1
+            digits += 1
+        }
+        if index < count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            while index < count, isDigit(text[index]) {
+                index += 1
+                digits += 1
+            }
+        }
+        return digits > 0 && exponentEnds(text, at: index)
+    }
+
+    /// `NaN`, `INF`, `-INF` (Table Schema numbers without a place on the number line).
+    static func isSpecialNumber(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.elementsEqual("NaN".utf8) || text.elementsEqual("INF".utf8) || text.elementsEqual("-INF".utf8)
+    }
+
+    /// Whether the text ends at `index`, or after an exponent `[eE][+-]?digits` there.
+    private static func exponentEnds(_ text: UnsafeRawBufferPointer, at start: Int) -> Bool {
+        var index = start
+        let count = text.count
+        if index == count { return true }
+        guard text[index] | 0x20 == UInt8(ascii: "e") else { return false }
+        index += 1
+        if index < count, text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") { index += 1 }
+        let digits = index
+        while index < count, isDigit(text[index]) { index += 1 }
+        return index > digits && index == count
+    }
+
+    /// `YYYY`: four digits (Table Schema's `year`).
+    public static func isYear(_ text: UnsafeRawBufferPointer) -> Bool {
+        text.count == 4 && text.allSatisfy(isDigit)
+    }
+
+    /// `hh:mm:ss` with an optional `.fraction` and an optional zone `Z` or `±hh:mm`.
+    public static func checkTime(_ text: UnsafeRawBufferPointer) -> Temporal {
+        guard text.count >= 8, text[2] == UInt8(ascii: ":"), text[5] == UInt8(ascii: ":"),
+              let hour = number(text, 0, 2), let minute = number(text, 3, 2), let second = number(text, 6, 2)
+        else { return .badFormat }
+        var index = 8
+        if index < text.count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            let start = index
+            while index < text.count, isDigit(text[index]) { index += 1 }
+            if index == start { return .badFormat }
+        }
+        var zoneIsReal = true
+        if index < text.count {
+            if text[index] == UInt8(ascii: "Z") {
+                index += 1
+            } else if text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") {
+                guard text.count - index == 6, text[index + 3] == UInt8(ascii: ":"),
+                      let zoneHour = number(text, index + 1, 2), let zoneMinute = number(text, index + 4, 2)
+                else { return .badFormat }
+                zoneIsReal = zoneHour <= 23 && zoneMinute <= 59
+                index += 6
+            } else {
+                return .badFormat
+            }
+        }
+        guard index == text.count else { return .badFormat }
+        return hour <= 23 && minute <= 59 && second <= 59 && zoneIsReal ? .valid : .notReal
+    }
+
+    /// Unicode scalars in UTF-8 text (every byte that does not continue a sequence starts one).
+    public static func scalarCount(_ text: UnsafeRawBufferPointer) -> Int {
+        var count = 0
+        for byte in text where byte & 0xC0 != 0x80 { count += 1 }
+        return count
+    }
+
     /// Whether a CSV value holds a raw control character: U+0000–U+001F other than tab, where LF
     /// and CRLF are allowed (they can only come from a quoted field) and a lone CR is not.
     public static func hasControlCharacter(_ text: UnsafeRawBufferPointer) -> Bool {

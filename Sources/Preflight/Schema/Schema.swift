@@ -4,56 +4,129 @@ import Glibc
 import Darwin
 #endif
 
-/// The type a column's values must have (SPEC §4).
-public enum ColumnType: String, Sendable {
+/// The type a column's values must have (SPEC §4; loaded schemas add Table Schema's and JSON
+/// Schema's types).
+public enum ColumnType: String, Sendable, CaseIterable {
     /// Any text.
     case string
     /// `[+-]?digits[.digits]`: no exponent, no thousands separators, no currency symbol.
     case decimal
     /// `[+-]?digits`.
     case integer
-    /// `YYYY-MM-DD`, a real proleptic Gregorian date.
+    /// A decimal with an optional exponent (`1.5e3`), as Table Schema's and JSON's numbers.
+    case number
+    /// `true`/`false` and the column's other spellings (`trueValues`, `falseValues`).
+    case boolean
+    /// `YYYY-MM-DD`, a real proleptic Gregorian date (or the column's `format`).
     case date
     /// A plain date, or `YYYY-MM-DDThh:mm:ss[.fraction][Z|±hh:mm]`.
     case datetime
+    /// `hh:mm:ss[.fraction][Z|±hh:mm]`.
+    case time
+    /// `YYYY`.
+    case year
+    /// Anything.
+    case any
     /// A string or a JSON number (Productsup's `id`).
     case stringOrNumber = "string_or_number"
 }
 
+/// What a schema does with a column it does not name.
+public enum OtherColumns: String, Sendable {
+    /// An `unknown_column` notice, once per name.
+    case notice
+    /// Nothing: the schema expects other columns (Productsup's items).
+    case allow
+    /// Each value is an `invalid_<name>` error, "Unexpected field" (JSON Schema `additionalProperties: false`).
+    case reject
+}
+
+/// How a JSON value's type is judged.
+public enum ValueTyping: String, Sendable {
+    /// By its text (SPEC §9): the string `"5"` and the number `5` are both an integer.
+    case text
+    /// By its JSON type (JSON Schema): `"5"` is a string, `1.0` is an integer; CSV cells are read
+    /// by JSON's number grammar for `number` and `integer`.
+    case json
+}
+
+/// The constraints a column's present values must meet, checked in this order after the type:
+/// `enum`/`const`, lengths, bounds, `multipleOf`. Numbers are kept as their decimal text and
+/// compared exactly.
+public struct Constraints: Sendable, Equatable {
+    public var enumValues: [String]?
+    public var const: String?
+    /// Lengths in Unicode scalars.
+    public var minLength: Int?
+    public var maxLength: Int?
+    public var minimum: String?
+    public var maximum: String?
+    public var exclusiveMinimum: String?
+    public var exclusiveMaximum: String?
+    public var multipleOf: String?
+
+    public init() {}
+
+    /// Whether any constraint is set.
+    public var isEmpty: Bool { self == Constraints() }
+}
+
 /// One column a schema names.
-public struct Column: Sendable {
+public struct Column: Sendable, Equatable {
     public let name: String
     public let type: ColumnType
     public let required: Bool
-    /// The value must be greater than zero (`amount`).
-    public let mustBePositive: Bool
+    /// A date, datetime or time pattern (`%d/%m/%Y`), or a string format (`email`, `uri`); nil: the default.
+    public let format: String?
+    public let constraints: Constraints
+    /// Boolean spellings; nil: `true, True, TRUE, 1` and `false, False, FALSE, 0`.
+    public let trueValues: [String]?
+    public let falseValues: [String]?
 
     /// The name as bytes, for comparisons on the hot path.
     let nameBytes: [UInt8]
     /// `invalid_` + name: the code of a value that breaks this column's type or constraint.
     let invalidCode: String
-    let missingMessage: String
 
-    public init(_ name: String, _ type: ColumnType, required: Bool, mustBePositive: Bool = false) {
+    public init(_ name: String, _ type: ColumnType, required: Bool, format: String? = nil,
+                constraints: Constraints = Constraints(), trueValues: [String]? = nil, falseValues: [String]? = nil) {
         self.name = name
         self.type = type
         self.required = required
-        self.mustBePositive = mustBePositive
+        self.format = format
+        self.constraints = constraints
+        self.trueValues = trueValues
+        self.falseValues = falseValues
         self.nameBytes = Array(name.utf8)
         self.invalidCode = "invalid_" + name
-        self.missingMessage = "Missing required field: " + name
     }
+
+    /// A built-in's decimal that must be greater than zero (`amount`): `exclusiveMinimum` 0.
+    public init(_ name: String, _ type: ColumnType, required: Bool, mustBePositive: Bool) {
+        var constraints = Constraints()
+        if mustBePositive { constraints.exclusiveMinimum = "0" }
+        self.init(name, type, required: required, constraints: constraints)
+    }
+
+    /// Values must be greater than zero (`exclusiveMinimum` 0, worded "Value must be positive").
+    public var mustBePositive: Bool { constraints.exclusiveMinimum == "0" }
 }
 
-/// A platform's rules for one kind of upload: its columns and which of them is the id.
-public struct Schema: Sendable {
+/// A platform's rules for one kind of upload: its columns, which of them is the id, and what to
+/// do with the others.
+public struct Schema: Sendable, Equatable {
     public let name: String
     /// Columns in schema order: the order errors of JSON and NDJSON rows are listed in.
     public let columns: [Column]
-    /// Index in `columns` of the id column.
-    public let idColumnIndex: Int
+    /// Index in `columns` of the id column, if the schema has one.
+    public let idColumnIndex: Int?
+    public let otherColumns: OtherColumns
+    /// Texts that stand for no value (Table Schema's `missingValues`); `[""]` by default.
+    public let missingValues: [String]
+    public let valueTyping: ValueTyping
+
     /// Whether columns the schema does not name are expected (no `unknown_column` notice).
-    public let acceptsOtherColumns: Bool
+    public var acceptsOtherColumns: Bool { otherColumns == .allow }
 
     /// The look-up of a column by its name's bytes: candidates by (name length, first byte),
     /// confirmed against every name's bytes packed one after another (column `i` at
@@ -103,16 +176,27 @@ public struct Schema: Sendable {
 
     private let nameTable: NameTable
 
-    public init(name: String, columns: [Column], idColumn: String, acceptsOtherColumns: Bool) {
-        precondition(columns.contains { $0.name == idColumn }, "the id column must be one of the columns")
+    /// `idColumn`: the id column's name (it must be one of `columns`), or nil for none.
+    public init(name: String, columns: [Column], idColumn: String?, otherColumns: OtherColumns = .notice,
+                missingValues: [String] = [""], valueTyping: ValueTyping = .text) {
+        precondition(idColumn.map { id in columns.contains { $0.name == id } } ?? true,
+                     "the id column must be one of the columns")
         self.name = name
         self.columns = columns
         self.nameTable = NameTable(columns)
-        self.idColumnIndex = columns.firstIndex { $0.name == idColumn }!
-        self.acceptsOtherColumns = acceptsOtherColumns
+        self.idColumnIndex = idColumn.flatMap { id in columns.firstIndex { $0.name == id } }
+        self.otherColumns = otherColumns
+        self.missingValues = missingValues
+        self.valueTyping = valueTyping
     }
 
-    public var idColumn: Column { columns[idColumnIndex] }
+    public var idColumn: Column? { idColumnIndex.map { columns[$0] } }
+
+    public static func == (left: Schema, right: Schema) -> Bool {
+        left.name == right.name && left.columns == right.columns && left.idColumnIndex == right.idColumnIndex
+            && left.otherColumns == right.otherColumns && left.missingValues == right.missingValues
+            && left.valueTyping == right.valueTyping
+    }
 
     /// The index of the column whose name is exactly these bytes.
     @inline(__always)
@@ -138,8 +222,7 @@ extension Schema {
             Column("tax", .decimal, required: false),
             Column("discount", .decimal, required: false),
         ],
-        idColumn: "transaction_id",
-        acceptsOtherColumns: false)
+        idColumn: "transaction_id")
 
     /// Square point-of-sale exports.
     public static let squarePOS = Schema(
@@ -154,15 +237,14 @@ extension Schema {
             Column("net_sales", .decimal, required: false),
             Column("tax", .decimal, required: false),
         ],
-        idColumn: "transaction_id",
-        acceptsOtherColumns: false)
+        idColumn: "transaction_id")
 
     /// Productsup Stream API items: an id, and any other attributes.
     public static let productsupStream = Schema(
         name: "productsup_stream",
         columns: [Column("id", .stringOrNumber, required: true)],
         idColumn: "id",
-        acceptsOtherColumns: true)
+        otherColumns: .allow)
 
     /// The built-in schemas, in the order `preflight schemas` lists them.
     public static let builtIn: [Schema] = [genericTransactions, squarePOS, productsupStream]

@@ -1,0 +1,91 @@
+/// A schema compiled once for the rows: per column a plain rule that rows read without touching
+/// reference-counted data, the extra checks of loaded schemas' types and constraints
+/// (`ColumnChecks`), and the texts that stand for no value. `problem` is the one verdict on a
+/// value, shared by every format and both CSV passes so that they cannot disagree.
+struct CompiledSchema {
+    /// A column's rule, copied out of `Column`.
+    struct Rule {
+        var type: ColumnType
+        var required: Bool
+        var mustBePositive: Bool
+        /// Index in `extras` of the column's `ColumnChecks`, or -1: the built-in type check alone.
+        var extra: Int32
+    }
+
+    /// By schema column.
+    let rules: [Rule]
+    private let extras: [ColumnChecks]
+    /// Texts besides "" that stand for no value (Table Schema `missingValues`).
+    private let missingValues: [[UInt8]]
+    /// Whether "" stands for no value (it does unless `missingValues` leaves it out).
+    private let emptyIsMissing: Bool
+
+    init(_ schema: Schema) {
+        var extras: [ColumnChecks] = []
+        rules = schema.columns.map { column in
+            var extra: Int32 = -1
+            if ColumnChecks.needed(for: column, typing: schema.valueTyping) {
+                extra = Int32(extras.count)
+                extras.append(ColumnChecks(column, typing: schema.valueTyping))
+            }
+            return Rule(type: column.type, required: column.required, mustBePositive: column.mustBePositive, extra: extra)
+        }
+        self.extras = extras
+        missingValues = schema.missingValues.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        emptyIsMissing = schema.missingValues.contains("")
+    }
+
+    /// Whether a present value is one of the texts that stand for no value.
+    @inline(__always)
+    private func isMissingText(_ value: UnsafeRawBufferPointer) -> Bool {
+        if value.isEmpty { return emptyIsMissing }
+        for text in missingValues where text.count == value.count && text.elementsEqual(value) { return true }
+        return false
+    }
+
+    /// The verdict on a column's value (SPEC §5, §10): an id must not be blank; a required value
+    /// must not be absent, blank or a missing-value text; an absent optional value is not checked
+    /// further; any other value must have its column's type and meet its constraints.
+    /// `value` nil: absent or null.
+    @inline(__always)
+    func problem(_ value: UnsafeRawBufferPointer?, kind: ValueKind, rule: Rule, isID: Bool) -> IssueKind? {
+        guard let value else { return isID ? .missingID : (rule.required ? .missingRequiredField : nil) }
+        if isID || rule.required {
+            if ValueChecks.isBlank(value) || (!missingValues.isEmpty && isMissingText(value)) {
+                return isID ? .missingID : .missingRequiredField
+            }
+        } else if isMissingText(value) {
+            return nil
+        }
+        if rule.extra >= 0 { return extras[Int(rule.extra)].problem(value, kind: kind) }
+        if isID { return nil }
+        return Self.typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
+    }
+
+    /// The built-in types' check: what is wrong with a present value for its type, if anything.
+    @inline(__always)
+    static func typeProblem(_ value: UnsafeRawBufferPointer, type: ColumnType, mustBePositive: Bool) -> IssueKind? {
+        switch type {
+        case .integer:
+            return ValueChecks.isInteger(value) ? nil : .invalidInteger
+        case .decimal:
+            guard ValueChecks.isDecimal(value) else { return .invalidNumber }
+            if mustBePositive && !ValueChecks.isPositiveDecimal(value) { return .notPositive }
+            return nil
+        case .date:
+            switch ValueChecks.checkDate(value) {
+            case .valid: return nil
+            case .badFormat: return .invalidDateFormat
+            case .notReal: return .invalidDate
+            }
+        case .datetime:
+            switch ValueChecks.checkDatetime(value) {
+            case .valid: return nil
+            case .badFormat: return .invalidDatetimeFormat
+            case .notReal: return .invalidDatetime
+            }
+        default:
+            return nil  // string, string_or_number; the others always have `ColumnChecks`
+        }
+    }
+}

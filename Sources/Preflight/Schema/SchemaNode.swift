@@ -1,0 +1,101 @@
+/// Why a schema file cannot be used: the file, where in it (a JSON path such as
+/// `$.columns[2].type`), and what is wrong. Printed as one line; nothing is validated.
+public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let path: String
+    public let problem: String
+
+    public init(file: String, path: String, problem: String) {
+        self.file = file
+        self.path = path
+        self.problem = problem
+    }
+
+    public var description: String { path.isEmpty ? "\(file): \(problem)" : "\(file): \(path): \(problem)" }
+}
+
+/// A value of a schema file with where it is, so that every refusal names its place. The
+/// loaders read schema files only through it.
+struct SchemaNode {
+    let value: SchemaValue
+    let path: String
+    let file: String
+
+    init(_ value: SchemaValue, path: String = "$", file: String) {
+        self.value = value
+        self.path = path
+        self.file = file
+    }
+
+    func failure(_ problem: String) -> SchemaError { SchemaError(file: file, path: path, problem: problem) }
+
+    /// The member named `key` (its last copy), if present and not null.
+    subscript(key: String) -> SchemaNode? {
+        guard let member = value[key], member != .null else { return nil }
+        return SchemaNode(member, path: path + "." + key, file: file)
+    }
+
+    /// The members of an object, refusing any key not in `known` (by name, so that nothing is
+    /// silently ignored). `unsupported` keys get their own wording.
+    func members(known: Set<String>, unsupported: Set<String> = []) throws(SchemaError) -> [String: SchemaNode] {
+        guard case .object(let members) = value else { throw failure("expected an object, found \(value.kindName)") }
+        var result: [String: SchemaNode] = [:]
+        for member in members {
+            let child = SchemaNode(member.value, path: path + "." + member.key, file: file)
+            if unsupported.contains(member.key) {
+                throw child.failure("'\(member.key)' is not supported")
+            }
+            guard known.contains(member.key) else { throw child.failure("unknown keyword '\(member.key)'") }
+            if member.value != .null { result[member.key] = child }
+        }
+        return result
+    }
+
+    func string() throws(SchemaError) -> String {
+        guard case .string(let text) = value else { throw failure("expected a string, found \(value.kindName)") }
+        return text
+    }
+
+    func bool() throws(SchemaError) -> Bool {
+        guard case .bool(let flag) = value else { throw failure("expected true or false, found \(value.kindName)") }
+        return flag
+    }
+
+    /// A whole number ≥ 0 (a length).
+    func count() throws(SchemaError) -> Int {
+        guard case .number(let text) = value, let number = Int(text), number >= 0 else {
+            throw failure("expected a whole number of 0 or more")
+        }
+        return number
+    }
+
+    /// A number's decimal text: a JSON number, or a string holding one (kept exactly as written).
+    func number() throws(SchemaError) -> String {
+        switch value {
+        case .number(let text): return text
+        case .string(let text) where DecimalText(text) != nil: return text
+        default: throw failure("expected a number, found \(value.kindName)")
+        }
+    }
+
+    func array() throws(SchemaError) -> [SchemaNode] {
+        guard case .array(let elements) = value else { throw failure("expected an array, found \(value.kindName)") }
+        return elements.enumerated().map { SchemaNode($0.element, path: "\(path)[\($0.offset)]", file: file) }
+    }
+
+    func strings() throws(SchemaError) -> [String] {
+        var result: [String] = []
+        for element in try array() { result.append(try element.string()) }
+        return result
+    }
+
+    /// A scalar as the text a cell would hold: strings as they are, numbers as written, booleans
+    /// as `true`/`false` (enum and const values).
+    func scalarText() throws(SchemaError) -> String {
+        switch value {
+        case .string(let text), .number(let text): return text
+        case .bool(let flag): return flag ? "true" : "false"
+        default: throw failure("expected a string, number or boolean, found \(value.kindName)")
+        }
+    }
+}
