@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // YAML schema files (Table Schema and preflight's own format are often written in YAML).
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // Plain C API over simdjson's C++ On-Demand API. Links the system libsimdjson.
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "Preflight",
-            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CScan"],
+            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CScan", .product(name: "Yams", package: "Yams")],
             path: "Sources/Preflight"
         ),
         .executableTarget(

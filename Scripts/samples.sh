@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled samples: installs the system libraries if missing, builds
-# preflight, validates a clean and a broken file per format and shows each report, then the
-# other report styles and the rejects/clean split on the broken CSV.
+# preflight, validates a clean and a broken file per format and shows each report, a file
+# against a schema file of its own, then the other report styles and the rejects/clean split on
+# the broken CSV.
 # Fails if any report's exit status is not the expected one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,11 +11,12 @@ swift build --product preflight
 bin="$(swift build --show-bin-path)/preflight"
 
 failures=0
-check() {  # expected-status schema file [more options]
-  local expected=$1 schema=$2 file=$3 status=0
+check() {  # expected-status schema file [more options]; schema: a built-in name, or a schema file's path
+  local expected=$1 schema=$2 file=$3 status=0 choice=(--schema "$2")
   shift 3
-  echo "\$ preflight validate $file --schema $schema $*"
-  "$bin" validate "$file" --schema "$schema" "$@" || status=$?
+  [ -f "$schema" ] && choice=(--schema-file "$schema")
+  echo "\$ preflight validate $file ${choice[*]} $*"
+  "$bin" validate "$file" "${choice[@]}" "$@" || status=$?
   echo "(exit status $status)"
   echo
   if [ "$status" -ne "$expected" ]; then
@@ -29,6 +31,7 @@ check 0 productsup_stream samples/products-clean.ndjson
 check 1 productsup_stream samples/products-broken.ndjson
 check 0 square_pos samples/square-clean.json
 check 1 square_pos samples/square-broken.json
+check 1 samples/orders.schema.yaml samples/orders.csv --report text
 
 # The other report styles, and the rejects/clean split, on the broken CSV.
 for style in productsup jumbo text ndjson; do

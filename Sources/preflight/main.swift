@@ -53,8 +53,16 @@ struct Validate: ParsableCommand {
         """)
     var files: [String]
 
-    @Option(help: "The schema to check against (see `preflight schemas`).")
-    var schema: String
+    @Option(help: """
+        The schema to check against: a built-in one (see `preflight schemas`), or one of those the \
+        --schema-file files hold (needed only when they hold several).
+        """)
+    var schema: String?
+
+    @Option(name: .customLong("schema-file"), help: """
+        A schema file (repeatable): preflight's own format, in JSON or YAML (see the README).
+        """)
+    var schemaFiles: [String] = []
 
     @Option(help: "Input format: csv, json or ndjson. Default: from the file name (.csv, .tsv, .json, .ndjson, .jsonl).")
     var format: String?
@@ -134,11 +142,7 @@ struct Validate: ParsableCommand {
         report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
     }
 
-    func options(for file: String) throws(CommandFailure) -> ValidationOptions {
-        guard let schema = Schema.named(schema) else {
-            let names = Schema.builtIn.map(\.name).joined(separator: ", ")
-            throw CommandFailure(message: "unknown schema '\(schema)' (available: \(names))", status: Exit.usage)
-        }
+    func options(for file: String, schema: Schema) throws(CommandFailure) -> ValidationOptions {
         let inputFormat: InputFormat
         if let format {
             guard let chosen = InputFormat(rawValue: format.lowercased()) else {
@@ -184,7 +188,8 @@ struct Validate: ParsableCommand {
     func run() throws {
         // Usage errors (schema, formats, outputs that would overwrite an input) first, for every
         // file, before any output.
-        let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file) }
+        let schema = try SchemaChoice.resolve(name: schema, files: schemaFiles)
+        let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file, schema: schema) }
         try OutputSafety.check(inputs: files, rejects: rejects, clean: clean, sidecar: rejects.map(Self.sidecarPath))
         if threads > ValidationOptions.coreCount {
             printError("--threads \(threads) is more than the \(ValidationOptions.coreCount) cores here; using \(ValidationOptions.coreCount)")
@@ -304,10 +309,74 @@ extension CommandFailure {
 
 struct Schemas: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the built-in schemas, shaped like Piing's GET /api/external/schemas response.")
+        abstract: "List the built-in schemas and those of --schema-file files.",
+        discussion: """
+            --as piing (the default) prints them shaped like Piing's GET /api/external/schemas response; \
+            --as preflight prints them in preflight's own schema format, which --schema-file reads back.
+            """)
+
+    @Option(name: .customLong("schema-file"), help: "A schema file whose schemas are listed too (repeatable).")
+    var schemaFiles: [String] = []
+
+    @Option(name: .customLong("as"), help: "piing (Piing's schema listing) or preflight (preflight's schema format).")
+    var shape: String = "piing"
+
+    func validate() throws {
+        if shape != "piing" && shape != "preflight" {
+            throw ValidationError("unknown --as '\(shape)' (available: piing, preflight)")
+        }
+    }
 
     func run() throws {
-        try writeOut(SchemaCatalog.render(Schema.builtIn) + "\n")
+        var loaded: [Schema] = []
+        for file in schemaFiles { loaded += try SchemaChoice.load(file) }
+        // A loaded schema with a built-in's name is listed in its place.
+        let schemas = Schema.builtIn.filter { builtIn in !loaded.contains { $0.name == builtIn.name } } + loaded
+        if shape == "preflight" {
+            try writeOut(PreflightSchemaFormat.text(of: schemas))
+        } else {
+            try writeOut(SchemaCatalog.render(schemas) + "\n")
+        }
+    }
+}
+
+/// The schema a run uses: a built-in one by name, or one from the schema files.
+enum SchemaChoice {
+    static func load(_ file: String) throws(CommandFailure) -> [Schema] {
+        do {
+            return try SchemaFile.load(path: file)
+        } catch {
+            throw CommandFailure(message: error.description, status: Exit.usage)
+        }
+    }
+
+    static func resolve(name: String?, files: [String]) throws(CommandFailure) -> Schema {
+        guard !files.isEmpty else {
+            guard let name else {
+                throw CommandFailure(message: "name a schema: --schema NAME (see preflight schemas) or --schema-file FILE",
+                                     status: Exit.usage)
+            }
+            guard let schema = Schema.named(name) else {
+                let names = Schema.builtIn.map(\.name).joined(separator: ", ")
+                throw CommandFailure(message: "unknown schema '\(name)' (available: \(names))", status: Exit.usage)
+            }
+            return schema
+        }
+        var loaded: [Schema] = []
+        for file in files { loaded += try load(file) }
+        let names = loaded.map(\.name).joined(separator: ", ")
+        if let name {
+            guard let schema = loaded.first(where: { $0.name == name }) else {
+                throw CommandFailure(message: "no schema named '\(name)' in \(files.joined(separator: ", ")) (they hold: \(names))",
+                                     status: Exit.usage)
+            }
+            return schema
+        }
+        guard loaded.count == 1 else {
+            throw CommandFailure(message: "\(files.joined(separator: ", ")) hold several schemas (\(names)); pick one with --schema NAME",
+                                 status: Exit.usage)
+        }
+        return loaded[0]
     }
 }
 

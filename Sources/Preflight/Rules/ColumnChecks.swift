@@ -152,7 +152,7 @@ final class ColumnChecks: @unchecked Sendable {
         case .year:
             return ValueChecks.isYear(value) ? nil : .invalidYear
         case .boolean:
-            return truth(of: value) == nil ? .invalidBoolean : nil
+            return truth(of: value, kind: kind) == nil ? .invalidBoolean : nil
         case .date:
             if let layout { return layoutProblem(layout.check(value), type: "date", layout: layout, notReal: .invalidDate) }
             switch ValueChecks.checkDate(value) {
@@ -186,15 +186,12 @@ final class ColumnChecks: @unchecked Sendable {
         }
     }
 
-    /// true or false for a boolean's text (or a JSON boolean), nil when it is neither spelling.
-    private func truth(of value: UnsafeRawBufferPointer) -> Bool? {
+    /// true or false for a boolean's text, nil when it is neither spelling. A JSON boolean is
+    /// one whatever the spellings.
+    private func truth(of value: UnsafeRawBufferPointer, kind: ValueKind) -> Bool? {
+        if kind == .boolean { return value.elementsEqual("true".utf8) }
         for spelling in trueValues where spelling.elementsEqual(value) { return true }
         for spelling in falseValues where spelling.elementsEqual(value) { return false }
-        if typing == .json {
-            // A JSON boolean's text, whatever the spellings.
-            if value.elementsEqual("true".utf8) { return true }
-            if value.elementsEqual("false".utf8) { return false }
-        }
         return nil
     }
 
@@ -210,7 +207,7 @@ final class ColumnChecks: @unchecked Sendable {
             } else if numeric {
                 allowed = number.map { number in enumNumbers.contains { number.compare(in: value, to: $0) == 0 } } ?? false
             } else {
-                allowed = truth(of: value).map(enumBooleans.contains) ?? false
+                allowed = truth(of: value, kind: kind).map(enumBooleans.contains) ?? false
             }
             if !allowed { return .constraint(.notInEnum(values)) }
         }
@@ -219,7 +216,7 @@ final class ColumnChecks: @unchecked Sendable {
             if let constNumber {
                 equal = number.map { $0.compare(in: value, to: constNumber) == 0 } ?? false
             } else if let constBoolean {
-                equal = truth(of: value) == constBoolean
+                equal = truth(of: value, kind: kind) == constBoolean
             } else {
                 equal = value.elementsEqual(const.utf8)
             }

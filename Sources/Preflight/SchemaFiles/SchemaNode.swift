@@ -43,7 +43,7 @@ struct SchemaNode {
         for member in members {
             let child = SchemaNode(member.value, path: path + "." + member.key, file: file)
             if unsupported.contains(member.key) {
-                throw child.failure("'\(member.key)' is not supported")
+                throw child.failure("'\(member.key)' is not supported by this version")
             }
             guard known.contains(member.key) else { throw child.failure("unknown keyword '\(member.key)'") }
             if member.value != .null { result[member.key] = child }

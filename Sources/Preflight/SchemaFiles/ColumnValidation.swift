@@ -1,0 +1,95 @@
+/// The checks every loader runs on a column it built, so that a schema cannot say something the
+/// rows could never meet or that the checks would not understand: a layout on a type without one,
+/// spellings on a non-boolean, an `enum` value that is not of the column's type, bounds on a
+/// type without order, a minimum above its maximum. `at(keyword)` is where the keyword was
+/// written (the error names that place).
+enum ColumnValidation {
+    static func check(_ column: Column, at: (String) -> SchemaNode) throws(SchemaError) {
+        let type = column.type
+        let constraints = column.constraints
+        let numeric = ColumnChecks.isNumeric(type)
+        if let format = column.format {
+            switch type {
+            case .date, .datetime, .time:
+                let parsed = Result { () throws(DatePattern.Failure) in try DatePattern(format) }
+                guard case .success(let layout) = parsed else {
+                    if case .failure(.unsupported(let directive)) = parsed {
+                        throw at("format").failure("the directive '\(directive)' is not supported (use %Y %y %m %d %H %M %S %f %z)")
+                    }
+                    return
+                }
+                if type != .time, !layout.hasDate { throw at("format").failure("a \(type.rawValue) layout needs %Y (or %y), %m and %d") }
+                if type == .time, !layout.hasTime { throw at("format").failure("a time layout needs %H") }
+            default:
+                throw at("format").failure("'format' is not supported for type \(type.rawValue)")
+            }
+        }
+        if column.trueValues != nil || column.falseValues != nil {
+            guard type == .boolean else {
+                throw at(column.trueValues != nil ? "trueValues" : "falseValues")
+                    .failure("spellings of true and false are for boolean columns, not \(type.rawValue)")
+            }
+            let trueValues = column.trueValues ?? ColumnChecks.defaultTrueValues
+            let falseValues = column.falseValues ?? ColumnChecks.defaultFalseValues
+            if let both = trueValues.first(where: falseValues.contains) {
+                throw at("trueValues").failure("'\(both)' is both a true and a false value")
+            }
+        }
+        let checks = ColumnChecks(Column(column.name, type, required: true, format: column.format,
+                                         trueValues: column.trueValues, falseValues: column.falseValues),
+                                  typing: .text)
+        func checkValue(_ text: String, keyword: String) throws(SchemaError) {
+            var bytes = Array(text.utf8)
+            let problem = bytes.withUnsafeMutableBytes { checks.problem(UnsafeRawBufferPointer($0), kind: .text) }
+            if problem != nil { throw at(keyword).failure("'\(text)' is not a valid \(type.rawValue)") }
+        }
+        for value in constraints.enumValues ?? [] { try checkValue(value, keyword: "enum") }
+        if constraints.enumValues?.isEmpty == true { throw at("enum").failure("an empty enum allows no value") }
+        if let value = constraints.const { try checkValue(value, keyword: "const") }
+        if constraints.minLength != nil || constraints.maxLength != nil {
+            guard type == .string || type == .any || type == .stringOrNumber else {
+                throw at(constraints.minLength != nil ? "minLength" : "maxLength")
+                    .failure("lengths are for text columns, not \(type.rawValue)")
+            }
+            if let minimum = constraints.minLength, let maximum = constraints.maxLength, minimum > maximum {
+                throw at("minLength").failure("minLength \(minimum) is above maxLength \(maximum)")
+            }
+        }
+        let bounds = [("minimum", constraints.minimum), ("maximum", constraints.maximum),
+                      ("exclusiveMinimum", constraints.exclusiveMinimum), ("exclusiveMaximum", constraints.exclusiveMaximum)]
+        for (keyword, bound) in bounds {
+            guard let bound else { continue }
+            if numeric {
+                guard DecimalText(bound) != nil else { throw at(keyword).failure("'\(bound)' is not a number") }
+            } else if type == .date, column.format == nil {
+                try checkValue(bound, keyword: keyword)
+            } else {
+                throw at(keyword).failure("bounds are for numbers and dates in the default layout, not \(type.rawValue)"
+                                          + (column.format != nil ? " with a format" : ""))
+            }
+        }
+        let lower = constraints.minimum ?? constraints.exclusiveMinimum
+        let upper = constraints.maximum ?? constraints.exclusiveMaximum
+        if let lower, let upper, order(lower, upper, numeric: numeric) > 0 {
+            throw at(constraints.minimum != nil ? "minimum" : "exclusiveMinimum").failure("the lower bound \(lower) is above the upper bound \(upper)")
+        }
+        if let step = constraints.multipleOf {
+            guard numeric else { throw at("multipleOf").failure("multipleOf is for numbers, not \(type.rawValue)") }
+            guard let decimal = DecimalText(step), !decimal.isNegative, !decimal.isZero else {
+                throw at("multipleOf").failure("'\(step)' is not a number greater than 0")
+            }
+            guard decimal.digits.count <= 18 else {
+                throw at("multipleOf").failure("'\(step)' has more than 18 significant digits")
+            }
+        }
+    }
+
+    /// The order of two bounds already known to be valid numbers or dates.
+    private static func order(_ left: String, _ right: String, numeric: Bool) -> Int {
+        guard numeric, let right = DecimalText(right) else { return left < right ? -1 : (left == right ? 0 : 1) }
+        var bytes = Array(left.utf8)
+        return bytes.withUnsafeMutableBytes { text in
+            DecimalView(UnsafeRawBufferPointer(text))?.compare(in: UnsafeRawBufferPointer(text), to: right) ?? 0
+        }
+    }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import XCTest
+@testable import Preflight
+
+/// Schema files in preflight's own format (JSON and YAML): what they load to, the rows and
+/// messages their types and constraints give on CSV, NDJSON and JSON, and the refusals.
+final class SchemaFileTests: XCTestCase {
+    private func load(_ text: String, name: String = "s.json") throws -> [Schema] {
+        try SchemaFile.load(bytes: Array(text.utf8), name: name)
+    }
+
+    private func refusal(_ text: String, name: String = "s.json") -> String? {
+        do {
+            _ = try load(text, name: name)
+            return nil
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    func testTheBuiltInsPrintAndLoadBackEqual() throws {
+        let text = PreflightSchemaFormat.text(of: Schema.builtIn)
+        XCTAssertEqual(try load(text), Schema.builtIn)
+        XCTAssertTrue(text.contains(#"{"name": "amount", "type": "decimal", "required": true, "exclusiveMinimum": 0}"#), text)
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [Schema.productsupStream])), [Schema.productsupStream])
+    }
+
+    static let ordersYAML = """
+        # Orders export
+        name: orders
+        idField: order_id
+        missingValues: ["", "NA"]
+        columns:
+          - {name: order_id, type: integer, required: true, minimum: 1}
+          - {name: status, type: string, required: true, enum: [open, shipped, "no"]}
+          - {name: amount, type: number, required: true, exclusiveMinimum: 0, maximum: 10000, multipleOf: 0.01}
+          - {name: placed, type: date, format: "%d/%m/%Y", required: true}
+          - {name: at, type: time}
+          - {name: gift, type: boolean, trueValues: ["yes"], falseValues: ["no"]}
+          - {name: code, type: string, minLength: 3, maxLength: 5}
+          - {name: year, type: year, minimum: 2000}
+          - {name: day, type: date, exclusiveMaximum: "2026-01-01"}
+          - {name: kind, type: integer, const: 7}
+        """
+
+    func testYAMLAndJSONLoadTheSameSchema() throws {
+        let json = #"""
+            {"name": "orders", "idField": "order_id", "missingValues": ["", "NA"], "columns": [
+              {"name": "order_id", "type": "integer", "required": true, "minimum": 1},
+              {"name": "status", "type": "string", "required": true, "enum": ["open", "shipped", "no"]},
+              {"name": "amount", "type": "number", "required": true, "exclusiveMinimum": 0, "maximum": 10000, "multipleOf": 0.01},
+              {"name": "placed", "type": "date", "format": "%d/%m/%Y", "required": true},
+              {"name": "at", "type": "time"},
+              {"name": "gift", "type": "boolean", "trueValues": ["yes"], "falseValues": ["no"]},
+              {"name": "code", "type": "string", "minLength": 3, "maxLength": 5},
+              {"name": "year", "type": "year", "minimum": 2000},
+              {"name": "day", "type": "date", "exclusiveMaximum": "2026-01-01"},
+              {"name": "kind", "type": "integer", "const": 7}
+            ]}
+            """#
+        let fromYAML = try load(Self.ordersYAML, name: "s.yaml")
+        XCTAssertEqual(fromYAML, try load(json))
+        let schema = try XCTUnwrap(fromYAML.first)
+        XCTAssertEqual(schema.idColumn?.name, "order_id")
+        XCTAssertEqual(schema.columns[2].constraints.multipleOf, "0.01")
+        XCTAssertEqual(schema.columns[1].constraints.enumValues, ["open", "shipped", "no"])
+        // What it prints loads back equal.
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: fromYAML)), fromYAML)
+    }
+
+    func testTypesAndConstraintsOnCSVRows() throws {
+        let schema = try XCTUnwrap(load(Self.ordersYAML, name: "s.yaml").first)
+        let report = try validate("""
+            order_id,status,amount,placed,at,gift,code,year,day,kind,note
+            1,open,10.50,31/12/2025,12:00:00,yes,ABC,2024,2025-12-31,7,x
+            2,closed,0,30/02/2025,25:00:00,maybe,AB,1999,2026-01-01,07.0,y
+            0,no,1e3,1/1/2025,NA,no,ABCDEF,20x5,2025-02-30,8,z
+            3,NA,10000.001,2025-01-01,12:00,,ABCD,,,,
+            3,shipped,1.234,01/01/2025,,NA,NA,2001,,7e0,
+
+            """, .csv, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "3 invalid_status Value must be one of 'open', 'shipped', 'no': 'closed'",
+            "3 invalid_amount Value must be greater than 0: '0'",
+            "3 invalid_placed Invalid date: '30/02/2025'",
+            "3 invalid_at Invalid time: '25:00:00'",
+            "3 invalid_gift Invalid boolean: 'maybe'",
+            "3 invalid_code Value must be at least 3 characters long: 'AB'",
+            "3 invalid_year Value must be at least 2000: '1999'",
+            "3 invalid_day Value must be less than 2026-01-01: '2026-01-01'",
+            "3 invalid_kind Invalid integer format: '07.0'",
+            "4 invalid_order_id Value must be at least 1: '0'",
+            "4 invalid_code Value must be at most 5 characters long: 'ABCDEF'",
+            "4 invalid_year Invalid year: '20x5'",
+            "4 invalid_day Invalid date: '2025-02-30'",
+            "4 invalid_kind Value must be '7': '8'",
+            "5 missing_required_field Missing required field: status",
+            "5 invalid_amount Value must be at most 10000: '10000.001'",
+            "5 invalid_placed Invalid date format, expected %d/%m/%Y: '2025-01-01'",
+            "5 invalid_at Invalid time format, expected hh:mm:ss with optional fraction and zone: '12:00'",
+            "6 duplicate_id Duplicate id: '3' (first seen in row 5)",
+            "6 invalid_amount Value must be a multiple of 0.01: '1.234'",
+            "6 invalid_kind Invalid integer format: '7e0'",
+        ])
+        XCTAssertEqual(report.notices.map(\.message), ["Unknown column: note"])
+    }
+
+    /// JSON rows: numbers and strings are judged on their text (`"7"` and `7` alike); a JSON
+    /// boolean is a boolean whatever the spellings; the same verdicts for rows read through the
+    /// cached shape and for flattened ones.
+    func testTypesAndConstraintsOnJSONRows() throws {
+        let schema = try XCTUnwrap(load(Self.ordersYAML, name: "s.yaml").first)
+        let lines = [
+            #"{"order_id":1,"status":"open","amount":10.5,"placed":"31/12/2025","gift":"yes","kind":"7"}"#,
+            #"{"order_id":2,"status":"open","amount":"10.5","placed":"31/12/2025","gift":true,"kind":7}"#,
+            #"{"order_id":3,"status":"open","amount":0.001,"placed":"31/12/2025","gift":"no","kind":7.0}"#,
+            #"{"order_id":"4","status":"NA","amount":1,"placed":"31/12/2025","gift":false,"kind":7,"x":{"y":1}}"#,
+            #"{"order_id":5,"status":"open","amount":1,"placed":"31/12/2025","gift":null,"kind":[7]}"#,
+        ]
+        for format in [InputFormat.ndjson, .json] {
+            let text = format == .ndjson ? lines.joined(separator: "\n") + "\n" : "[" + lines.joined(separator: ",\n") + "]"
+            let report = try validate(text, format, schema: schema)
+            XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+                "3 invalid_amount Value must be a multiple of 0.01: '0.001'",
+                "3 invalid_kind Invalid integer format: '7.0'",
+                "4 missing_required_field Missing required field: status",
+                "5 invalid_kind Invalid integer format: '[7]'",
+            ], "\(format)")
+            XCTAssertEqual(report.notices.map(\.message), ["Unknown column: x.y"], "\(format)")
+        }
+    }
+
+    func testRefusalsNameTheFileThePathAndTheProblem() {
+        let cases: [(String, String)] = [
+            (#"{"name":"x","columns":[{"name":"a","type":"strin"}]}"#,
+             "s.json: $.columns[0].type: unknown type 'strin' (expected one of string, decimal, integer, number, boolean, date, datetime, time, year, any, string_or_number)"),
+            (#"{"name":"x","columns":[{"name":"a","type":"integer","enum":["1","a"]}]}"#,
+             "s.json: $.columns[0].enum: 'a' is not a valid integer"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","minimum":1}]}"#,
+             "s.json: $.columns[0].minimum: bounds are for numbers and dates in the default layout, not string"),
+            (#"{"name":"x","columns":[{"name":"a","type":"integer","minLength":1}]}"#,
+             "s.json: $.columns[0].minLength: lengths are for text columns, not integer"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","pattern":"x"}]}"#,
+             "s.json: $.columns[0].pattern: 'pattern' is not supported by this version"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","foo":1}]}"#,
+             "s.json: $.columns[0].foo: unknown keyword 'foo'"),
+            (#"{"name":"x","columns":[{"name":"a","type":"date","format":"%d.%b"}]}"#,
+             "s.json: $.columns[0].format: the directive '%b' is not supported (use %Y %y %m %d %H %M %S %f %z)"),
+            (#"{"name":"x","columns":[{"name":"a","type":"date","format":"%d.%m"}]}"#,
+             "s.json: $.columns[0].format: a date layout needs %Y (or %y), %m and %d"),
+            (#"{"name":"x","columns":[{"name":"a","type":"number","minimum":5,"maximum":1}]}"#,
+             "s.json: $.columns[0].minimum: the lower bound 5 is above the upper bound 1"),
+            (#"{"name":"x","columns":[{"name":"a","type":"number","multipleOf":0}]}"#,
+             "s.json: $.columns[0].multipleOf: '0' is not a number greater than 0"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","trueValues":["y"]}]}"#,
+             "s.json: $.columns[0].trueValues: spellings of true and false are for boolean columns, not string"),
+            (#"{"name":"x","idField":"b","columns":[{"name":"a","type":"number"}]}"#,
+             "s.json: $.idField: 'b' is not one of the columns"),
+            (#"{"name":"x","columns":[{"name":"a","type":"number"},{"name":"a","type":"string"}]}"#,
+             "s.json: $.columns[1]: a second column named 'a'"),
+            (#"{"name":"x","columns":[{"name":"a","type":"number"},]}"#,
+             "s.json: invalid JSON at line 1, column 53: unexpected character"),
+            (#"{"name":"x","columns":[{"name":"a","type":"number","required":"yes"}]}"#,
+             "s.json: $.columns[0].required: expected true or false, found a string"),
+            (#"{"name":"x","otherColumns":"maybe","columns":[]}"#,
+             "s.json: $.otherColumns: expected notice, allow or reject, found 'maybe'"),
+            (#"[1]"#, "s.json: $: expected an object at the top, found an array"),
+            (#"{"columns":[]}"#, "s.json: $: a schema needs a 'name'"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(refusal(text), expected, text)
+        }
+        XCTAssertEqual(refusal("name: x\ncolumns:\n  - *a\n", name: "s.yaml")?.hasPrefix("s.yaml: invalid YAML: "), true)
+    }
+
+    /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
+    /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
+    func testJSONTypingAndRejectedColumns() throws {
+        let schema = try XCTUnwrap(load("""
+            {"name": "t", "valueTyping": "json", "otherColumns": "reject", "columns": [
+              {"name": "n", "type": "integer"}, {"name": "s", "type": "string"}, {"name": "b", "type": "boolean"}
+            ]}
+            """).first)
+        let lines = [
+            #"{"n":1.0,"s":"x","b":true}"#, #"{"n":"1","s":5,"b":"true","z":1}"#, #"{"n":1e2,"s":"x","b":false,"q":{"r":null}}"#,
+            #"{"n":1.5,"s":"x","b":false,"q":{"r":null}}"#,
+        ]
+        let report = try validate(lines.joined(separator: "\n") + "\n", .ndjson, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "2 invalid_n Value must be an integer: '1'",
+            "2 invalid_s Value must be a string: '5'",
+            "2 invalid_b Value must be a boolean: 'true'",
+            "2 invalid_z Unexpected field",
+            "3 invalid_q.r Unexpected field",
+            "4 invalid_n Value must be an integer: '1.5'",
+            "4 invalid_q.r Unexpected field",
+        ])
+        let csv = try validate("n,s,b,extra\n1.0,5,true,\n01,x,1,y\n", .csv, schema: schema)
+        XCTAssertEqual(csv.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "2 invalid_extra Unexpected field",
+            "3 invalid_n Invalid integer format: '01'",
+            "3 invalid_extra Unexpected field",
+        ])
+        XCTAssertEqual(csv.notices, [])
+    }
+}
+
+/// `--schema-file` on the command line: one schema needs no `--schema`, several need one; a bad
+/// schema is one line and exit 64 with nothing validated; `schemas --as preflight` loads back.
+final class SchemaFileCLITests: CLITestCase {
+    func testSchemaFilesOnTheCommandLine() throws {
+        _ = try file("orders.yaml", SchemaFileTests.ordersYAML)
+        _ = try file("data.csv", "order_id,status,amount,placed\n1,open,5,01/01/2026\n2,gone,5,01/01/2026\n")
+        var outcome = try run(["validate", "data.csv", "--schema-file", "orders.yaml", "--report", "ndjson"])
+        XCTAssertEqual(outcome.status, 1, outcome.stderr)
+        XCTAssertEqual(outcome.stdout, #"{"row":3,"field":"status","code":"invalid_status","error":"Value must be one of 'open', 'shipped', 'no': 'gone'"}"# + "\n")
+
+        // Several schemas: --schema picks one, its absence is a usage error.
+        outcome = try run(["schemas", "--as", "preflight", "--schema-file", "orders.yaml"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        _ = try file("all.json", outcome.stdout)
+        XCTAssertEqual(try SchemaFile.load(path: scratch.appendingPathComponent("all.json").path),
+                       Schema.builtIn + (try SchemaFile.load(path: scratch.appendingPathComponent("orders.yaml").path)))
+        outcome = try run(["validate", "data.csv", "--schema-file", "all.json"])
+        XCTAssertEqual(outcome.status, 64)
+        XCTAssertEqual(outcome.stderr, "preflight: all.json hold several schemas (generic_transactions, square_pos, productsup_stream, orders); pick one with --schema NAME\n")
+        outcome = try run(["validate", "data.csv", "--schema-file", "all.json", "--schema", "orders", "--report", "ndjson"])
+        XCTAssertEqual(outcome.status, 1, outcome.stderr)
+        outcome = try run(["validate", "data.csv", "--schema-file", "all.json", "--schema", "nope"])
+        XCTAssertEqual(outcome.stderr, "preflight: no schema named 'nope' in all.json (they hold: generic_transactions, square_pos, productsup_stream, orders)\n")
+
+        // A bad schema: one line naming file, path and problem; exit 64; no report.
+        _ = try file("bad.json", #"{"name":"x","columns":[{"name":"a","type":"integer","maximum":"ten"}]}"#)
+        outcome = try run(["validate", "data.csv", "--schema-file", "bad.json", "--rejects", "r.csv"])
+        XCTAssertEqual(outcome.status, 64)
+        XCTAssertEqual(outcome.stdout, "")
+        XCTAssertEqual(outcome.stderr, "preflight: bad.json: $.columns[0].maximum: expected a number, found a string\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("r.csv").path))
+        outcome = try run(["validate", "data.csv"])
+        XCTAssertEqual(outcome.status, 64)
+        XCTAssertEqual(outcome.stderr, "preflight: name a schema: --schema NAME (see preflight schemas) or --schema-file FILE\n")
+    }
+}
