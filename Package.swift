@@ -45,9 +45,15 @@ let package = Package(
             path: "Sources/CGzip",
             linkerSettings: [.linkedLibrary("z")]
         ),
+        // Plain C API over PCRE2 (JIT): the `pattern` constraint of schema files.
+        .target(
+            name: "CPattern",
+            path: "Sources/CPattern",
+            linkerSettings: [.linkedLibrary("pcre2-8")]
+        ),
         .target(
             name: "Preflight",
-            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CScan", .product(name: "Yams", package: "Yams")],
+            dependencies: ["CSimdJSON", "CLibCSV", "CGzip", "CScan", "CPattern", .product(name: "Yams", package: "Yams")],
             path: "Sources/Preflight"
         ),
         .executableTarget(
@@ -69,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "preflight-bench",
             dependencies: [
-                "Preflight", "CSimdJSON", "CBenchFloors", "CScan",
+                "Preflight", "CSimdJSON", "CBenchFloors", "CScan", "CPattern",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/PreflightBench"

@@ -72,7 +72,14 @@ struct PreflightBench: ParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Option(help: "Instead of validating: time the pattern engines (PCRE2 JIT, Swift Regex) on this many values.")
+    var patternEngines: Int?
+
     func run() throws {
+        if let patternEngines {
+            print(PatternEngines.run(count: patternEngines))
+            return
+        }
         let rowCounts = rows.split(separator: ",").compactMap { Int($0) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = threads.map { $0.split(separator: ",").compactMap { Int($0) } } ?? Array(Set([1, cores])).sorted()

@@ -140,8 +140,12 @@ final class SchemaFileTests: XCTestCase {
              "s.json: $.columns[0].minimum: bounds are for numbers and dates in the default layout, not string"),
             (#"{"name":"x","columns":[{"name":"a","type":"integer","minLength":1}]}"#,
              "s.json: $.columns[0].minLength: lengths are for text columns, not integer"),
-            (#"{"name":"x","columns":[{"name":"a","type":"string","pattern":"x"}]}"#,
-             "s.json: $.columns[0].pattern: 'pattern' is not supported by this version"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","unique":true}]}"#,
+             "s.json: $.columns[0].unique: 'unique' is not supported by this version"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","pattern":"[A-Z"}]}"#,
+             "s.json: $.columns[0].pattern: invalid pattern at offset 4: missing terminating ] for character class"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","patternMatches":"anywhere"}]}"#,
+             "s.json: $.columns[0].patternMatches: 'patternMatches' without a 'pattern'"),
             (#"{"name":"x","columns":[{"name":"a","type":"string","foo":1}]}"#,
              "s.json: $.columns[0].foo: unknown keyword 'foo'"),
             (#"{"name":"x","columns":[{"name":"a","type":"date","format":"%d.%b"}]}"#,
@@ -171,6 +175,35 @@ final class SchemaFileTests: XCTestCase {
             XCTAssertEqual(refusal(text), expected, text)
         }
         XCTAssertEqual(refusal("name: x\ncolumns:\n  - *a\n", name: "s.yaml")?.hasPrefix("s.yaml: invalid YAML: "), true)
+    }
+
+    /// `pattern`: the whole value must match (a value with a line break after a match does not),
+    /// or (`patternMatches: anywhere`) a part of it; after `enum`/`const` and before lengths; PCRE2
+    /// syntax on UTF-8 (`é` is one character).
+    func testPatterns() throws {
+        let text = #"""
+            {"name": "p", "columns": [
+              {"name": "code", "type": "string", "pattern": "[A-Z]{3}-\\d+", "maxLength": 6},
+              {"name": "s", "type": "string", "pattern": "é.?$", "patternMatches": "anywhere"},
+              {"name": "n", "type": "integer", "pattern": "[0-9]{2}", "enum": [10, 11, 123]}
+            ]}
+            """#
+        let schema = try XCTUnwrap(load(text).first)
+        XCTAssertEqual(schema.columns[0].constraints.pattern, #"[A-Z]{3}-\d+"#)
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [schema])), [schema])
+        let report = try validate("code,s,n\nABC-12,café,10\nabc-12,cafe,123\nABC-123,é,12\n\"ABC-1\n\",xéy,\n",
+                                  .csv, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            #"3 invalid_code Value must match the pattern '[A-Z]{3}-\d+': 'abc-12'"#,
+            "3 invalid_s Value must match the pattern 'é.?$': 'cafe'",
+            "3 invalid_n Value must match the pattern '[0-9]{2}': '123'",
+            "4 invalid_code Value must be at most 6 characters long: 'ABC-123'",
+            "4 invalid_n Value must be one of '10', '11', '123': '12'",
+            #"5 invalid_code Value must match the pattern '[A-Z]{3}-\d+': 'ABC-1"# + "\n'",
+        ])
+        let json = try validate(#"{"code":"ABC-1","s":"é","n":11}"# + "\n" + #"{"code":"ABC","s":"e","n":"11"}"# + "\n",
+                                .ndjson, schema: schema)
+        XCTAssertEqual(json.errors.map { "\($0.row) \($0.code)" }, ["2 invalid_code", "2 invalid_s"])
     }
 
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the

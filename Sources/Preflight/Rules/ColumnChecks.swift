@@ -21,6 +21,7 @@ final class ColumnChecks: @unchecked Sendable {
     private let enumTexts: IDRegistry?
     private let enumNumbers: [DecimalText]
     private let enumBooleans: [Bool]
+    private let pattern: PatternMatcher?
     private let constNumber: DecimalText?
     private let constBoolean: Bool?
     private let minimum: DecimalText?
@@ -85,6 +86,9 @@ final class ColumnChecks: @unchecked Sendable {
         enumTexts = texts
         enumNumbers = numbers
         enumBooleans = booleans
+        pattern = column.constraints.pattern.flatMap { text in
+            try? PatternMatcher(text, wholeValue: column.constraints.patternMatchesWholeValue)
+        }
         constNumber = numeric ? column.constraints.const.flatMap(DecimalText.init) : nil
         constBoolean = column.type == .boolean
             ? column.constraints.const.flatMap { Self.truth(of: $0, trueValues: column.trueValues, falseValues: column.falseValues) }
@@ -222,6 +226,7 @@ final class ColumnChecks: @unchecked Sendable {
             }
             if !equal { return .constraint(.notConst(const)) }
         }
+        if let pattern, !pattern.matches(value) { return .constraint(.pattern(constraints.pattern!)) }
         if constraints.minLength != nil || constraints.maxLength != nil {
             let length = ValueChecks.scalarCount(value)
             if let minimum = constraints.minLength, length < minimum { return .constraint(.tooShort(minimum)) }

@@ -51,11 +51,16 @@ public enum ValueTyping: String, Sendable {
 }
 
 /// The constraints a column's present values must meet, checked in this order after the type:
-/// `enum`/`const`, lengths, bounds, `multipleOf`. Numbers are kept as their decimal text and
-/// compared exactly.
+/// `enum`/`const`, `pattern`, lengths, bounds, `multipleOf`. Numbers are kept as their decimal
+/// text and compared exactly.
 public struct Constraints: Sendable, Equatable {
     public var enumValues: [String]?
     public var const: String?
+    /// A regular expression (PCRE2 syntax) the value's text must match.
+    public var pattern: String?
+    /// true: the whole value must match (Table Schema, preflight's format); false: a match
+    /// anywhere in it is enough (JSON Schema).
+    public var patternMatchesWholeValue = true
     /// Lengths in Unicode scalars.
     public var minLength: Int?
     public var maxLength: Int?

@@ -46,6 +46,13 @@ enum ColumnValidation {
         for value in constraints.enumValues ?? [] { try checkValue(value, keyword: "enum") }
         if constraints.enumValues?.isEmpty == true { throw at("enum").failure("an empty enum allows no value") }
         if let value = constraints.const { try checkValue(value, keyword: "const") }
+        if let pattern = constraints.pattern {
+            do {
+                _ = try PatternMatcher(pattern, wholeValue: constraints.patternMatchesWholeValue)
+            } catch {
+                throw at("pattern").failure("invalid pattern at offset \(error.offset): \(error.message)")
+            }
+        }
         if constraints.minLength != nil || constraints.maxLength != nil {
             guard type == .string || type == .any || type == .stringOrNumber else {
                 throw at(constraints.minLength != nil ? "minLength" : "maxLength")

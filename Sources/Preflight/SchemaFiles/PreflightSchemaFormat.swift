@@ -14,10 +14,10 @@ public enum PreflightSchemaFormat {
     ]
     static let columnKeys: Set<String> = [
         "name", "description", "type", "required", "format", "trueValues", "falseValues", "enum", "const",
-        "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "pattern", "patternMatches", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     ]
     /// Keywords of the format that this version does not check yet: refused by name.
-    static let notYet: Set<String> = ["pattern", "unique"]
+    static let notYet: Set<String> = ["unique"]
 
     // MARK: Reading
 
@@ -80,6 +80,15 @@ public enum PreflightSchemaFormat {
             return values
         }
         constraints.const = try members["const"]?.scalarText()
+        constraints.pattern = try members["pattern"]?.string()
+        if let matches = members["patternMatches"] {
+            let text = try matches.string()
+            guard text == "whole" || text == "anywhere" else {
+                throw matches.failure("expected whole or anywhere, found '\(text)'")
+            }
+            guard constraints.pattern != nil else { throw matches.failure("'patternMatches' without a 'pattern'") }
+            constraints.patternMatchesWholeValue = text == "whole"
+        }
         constraints.minLength = try members["minLength"]?.count()
         constraints.maxLength = try members["maxLength"]?.count()
         for (key, path) in [("minimum", \Constraints.minimum), ("maximum", \.maximum),
@@ -124,6 +133,10 @@ public enum PreflightSchemaFormat {
         let constraints = column.constraints
         if let values = constraints.enumValues { members.append(.init("enum", .array(values.map(scalar)))) }
         if let value = constraints.const { members.append(.init("const", scalar(value))) }
+        if let pattern = constraints.pattern {
+            members.append(.init("pattern", .string(pattern)))
+            if !constraints.patternMatchesWholeValue { members.append(.init("patternMatches", .string("anywhere"))) }
+        }
         if let length = constraints.minLength { members.append(.init("minLength", .number(String(length)))) }
         if let length = constraints.maxLength { members.append(.init("maxLength", .number(String(length)))) }
         for (key, bound) in [("minimum", constraints.minimum), ("maximum", constraints.maximum),
