@@ -140,8 +140,8 @@ final class SchemaFileTests: XCTestCase {
              "s.json: $.columns[0].minimum: bounds are for numbers and dates in the default layout, not string"),
             (#"{"name":"x","columns":[{"name":"a","type":"integer","minLength":1}]}"#,
              "s.json: $.columns[0].minLength: lengths are for text columns, not integer"),
-            (#"{"name":"x","columns":[{"name":"a","type":"string","unique":true}]}"#,
-             "s.json: $.columns[0].unique: 'unique' is not supported by this version"),
+            (#"{"name":"x","columns":[{"name":"a","type":"string","unique":"yes"}]}"#,
+             "s.json: $.columns[0].unique: expected true or false, found a string"),
             (#"{"name":"x","columns":[{"name":"a","type":"string","pattern":"[A-Z"}]}"#,
              "s.json: $.columns[0].pattern: invalid pattern at offset 4: missing terminating ] for character class"),
             (#"{"name":"x","columns":[{"name":"a","type":"string","patternMatches":"anywhere"}]}"#,
@@ -204,6 +204,55 @@ final class SchemaFileTests: XCTestCase {
         let json = try validate(#"{"code":"ABC-1","s":"é","n":11}"# + "\n" + #"{"code":"ABC","s":"e","n":"11"}"# + "\n",
                                 .ndjson, schema: schema)
         XCTAssertEqual(json.errors.map { "\($0.row) \($0.code)" }, ["2 invalid_code", "2 invalid_s"])
+    }
+
+    /// `unique`: the second and later rows holding a value already seen, naming the first row;
+    /// numbers by value and booleans by truth (shown in that form), absent values never repeat;
+    /// a row with several repeated values is one invalid row; any thread count and window.
+    func testUniqueColumns() throws {
+        let schema = try XCTUnwrap(load("""
+            {"name": "u", "idField": "id", "missingValues": ["", "NA"], "columns": [
+              {"name": "id", "type": "string", "required": true},
+              {"name": "email", "type": "string", "unique": true},
+              {"name": "n", "type": "number", "unique": true, "minimum": 0},
+              {"name": "flag", "type": "boolean", "unique": true, "trueValues": ["y"], "falseValues": ["n"]}
+            ]}
+            """).first)
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [schema])), [schema])
+        let csv = "id,email,n,flag\nA,a@x,1,y\nB,b@x,01.0,n\nA,a@x,2,\nC,NA,1e0,y\nD,,-0,NA\nE,c@x,0.00,\nF,d@x,-1,\nG,e@x,-1,\n"
+        let report = try validate(csv, .csv, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "3 invalid_n Duplicate value: '1' (first seen in row 2)",
+            "4 duplicate_id Duplicate id: 'A' (first seen in row 2)",
+            "4 invalid_email Duplicate value: 'a@x' (first seen in row 2)",
+            "5 invalid_n Duplicate value: '1' (first seen in row 2)",
+            "5 invalid_flag Duplicate value: 'true' (first seen in row 2)",
+            "7 invalid_n Duplicate value: '0' (first seen in row 6)",
+            "8 invalid_n Value must be at least 0: '-1'",
+            "9 invalid_n Value must be at least 0: '-1'",
+        ])
+        XCTAssertEqual(report.invalidRows, 6)
+        let json = try validate(#"{"id":"A","n":1}"# + "\n" + #"{"id":"B","n":1.0,"flag":true}"# + "\n"
+                                + #"{"id":"C","n":"1","flag":"y"}"# + "\n", .ndjson, schema: schema)
+        XCTAssertEqual(json.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "2 invalid_n Duplicate value: '1' (first seen in row 1)",
+            "3 invalid_n Duplicate value: '1' (first seen in row 1)",
+            "3 invalid_flag Duplicate value: 'true' (first seen in row 2)",
+        ])
+        // Many rows: the same report for any thread count and window.
+        var big = "id,email,n,flag\n"
+        for row in 0..<6000 { big += "I\(row),e\(row % 4000)@x,\(row % 2500).\(row % 3 == 0 ? "0" : "5"),\n" }
+        let expected = try validate(big, .csv, schema: schema) { $0.threads = 1 }
+        XCTAssertEqual(expected.errors.count, 3500)  // 2000 emails, 1500 numbers (Python: decimal.Decimal.normalize)
+        for (threads, window) in [(3, 1 << 20), (2, 7000), (3, 5000)] {
+            let other = try validate(big, .csv, schema: schema) { options in
+                options.threads = threads
+                options.windowSize = window
+                options.recordCap = 512
+            }
+            XCTAssertEqual(other.errors, expected.errors, "\(threads) threads, window \(window)")
+            XCTAssertEqual(other.invalidRows, expected.invalidRows)
+        }
     }
 
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the

@@ -91,14 +91,18 @@ struct ChunkMerger {
     private let maxRows: Int
     private let firstDataRow: Int
     private let idField: String
+    /// The `unique` columns' names, by set (set k is `uniqueFields[k - 1]`).
+    private let uniqueFields: [String]
     /// Where rows go besides the counts, when the run has observers.
     var delivery: RowDelivery?
     /// A chunk's errors in global numbering, every one, for the delivery (reused).
     private var chunkIssues: [ValidationIssue] = []
 
-    init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, idShards: Int = 1) {
+    init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, uniqueFields: [String] = [],
+         idShards: Int = 1) {
         self.log = log
-        self.ids = ShardedIDRegistry(shards: idShards)
+        self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count)
+        self.uniqueFields = uniqueFields
         self.firstDataRow = firstDataRow
         self.nextLine = firstLine
         self.maxRows = maxRows
@@ -135,9 +139,15 @@ struct ChunkMerger {
     var idSlotCapacity: Int { ids.slotCapacity }
 
     mutating func reserveIDs(like chunks: [ChunkResult], share: Double) throws(PreflightError) {
-        let ids = chunks.reduce(0) { $0 + $1.ids.count }
+        // The id's values only (set 0): the unique columns' tables grow as they fill.
+        var ids = 0, bytes = 0
+        for chunk in chunks {
+            for entry in chunk.ids.entries where entry.set == 0 {
+                ids += 1
+                bytes += Int(entry.length)
+            }
+        }
         guard ids > 0, share > 0 else { return }
-        let bytes = chunks.reduce(0) { $0 + $1.ids.byteCount }
         let expected = min(Double(ids) / min(1, share), Double(ids) * 16, Double(Self.reservedIDsCap))
         let registry = self.ids, averageLength = (bytes + ids - 1) / ids
         _ = try Parallel.map(registry.shardCount) { (shard) throws(PreflightError) in
@@ -166,6 +176,7 @@ struct ChunkMerger {
         chunkIssues.removeAll(keepingCapacity: true)
         var issueIndex = 0
         var duplicateIndex = 0
+        var lastDuplicateRow = -1  // a row with several repeated values is one invalid row
         while true {
             // The next event in (row, order): too_many_rows (order -2), a listed error, an id.
             var best = 0  // 0 none, 1 too many, 2 issue, 3 id
@@ -202,17 +213,23 @@ struct ChunkMerger {
                 let duplicate = duplicates[duplicateIndex]
                 let entry = chunk.ids.entries[duplicate.entry]
                 let row = rowBase + Int(entry.row)
-                let kind = IssueKind.duplicateID(firstRow: duplicate.firstRow)
+                let isID = entry.set == 0
+                let kind = isID ? IssueKind.duplicateID(firstRow: duplicate.firstRow)
+                    : IssueKind.duplicateValue(firstRow: duplicate.firstRow)
+                let field = isID ? idField : uniqueFields[Int(entry.set) - 1]
+                let code = isID ? nil : "invalid_" + field
                 let line = lineBase + Int(entry.line)
                 chunk.ids.withID(duplicate.entry) { id in
                     if collects {
                         chunkIssues.append(log.addReturningIssue(kind, row: row, line: line, order: Int(entry.order),
-                                                                 field: idField, value: id))
+                                                                 field: field, invalidCode: code, value: id))
                     } else {
-                        log.add(kind, row: row, line: line, order: Int(entry.order), field: idField, value: id)
+                        log.add(kind, row: row, line: line, order: Int(entry.order), field: field, invalidCode: code,
+                                value: id)
                     }
                 }
-                if !entry.rowHasErrors { log.countInvalidRow() }
+                if !entry.rowHasErrors, row != lastDuplicateRow { log.countInvalidRow() }
+                lastDuplicateRow = row
                 duplicateIndex += 1
             default:
                 unknownColumns.absorb(chunk.unknownColumns, rowOffset: rowBase)

@@ -32,9 +32,9 @@ struct IssueLog {
     /// Like `add`, and returns the error with its message built even past the cap, for the
     /// outputs that take every error (row observers).
     mutating func addReturningIssue(_ kind: IssueKind, row: Int, line: Int, order: Int = -1, field: String? = nil,
-                                    value: UnsafeRawBufferPointer? = nil) -> ValidationIssue {
-        count(kind, invalidCode: nil)
-        let issue = ValidationIssue(kind, row: row, line: line, order: order, field: field, invalidCode: nil,
+                                    invalidCode: String? = nil, value: UnsafeRawBufferPointer? = nil) -> ValidationIssue {
+        count(kind, invalidCode: invalidCode)
+        let issue = ValidationIssue(kind, row: row, line: line, order: order, field: field, invalidCode: invalidCode,
                                     value: value)
         list(issue)
         return issue

@@ -114,6 +114,8 @@ enum IssueKind {
     case constraint(ConstraintFailure)
     /// A column the schema does not allow (JSON Schema `additionalProperties: false`).
     case unexpectedField
+    /// A `unique` column's value seen in an earlier row.
+    case duplicateValue(firstRow: Int)
 
     var isFileLevel: Bool {
         switch self {
@@ -158,7 +160,7 @@ enum IssueKind {
         case .duplicateID: return 18
         case .invalidNumber, .invalidInteger, .invalidDateFormat, .invalidDate, .invalidDatetimeFormat,
              .invalidDatetime, .notPositive, .invalidLayout, .invalidTime, .invalidTimeFormat, .invalidBoolean,
-             .invalidYear, .wrongJSONType, .constraint, .unexpectedField:
+             .invalidYear, .wrongJSONType, .constraint, .unexpectedField, .duplicateValue:
             return nil
         }
     }
@@ -212,6 +214,7 @@ enum IssueKind {
         case .wrongJSONType(let expected): return "Value must be \(expected): " + quoted()
         case .constraint(let failure): return failure.message + ": " + quoted()
         case .unexpectedField: return "Unexpected field"
+        case .duplicateValue(let firstRow): return "Duplicate value: \(quoted()) (first seen in row \(firstRow))"
         }
     }
 

@@ -199,6 +199,48 @@ final class ColumnChecks: @unchecked Sendable {
         return nil
     }
 
+    /// The canonical form of a valid value for `unique` (see `CompiledSchema.writesCanonical`):
+    /// a number's plain decimal text (scientific past 40 digits either side of the point), a
+    /// boolean's `true`/`false`. Returns false for text, compared as it is.
+    func canonical(_ value: UnsafeRawBufferPointer, kind: ValueKind, into scratch: inout [UInt8]) -> Bool {
+        scratch.removeAll(keepingCapacity: true)
+        if type == .boolean {
+            guard let truth = truth(of: value, kind: kind) else { return false }
+            scratch.append(contentsOf: truth ? "true".utf8 : "false".utf8)
+            return true
+        }
+        guard Self.isNumeric(type), let number = DecimalView(value) else { return false }
+        if number.isZero {
+            scratch.append(UInt8(ascii: "0"))
+            return true
+        }
+        if number.isNegative { scratch.append(UInt8(ascii: "-")) }
+        let exponent = number.exponent
+        if exponent > 40 || exponent < -40 {
+            scratch.append(contentsOf: "0.".utf8)
+            number.forEachDigit(in: value) { scratch.append($0 + 0x30) }
+            scratch.append(contentsOf: "e\(exponent)".utf8)
+            return true
+        }
+        if exponent <= 0 {
+            scratch.append(contentsOf: "0.".utf8)
+            for _ in 0..<(-exponent) { scratch.append(UInt8(ascii: "0")) }
+            number.forEachDigit(in: value) { scratch.append($0 + 0x30) }
+            return true
+        }
+        var written = 0
+        number.forEachDigit(in: value) { digit in
+            if written == exponent { scratch.append(UInt8(ascii: ".")) }
+            scratch.append(digit + 0x30)
+            written += 1
+        }
+        while written < exponent {
+            scratch.append(UInt8(ascii: "0"))
+            written += 1
+        }
+        return true
+    }
+
     // MARK: Constraints
 
     private func constraintProblem(_ value: UnsafeRawBufferPointer, kind: ValueKind) -> IssueKind? {

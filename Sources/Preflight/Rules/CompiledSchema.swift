@@ -10,7 +10,12 @@ struct CompiledSchema {
         var mustBePositive: Bool
         /// Index in `extras` of the column's `ColumnChecks`, or -1: the built-in type check alone.
         var extra: Int32
+        /// The column's set of values in `IDList` when it is `unique` (1, 2, …), else 0.
+        var uniqueSet: UInt8
     }
+
+    /// Whether any column is `unique`.
+    let hasUniqueColumns: Bool
 
     /// By schema column.
     let rules: [Rule]
@@ -22,14 +27,22 @@ struct CompiledSchema {
 
     init(_ schema: Schema) {
         var extras: [ColumnChecks] = []
+        var uniqueSets = 0
         rules = schema.columns.map { column in
             var extra: Int32 = -1
             if ColumnChecks.needed(for: column, typing: schema.valueTyping) {
                 extra = Int32(extras.count)
                 extras.append(ColumnChecks(column, typing: schema.valueTyping))
             }
-            return Rule(type: column.type, required: column.required, mustBePositive: column.mustBePositive, extra: extra)
+            var uniqueSet: UInt8 = 0
+            if column.constraints.unique {
+                uniqueSets += 1
+                uniqueSet = UInt8(uniqueSets)
+            }
+            return Rule(type: column.type, required: column.required, mustBePositive: column.mustBePositive, extra: extra,
+                        uniqueSet: uniqueSet)
         }
+        hasUniqueColumns = uniqueSets > 0
         self.extras = extras
         missingValues = schema.missingValues.filter { !$0.isEmpty }.map { Array($0.utf8) }
         emptyIsMissing = schema.missingValues.contains("")
@@ -37,7 +50,7 @@ struct CompiledSchema {
 
     /// Whether a present value is one of the texts that stand for no value.
     @inline(__always)
-    private func isMissingText(_ value: UnsafeRawBufferPointer) -> Bool {
+    func isMissingText(_ value: UnsafeRawBufferPointer) -> Bool {
         if value.isEmpty { return emptyIsMissing }
         for text in missingValues where text.count == value.count && text.elementsEqual(value) { return true }
         return false
@@ -60,6 +73,13 @@ struct CompiledSchema {
         if rule.extra >= 0 { return extras[Int(rule.extra)].problem(value, kind: kind) }
         if isID { return nil }
         return Self.typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
+    }
+
+    /// Writes to `scratch` the canonical form a `unique` column's value is compared by, when it
+    /// has one: numbers by value (`01` and `1.0` are `1`), booleans by truth (`true`, `false`).
+    /// False: the value is compared as it is.
+    func writesCanonical(_ value: UnsafeRawBufferPointer, kind: ValueKind, rule: Rule, into scratch: inout [UInt8]) -> Bool {
+        rule.extra >= 0 && extras[Int(rule.extra)].canonical(value, kind: kind, into: &scratch)
     }
 
     /// The built-in types' check: what is wrong with a present value for its type, if anything.

@@ -1,7 +1,8 @@
 /// The ids a chunk's rows carry, in row order, kept for the merge that finds duplicates across
-/// chunks. Id bytes are copied into one arena (the chunk's input may be gone by then).
+/// chunks, and the values of the schema's `unique` columns the same way (each column its own
+/// set). Bytes are copied into one arena (the chunk's input may be gone by then).
 struct IDList {
-    /// 32 bytes per id: rows, lines and offsets are counted within the chunk.
+    /// 32 bytes per value: rows, lines and offsets are counted within the chunk.
     struct Entry {
         var hash: UInt64
         var offset: UInt32
@@ -10,6 +11,8 @@ struct IDList {
         var line: Int32
         var order: Int32
         var rowHasErrors: Bool
+        /// 0: the id; k: the k-th `unique` column (`CompiledSchema.uniqueColumns`).
+        var set: UInt8
     }
 
     private(set) var arena: [UInt8] = []
@@ -17,11 +20,12 @@ struct IDList {
 
     var count: Int { entries.count }
 
-    mutating func append(_ id: UnsafeRawBufferPointer, row: Int, line: Int, order: Int, rowHasErrors: Bool) {
+    mutating func append(_ id: UnsafeRawBufferPointer, row: Int, line: Int, order: Int, rowHasErrors: Bool,
+                         set: Int = 0) {
         entries.append(Entry(hash: IDRegistry.hash(id), offset: UInt32(truncatingIfNeeded: arena.count),
                              length: UInt32(truncatingIfNeeded: id.count), row: Int32(truncatingIfNeeded: row),
                              line: Int32(truncatingIfNeeded: line), order: Int32(truncatingIfNeeded: order),
-                             rowHasErrors: rowHasErrors))
+                             rowHasErrors: rowHasErrors, set: UInt8(truncatingIfNeeded: set)))
         arena.append(contentsOf: id)
     }
 
@@ -45,10 +49,18 @@ struct IDList {
 /// The run's id registry, split by hash into shards that register in parallel: each shard sees
 /// its ids in row order, so the first row of every id is the same whatever the thread count.
 final class ShardedIDRegistry {
+    /// The id's shards, then each `unique` column's (`sets` × `shardCount`).
     private let shards: [IDRegistry]
+    let shardCount: Int
 
-    init(shards: Int) {
-        self.shards = (0..<max(1, shards)).map { _ in IDRegistry() }
+    /// `sets`: the id and the `unique` columns.
+    init(shards: Int, sets: Int = 1) {
+        let shardCount = max(1, shards)
+        self.shardCount = shardCount
+        // The unique columns' tables start small: only the id's are sized from the input.
+        self.shards = (0..<(shardCount * max(1, sets))).map { index in
+            index < shardCount ? IDRegistry() : IDRegistry(slots: 1 << 10)
+        }
     }
 
     /// An id seen before: the entry in its chunk's list, and the row that registered it first.
@@ -57,23 +69,21 @@ final class ShardedIDRegistry {
         var firstRow: Int
     }
 
-    var shardCount: Int { shards.count }
-
-    /// Slots in all shards' tables.
-    var slotCapacity: Int { shards.reduce(0) { $0 + $1.slotCapacity } }
+    /// Slots in the id's shards' tables.
+    var slotCapacity: Int { shards.prefix(shardCount).reduce(0) { $0 + $1.slotCapacity } }
 
     /// Makes room, in shard `shard`, for its part of `expected` ids of `averageLength` bytes in
     /// all. Shards may be sized in parallel (sizing faults the table's memory in).
     func reserve(_ expected: Int, averageLength: Int, shard: Int) {
-        let perShard = expected / shards.count + expected / (8 * shards.count) + 1024
+        let perShard = expected / shardCount + expected / (8 * shardCount) + 1024
         shards[shard].reserve(perShard, averageLength: averageLength)
     }
 
     /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose
     /// hash falls in it. Returns, per chunk, the duplicates found. Shards may run in parallel.
     func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [[Duplicate]] {
-        let shardCount = shards.count
-        let registry = shards[shard]
+        let shardCount = self.shardCount
+        let shards = self.shards
         let batch = 16
         return chunks.enumerated().map { index, chunk in
             var duplicates: [Duplicate] = []
@@ -85,13 +95,14 @@ final class ShardedIDRegistry {
                         // Touch the batch's slots first (this shard's ids only): their cache misses overlap.
                         for entry in entries[batchStart..<batchEnd]
                         where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
-                            registry.touch(hash: entry.hash)
+                            shards[Int(entry.set) * shardCount + shard].touch(hash: entry.hash)
                         }
                         for entryIndex in batchStart..<batchEnd {
                             let entry = entries[entryIndex]
                             guard shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard else { continue }
                             let start = Int(entry.offset)
                             let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
+                            let registry = shards[Int(entry.set) * shardCount + shard]
                             if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
                                 duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
                             }

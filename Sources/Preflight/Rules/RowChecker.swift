@@ -18,6 +18,9 @@ struct RowChecker {
     /// The current row's id, if it has one to register.
     private var rowID: UnsafeRawBufferPointer?
     private var rowIDOrder = 0
+    /// The current row's values of `unique` columns to register, and their canonical forms.
+    private var rowUniques: [(value: UnsafeRawBufferPointer, kind: ValueKind, rule: ValueRule, order: Int)] = []
+    private var canonical: [UInt8] = []
     private typealias ValueRule = CompiledSchema.Rule
     /// The schema's per-column rules and the one verdict on a value.
     private let compiled: CompiledSchema
@@ -114,6 +117,7 @@ struct RowChecker {
 
     private mutating func beginRow() {
         pending.removeAll(keepingCapacity: true)
+        rowUniques.removeAll(keepingCapacity: true)
         rowID = nil
         for index in slots.indices {
             slots[index].value = nil
@@ -149,6 +153,13 @@ struct RowChecker {
         }
         if checksUniqueIDs, let id {
             ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false)
+        }
+        if compiled.hasUniqueColumns {
+            for check in checks where check.rule.uniqueSet > 0 {
+                let value = record.field(Int(check.position))
+                addUnique(value, kind: .text, rule: check.rule, order: Int(check.position), row: row, line: line,
+                          rowHasErrors: false, ids: &ids)
+            }
         }
         return true
     }
@@ -297,6 +308,9 @@ struct RowChecker {
                     rowID = slot.value
                     rowIDOrder = slot.order
                 }
+                if slot.rule.uniqueSet > 0, let value = slot.value {
+                    rowUniques.append((value, slot.kind, slot.rule, slot.order))
+                }
                 continue
             }
             let column = schema.columns[index]
@@ -310,9 +324,27 @@ struct RowChecker {
         }
     }
 
+    /// Lists a `unique` column's value (in its canonical form, if it has one) for the merge.
+    private mutating func addUnique(_ value: UnsafeRawBufferPointer, kind: ValueKind, rule: ValueRule, order: Int,
+                                    row: Int, line: Int, rowHasErrors: Bool, ids: inout IDList) {
+        // An absent value (empty, or a missing-value text) is no value: it repeats nothing.
+        if compiled.isMissingText(value) { return }
+        if compiled.writesCanonical(value, kind: kind, rule: rule, into: &canonical) {
+            canonical.withUnsafeBytes {
+                ids.append($0, row: row, line: line, order: order, rowHasErrors: rowHasErrors, set: Int(rule.uniqueSet))
+            }
+        } else {
+            ids.append(value, row: row, line: line, order: order, rowHasErrors: rowHasErrors, set: Int(rule.uniqueSet))
+        }
+    }
+
     private mutating func flush(row: Int, line: Int, into log: inout IssueLog, ids: inout IDList) {
         if let rowID {
             ids.append(rowID, row: row, line: line, order: rowIDOrder, rowHasErrors: !pending.isEmpty)
+        }
+        for unique in rowUniques {
+            addUnique(unique.value, kind: unique.kind, rule: unique.rule, order: unique.order, row: row, line: line,
+                      rowHasErrors: !pending.isEmpty, ids: &ids)
         }
         guard !pending.isEmpty else { return }
         if pending.count > 1 {

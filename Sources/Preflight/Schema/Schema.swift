@@ -69,6 +69,9 @@ public struct Constraints: Sendable, Equatable {
     public var exclusiveMinimum: String?
     public var exclusiveMaximum: String?
     public var multipleOf: String?
+    /// No two rows may hold the same value: the second and later are errors naming the first row.
+    /// Numbers compare by value and booleans by truth, as for `enum`.
+    public var unique = false
 
     public init() {}
 

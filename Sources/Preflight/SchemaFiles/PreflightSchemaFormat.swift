@@ -14,10 +14,10 @@ public enum PreflightSchemaFormat {
     ]
     static let columnKeys: Set<String> = [
         "name", "description", "type", "required", "format", "trueValues", "falseValues", "enum", "const",
-        "pattern", "patternMatches", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "pattern", "patternMatches", "unique", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     ]
     /// Keywords of the format that this version does not check yet: refused by name.
-    static let notYet: Set<String> = ["unique"]
+    static let notYet: Set<String> = []
 
     // MARK: Reading
 
@@ -81,6 +81,7 @@ public enum PreflightSchemaFormat {
         }
         constraints.const = try members["const"]?.scalarText()
         constraints.pattern = try members["pattern"]?.string()
+        constraints.unique = try members["unique"]?.bool() ?? false
         if let matches = members["patternMatches"] {
             let text = try matches.string()
             guard text == "whole" || text == "anywhere" else {
@@ -137,6 +138,7 @@ public enum PreflightSchemaFormat {
             members.append(.init("pattern", .string(pattern)))
             if !constraints.patternMatchesWholeValue { members.append(.init("patternMatches", .string("anywhere"))) }
         }
+        if constraints.unique { members.append(.init("unique", .bool(true))) }
         if let length = constraints.minLength { members.append(.init("minLength", .number(String(length)))) }
         if let length = constraints.maxLength { members.append(.init("maxLength", .number(String(length)))) }
         for (key, bound) in [("minimum", constraints.minimum), ("maximum", constraints.maximum),
