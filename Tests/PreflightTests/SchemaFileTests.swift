@@ -255,6 +255,33 @@ final class SchemaFileTests: XCTestCase {
         }
     }
 
+    /// An id of several columns: each part blank is `missing_id` on that part; the parts together
+    /// repeat as `duplicate_id` (shown as a JSON array, which no other parts can spell), on the
+    /// first part; the parts are type-checked like any column.
+    func testIdsOfSeveralColumns() throws {
+        let schema = try XCTUnwrap(load("""
+            {"name": "t", "idField": ["store", "n"], "columns": [
+              {"name": "store", "type": "string", "required": true},
+              {"name": "n", "type": "integer", "required": true}, {"name": "v", "type": "string"}
+            ]}
+            """).first)
+        XCTAssertEqual(schema.idColumns.map(\.name), ["store", "n"])
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [schema])), [schema])
+        let csv = "store,n,v\nA,1,x\nA,2,x\nB,1,x\nA,1,y\n\"A,1\",,z\n\"a\"\"q\",3,\n\"a\"\"q\",3,\nC,x,\n"
+        for threads in [1, 3] {
+            let report = try validate(csv, .csv, schema: schema) { $0.threads = threads }
+            XCTAssertEqual(report.errors.map { "\($0.row) \($0.field ?? "") \($0.code) \($0.error)" }, [
+                #"5 store duplicate_id Duplicate id: '["A","1"]' (first seen in row 2)"#,
+                #"6 n missing_id Missing "id" attribute"#,
+                #"8 store duplicate_id Duplicate id: '["a\"q","3"]' (first seen in row 7)"#,
+                "9 n invalid_n Invalid integer format: 'x'",
+            ])
+        }
+        let json = try validate(#"{"store":"A","n":1}"# + "\n" + #"{"n":"1","store":"A"}"# + "\n" + #"{"store":"A"}"# + "\n",
+                                .ndjson, schema: schema)
+        XCTAssertEqual(json.errors.map { "\($0.row) \($0.code)" }, ["2 duplicate_id", "3 missing_id"])
+    }
+
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
     /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
     func testJSONTypingAndRejectedColumns() throws {

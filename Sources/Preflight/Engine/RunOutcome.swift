@@ -7,7 +7,7 @@ struct RunOutcome {
 
     init(options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?) {
         merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
-                             maxRows: options.maxRows, idField: options.schema.idColumn?.name ?? "",
+                             maxRows: options.maxRows, idField: options.schema.idColumns.first?.name ?? "",
                              uniqueFields: options.schema.columns.filter(\.constraints.unique).map(\.name),
                              idShards: min(options.effectiveThreads, Parallel.coreCount))
         merger.delivery = delivery

@@ -8,11 +8,17 @@ public enum SchemaCatalog {
         for schema in schemas {
             json.beginObject()
             json.member("schemaType", schema.name)
-            if let id = schema.idColumn {
-                json.member("idField", id.name)
-            } else {
+            switch schema.idColumns.count {
+            case 0:
                 json.key("idField")
                 json.raw("null")
+            case 1:
+                json.member("idField", schema.idColumns[0].name)
+            default:
+                json.key("idField")
+                json.beginArray()
+                for column in schema.idColumns { json.string(column.name) }
+                json.endArray()
             }
             json.key("requiredColumns")
             writeColumns(schema.columns.filter(\.required), to: &json)

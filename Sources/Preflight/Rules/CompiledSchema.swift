@@ -71,7 +71,6 @@ struct CompiledSchema {
             return nil
         }
         if rule.extra >= 0 { return extras[Int(rule.extra)].problem(value, kind: kind) }
-        if isID { return nil }
         return Self.typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
     }
 

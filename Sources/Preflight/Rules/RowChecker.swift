@@ -18,6 +18,14 @@ struct RowChecker {
     /// The current row's id, if it has one to register.
     private var rowID: UnsafeRawBufferPointer?
     private var rowIDOrder = 0
+    /// Whether each schema column is (part of) the id.
+    private let isIDColumn: [Bool]
+    /// An id of several columns (a tuple): its columns in the id's order; empty otherwise.
+    private let tupleColumns: [Int]
+    /// The current row's values of the tuple's columns that passed their checks.
+    private var tupleValues: [UnsafeRawBufferPointer?] = []
+    /// CSV: the header positions of the tuple's columns (-1: not in the header).
+    private var tuplePositions: [Int] = []
     /// The current row's values of `unique` columns to register, and their canonical forms.
     private var rowUniques: [(value: UnsafeRawBufferPointer, kind: ValueKind, rule: ValueRule, order: Int)] = []
     private var canonical: [UInt8] = []
@@ -73,6 +81,9 @@ struct RowChecker {
         self.checksUniqueIDs = checksUniqueIDs
         let compiled = CompiledSchema(schema)
         self.compiled = compiled
+        isIDColumn = schema.columns.indices.map(schema.idColumnIndexes.contains)
+        tupleColumns = schema.idColumnIndexes.count > 1 ? schema.idColumnIndexes : []
+        tupleValues = Array(repeating: nil, count: tupleColumns.count)
         storage = PlainBuffer(compiled.rules.enumerated().map { index, rule in
             Slot(value: nil, kind: .text, order: index, hasError: false, rule: rule, checked: true)
         })
@@ -97,13 +108,14 @@ struct RowChecker {
             }
         }
         fieldChecks = PlainBuffer(headerColumns.enumerated().filter { $0.element >= 0 }.map { position, column in
-            FieldCheck(position: Int32(position), rule: slots[column].rule, isID: column == schema.idColumnIndex)
+            FieldCheck(position: Int32(position), rule: slots[column].rule, isID: isIDColumn[column])
         })
         let rejects = schema.otherColumns == .reject
         unexpectedCodes = names.indices.map { position in
             rejects && headerColumns[position] < 0 && !isRepeatedCopy[position] ? "invalid_" + names[position] : nil
         }
         rejectsHeaderColumns = unexpectedCodes.contains { $0 != nil }
+        tuplePositions = tupleColumns.map { column in headerColumns.firstIndex(of: column) ?? -1 }
     }
 
     /// One header position's rule, compiled from its schema column: no look-up per row.
@@ -118,6 +130,7 @@ struct RowChecker {
     private mutating func beginRow() {
         pending.removeAll(keepingCapacity: true)
         rowUniques.removeAll(keepingCapacity: true)
+        for index in tupleValues.indices { tupleValues[index] = nil }
         rowID = nil
         for index in slots.indices {
             slots[index].value = nil
@@ -151,8 +164,11 @@ struct RowChecker {
                 idPosition = Int(check.position)
             }
         }
-        if checksUniqueIDs, let id {
-            ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false)
+        if tupleColumns.isEmpty {
+            if checksUniqueIDs, let id { ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false) }
+        } else if checksUniqueIDs, !tuplePositions.contains(-1) {
+            for (index, position) in tuplePositions.enumerated() { tupleValues[index] = record.field(position) }
+            addTuple(order: tuplePositions[0], row: row, line: line, rowHasErrors: false, ids: &ids)
         }
         if compiled.hasUniqueColumns {
             for check in checks where check.rule.uniqueSet > 0 {
@@ -299,14 +315,17 @@ struct RowChecker {
     }
 
     private mutating func checkValues() {
-        let idColumn = schema.idColumnIndex
         for index in slots.indices where slots[index].checked && !slots[index].hasError {
             let slot = slots[index]
-            let isID = index == idColumn
+            let isID = isIDColumn[index]
             guard let problem = compiled.problem(slot.value, kind: slot.kind, rule: slot.rule, isID: isID) else {
                 if isID, checksUniqueIDs {
-                    rowID = slot.value
-                    rowIDOrder = slot.order
+                    if tupleColumns.isEmpty {
+                        rowID = slot.value
+                        rowIDOrder = slot.order
+                    } else if let component = tupleColumns.firstIndex(of: index) {
+                        tupleValues[component] = slot.value
+                    }
                 }
                 if slot.rule.uniqueSet > 0, let value = slot.value {
                     rowUniques.append((value, slot.kind, slot.rule, slot.order))
@@ -322,6 +341,33 @@ struct RowChecker {
                                        invalidCode: column.invalidCode, value: slot.value))
             }
         }
+    }
+
+    /// Lists an id of several columns as one value: its parts as a JSON array of strings
+    /// (`["A","7"]`), which no other parts can spell, and which the duplicate's message shows.
+    private mutating func addTuple(order: Int, row: Int, line: Int, rowHasErrors: Bool, ids: inout IDList) {
+        canonical.removeAll(keepingCapacity: true)
+        canonical.append(UInt8(ascii: "["))
+        for (index, part) in tupleValues.enumerated() {
+            if index > 0 { canonical.append(UInt8(ascii: ",")) }
+            canonical.append(Bytes.quote)
+            for byte in part ?? UnsafeRawBufferPointer(start: nil, count: 0) {
+                switch byte {
+                case Bytes.quote, UInt8(ascii: "\\"):
+                    canonical.append(UInt8(ascii: "\\"))
+                    canonical.append(byte)
+                case ..<0x20:
+                    canonical.append(contentsOf: "\\u00".utf8)
+                    canonical.append(Array("0123456789abcdef".utf8)[Int(byte >> 4)])
+                    canonical.append(Array("0123456789abcdef".utf8)[Int(byte & 0xF)])
+                default:
+                    canonical.append(byte)
+                }
+            }
+            canonical.append(Bytes.quote)
+        }
+        canonical.append(UInt8(ascii: "]"))
+        canonical.withUnsafeBytes { ids.append($0, row: row, line: line, order: order, rowHasErrors: rowHasErrors) }
     }
 
     /// Lists a `unique` column's value (in its canonical form, if it has one) for the merge.
@@ -341,6 +387,9 @@ struct RowChecker {
     private mutating func flush(row: Int, line: Int, into log: inout IssueLog, ids: inout IDList) {
         if let rowID {
             ids.append(rowID, row: row, line: line, order: rowIDOrder, rowHasErrors: !pending.isEmpty)
+        }
+        if !tupleColumns.isEmpty, !tupleValues.contains(where: { $0 == nil }) {
+            addTuple(order: slots[tupleColumns[0]].order, row: row, line: line, rowHasErrors: !pending.isEmpty, ids: &ids)
         }
         for unique in rowUniques {
             addUnique(unique.value, kind: unique.kind, rule: unique.rule, order: unique.order, row: row, line: line,

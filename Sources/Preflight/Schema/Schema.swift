@@ -127,7 +127,10 @@ public struct Schema: Sendable, Equatable {
     /// Columns in schema order: the order errors of JSON and NDJSON rows are listed in.
     public let columns: [Column]
     /// Index in `columns` of the id column, if the schema has one.
-    public let idColumnIndex: Int?
+    public var idColumnIndex: Int? { idColumnIndexes.count == 1 ? idColumnIndexes[0] : nil }
+    /// Indexes in `columns` of the id's columns: none, one, or several (the id is then their
+    /// values together, as a Table Schema `primaryKey` of several fields).
+    public let idColumnIndexes: [Int]
     public let otherColumns: OtherColumns
     /// Texts that stand for no value (Table Schema's `missingValues`); `[""]` by default.
     public let missingValues: [String]
@@ -187,21 +190,31 @@ public struct Schema: Sendable, Equatable {
     /// `idColumn`: the id column's name (it must be one of `columns`), or nil for none.
     public init(name: String, columns: [Column], idColumn: String?, otherColumns: OtherColumns = .notice,
                 missingValues: [String] = [""], valueTyping: ValueTyping = .text) {
-        precondition(idColumn.map { id in columns.contains { $0.name == id } } ?? true,
-                     "the id column must be one of the columns")
+        self.init(name: name, columns: columns, idColumns: idColumn.map { [$0] } ?? [], otherColumns: otherColumns,
+                  missingValues: missingValues, valueTyping: valueTyping)
+    }
+
+    /// `idColumns`: the names of the id's columns (each one of `columns`), in the id's order.
+    public init(name: String, columns: [Column], idColumns: [String], otherColumns: OtherColumns = .notice,
+                missingValues: [String] = [""], valueTyping: ValueTyping = .text) {
+        precondition(idColumns.allSatisfy { id in columns.contains { $0.name == id } },
+                     "the id's columns must be columns of the schema")
         self.name = name
         self.columns = columns
         self.nameTable = NameTable(columns)
-        self.idColumnIndex = idColumn.flatMap { id in columns.firstIndex { $0.name == id } }
+        self.idColumnIndexes = idColumns.map { id in columns.firstIndex { $0.name == id }! }
         self.otherColumns = otherColumns
         self.missingValues = missingValues
         self.valueTyping = valueTyping
     }
 
+    /// The id column when the id is one column.
     public var idColumn: Column? { idColumnIndex.map { columns[$0] } }
+    /// The id's columns.
+    public var idColumns: [Column] { idColumnIndexes.map { columns[$0] } }
 
     public static func == (left: Schema, right: Schema) -> Bool {
-        left.name == right.name && left.columns == right.columns && left.idColumnIndex == right.idColumnIndex
+        left.name == right.name && left.columns == right.columns && left.idColumnIndexes == right.idColumnIndexes
             && left.otherColumns == right.otherColumns && left.missingValues == right.missingValues
             && left.valueTyping == right.valueTyping
     }

@@ -35,13 +35,20 @@ public enum PreflightSchemaFormat {
             }
             columns.append(column)
         }
-        var idColumn: String? = nil
+        var idColumns: [String] = []
         if let idNode = members["idField"] {
-            let id = try idNode.string()
-            guard columns.contains(where: { $0.name == id }) else {
-                throw idNode.failure("'\(id)' is not one of the columns")
+            // One column's name, or several (the id is their values together).
+            let names: [SchemaNode]
+            if case .array = idNode.value { names = try idNode.array() } else { names = [idNode] }
+            for nameNode in names {
+                let id = try nameNode.string()
+                guard columns.contains(where: { $0.name == id }) else {
+                    throw nameNode.failure("'\(id)' is not one of the columns")
+                }
+                guard !idColumns.contains(id) else { throw nameNode.failure("'\(id)' is named twice") }
+                idColumns.append(id)
             }
-            idColumn = id
+            if idColumns.isEmpty { throw idNode.failure("an empty id") }
         }
         var otherColumns = OtherColumns.notice
         if let otherNode = members["otherColumns"] {
@@ -58,7 +65,7 @@ public enum PreflightSchemaFormat {
             typing = value
         }
         let missingValues = try members["missingValues"]?.strings() ?? [""]
-        return Schema(name: name, columns: columns, idColumn: idColumn, otherColumns: otherColumns,
+        return Schema(name: name, columns: columns, idColumns: idColumns, otherColumns: otherColumns,
                       missingValues: missingValues, valueTyping: typing)
     }
 
@@ -111,7 +118,8 @@ public enum PreflightSchemaFormat {
     /// The schema in this format, as a value tree (`text(of:)` writes it).
     public static func value(of schema: Schema) -> SchemaValue {
         var members: [SchemaValue.Member] = [.init("name", .string(schema.name))]
-        members.append(.init("idField", schema.idColumn.map { .string($0.name) } ?? .null))
+        let ids = schema.idColumns.map { SchemaValue.string($0.name) }
+        members.append(.init("idField", ids.isEmpty ? .null : ids.count == 1 ? ids[0] : .array(ids)))
         if schema.otherColumns != .notice { members.append(.init("otherColumns", .string(schema.otherColumns.rawValue))) }
         if schema.missingValues != [""] { members.append(.init("missingValues", .array(schema.missingValues.map { .string($0) }))) }
         if schema.valueTyping != .text { members.append(.init("valueTyping", .string(schema.valueTyping.rawValue))) }
