@@ -282,6 +282,88 @@ final class SchemaFileTests: XCTestCase {
         XCTAssertEqual(json.errors.map { "\($0.row) \($0.code)" }, ["2 duplicate_id", "3 missing_id"])
     }
 
+    /// Frictionless Table Schema: fields with types, formats (layouts, email), number formats,
+    /// boolean spellings and constraints; `primaryKey` the id (`unique` on it says nothing more);
+    /// `missingValues`; the name from the file; the specification's field examples load.
+    func testTableSchema() throws {
+        let text = #"""
+            {
+              "fields": [
+                {"name": "id", "type": "integer", "constraints": {"required": true, "unique": true}},
+                {"name": "email", "type": "string", "format": "email", "title": "E-mail"},
+                {"name": "born", "type": "date", "format": "%d/%m/%Y"},
+                {"name": "income", "type": "number", "decimalChar": ",", "groupChar": ".", "bareNumber": false,
+                 "constraints": {"minimum": 0}},
+                {"name": "code", "type": "string", "constraints": {"pattern": "[A-Z]{2}", "enum": ["AB", "CD", "XY"]}},
+                {"name": "ok", "type": "boolean", "trueValues": ["Y"], "falseValues": ["N"]},
+                {"name": "note"}
+              ],
+              "primaryKey": "id",
+              "missingValues": ["", "-"]
+            }
+            """#
+        let schema = try XCTUnwrap(load(text, name: "data/people.schema.json").first)
+        XCTAssertEqual(schema.name, "people")
+        XCTAssertEqual(schema.idColumn?.name, "id")
+        XCTAssertEqual(schema.columns[6].type, .string)
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [schema])), [schema])
+        let csv = "id,email,born,income,code,ok,note\n1,a@b.co,31/12/1990,\"€ 1.234,50\",AB,Y,\n"
+            + "2,not-an-email,1990-12-31,-5,ABC,maybe,\n2,-,-,-,-,-,-\nx,a@b,29/02/2001,12%,ZZ,N,\n"
+        let report = try validate(csv, .csv, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "3 invalid_email Invalid email: 'not-an-email'",
+            "3 invalid_born Invalid date format, expected %d/%m/%Y: '1990-12-31'",
+            "3 invalid_income Value must be at least 0: '-5'",
+            "3 invalid_code Value must be one of 'AB', 'CD', 'XY': 'ABC'",
+            "3 invalid_ok Invalid boolean: 'maybe'",
+            "4 duplicate_id Duplicate id: '2' (first seen in row 3)",
+            "5 invalid_id Invalid integer format: 'x'",
+            "5 invalid_email Invalid email: 'a@b'",
+            "5 invalid_born Invalid date: '29/02/2001'",
+            "5 invalid_code Value must be one of 'AB', 'CD', 'XY': 'ZZ'",
+        ])
+        // YAML, a named descriptor, a primary key of two fields, a pattern that must match whole.
+        let yaml = try XCTUnwrap(load("""
+            name: pairs
+            fields:
+              - {name: a, type: string, constraints: {pattern: "[a-z]+"}}
+              - {name: b, type: year}
+            primaryKey: [a, b]
+            """, name: "p.yaml").first)
+        XCTAssertEqual(yaml.idColumns.map(\.name), ["a", "b"])
+        let pairs = try validate("a,b\nx,2020\nx,2020\nxY,2021\n", .csv, schema: yaml)
+        XCTAssertEqual(pairs.errors.map { "\($0.row) \($0.code)" }, ["3 duplicate_id", "4 invalid_a"])
+        // The specification's field examples.
+        XCTAssertEqual(try load(#"{"fields": [{"name": "my-field-name"}]}"#).first?.columns.map(\.type), [.string])
+        XCTAssertEqual(try load(#"{"fields": [{"name": "my-field-name", "type": "number"},"#
+                                + #"{"name": "my-field-name-2", "type": "string", "format": "email"}]}"#).first?.columns.count, 2)
+    }
+
+    func testTableSchemaRefusals() {
+        let cases: [(String, String)] = [
+            (#"{"fields":[{"name":"a"}],"foreignKeys":[]}"#, "s.json: $.foreignKeys: 'foreignKeys' is not supported by this version"),
+            (#"{"fields":[{"name":"a","type":"geopoint"}]}"#,
+             "s.json: $.fields[0].type: the type 'geopoint' is not supported (supported: any, boolean, date, datetime, integer, number, string, time, year)"),
+            (#"{"fields":[{"name":"a","type":"date","format":"any"}]}"#,
+             "s.json: $.fields[0].format: the format 'any' is not supported: name the layout (e.g. %d/%m/%Y)"),
+            (#"{"fields":[{"name":"a","type":"string","format":"phone"}]}"#,
+             "s.json: $.fields[0].format: the format 'phone' is not supported (use email, uri, uuid or binary)"),
+            (#"{"fields":[{"name":"a","constraints":{"jsonSchema":{}}}]}"#,
+             "s.json: $.fields[0].constraints.jsonSchema: 'jsonSchema' is not supported by this version"),
+            (#"{"fields":[{"name":"a","type":"number","constraints":{"minimum":"x"}}]}"#,
+             "s.json: $.fields[0].constraints.minimum: expected a number, found a string"),
+            (#"{"fields":[{"name":"a","type":"integer","constraints":{"maxLength":2}}]}"#,
+             "s.json: $.fields[0].constraints.maxLength: lengths are for text columns, not integer"),
+            (#"{"fields":[{"name":"a","type":"number","decimalChar":",,"}]}"#,
+             "s.json: $.fields[0].decimalChar: expected one printable ASCII character that is not a digit or sign, found ',,'"),
+            (#"{"fields":[{"name":"a","colour":"red"}]}"#, "s.json: $.fields[0].colour: unknown keyword 'colour'"),
+            (#"{"fields":[{"name":"a"}],"primaryKey":["b"]}"#, "s.json: $.primaryKey[0]: 'b' is not one of the fields"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(refusal(text), expected, text)
+        }
+    }
+
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
     /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
     func testJSONTypingAndRejectedColumns() throws {

@@ -8,7 +8,9 @@ struct RunOutcome {
     init(options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?) {
         merger = ChunkMerger(log: IssueLog(maxErrors: options.maxErrors), firstDataRow: firstDataRow, firstLine: 1,
                              maxRows: options.maxRows, idField: options.schema.idColumns.first?.name ?? "",
-                             uniqueFields: options.schema.columns.filter(\.constraints.unique).map(\.name),
+                             uniqueFields: options.schema.columns.enumerated()
+                                .filter { $0.element.constraints.unique && $0.offset != options.schema.idColumnIndex }
+                                .map(\.element.name),
                              idShards: min(options.effectiveThreads, Parallel.coreCount))
         merger.delivery = delivery
     }

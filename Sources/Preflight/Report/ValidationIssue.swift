@@ -109,6 +109,8 @@ enum IssueKind {
     case invalidTimeFormat
     case invalidBoolean
     case invalidYear
+    /// A string that does not have its column's format (`email`, `uri`, `uuid`, `binary`).
+    case invalidStringFormat(String)
     /// A JSON value of the wrong JSON type (JSON Schema): `expected` is `a string`, `a number`, …
     case wrongJSONType(expected: String)
     case constraint(ConstraintFailure)
@@ -160,7 +162,7 @@ enum IssueKind {
         case .duplicateID: return 18
         case .invalidNumber, .invalidInteger, .invalidDateFormat, .invalidDate, .invalidDatetimeFormat,
              .invalidDatetime, .notPositive, .invalidLayout, .invalidTime, .invalidTimeFormat, .invalidBoolean,
-             .invalidYear, .wrongJSONType, .constraint, .unexpectedField, .duplicateValue:
+             .invalidYear, .invalidStringFormat, .wrongJSONType, .constraint, .unexpectedField, .duplicateValue:
             return nil
         }
     }
@@ -211,6 +213,7 @@ enum IssueKind {
             return "Invalid time format, expected hh:mm:ss with optional fraction and zone: " + quoted()
         case .invalidBoolean: return "Invalid boolean: " + quoted()
         case .invalidYear: return "Invalid year: " + quoted()
+        case .invalidStringFormat(let format): return "Invalid \(format): " + quoted()
         case .wrongJSONType(let expected): return "Value must be \(expected): " + quoted()
         case .constraint(let failure): return failure.message + ": " + quoted()
         case .unexpectedField: return "Unexpected field"

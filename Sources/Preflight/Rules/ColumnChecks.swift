@@ -14,6 +14,12 @@ final class ColumnChecks: @unchecked Sendable {
     private let type: ColumnType
     private let typing: ValueTyping
     private let layout: DatePattern?
+    /// A string column's format: `email`, `uri`, `uuid` or `binary`.
+    private let stringFormat: String?
+    /// A number or integer written with other characters: its reading, and the plain number read
+    /// back (reused from value to value; one `ColumnChecks` per worker).
+    private let numberFormat: (decimal: UInt8, group: UInt8?, bare: Bool)?
+    private var plain: [UInt8] = []
     private let trueValues: [[UInt8]]
     private let falseValues: [[UInt8]]
     private let constraints: Constraints
@@ -40,7 +46,8 @@ final class ColumnChecks: @unchecked Sendable {
     static func needed(for column: Column, typing: ValueTyping) -> Bool {
         switch column.type {
         case .string, .stringOrNumber, .integer, .decimal, .date, .datetime:
-            return typing == .json || column.format != nil || !(column.constraints.isEmpty || column.constraints == onlyPositive)
+            return typing == .json || column.format != nil || column.numberFormat != nil
+                || !(column.constraints.isEmpty || column.constraints == onlyPositive)
         default:
             return true
         }
@@ -56,7 +63,14 @@ final class ColumnChecks: @unchecked Sendable {
     init(_ column: Column, typing: ValueTyping) {
         type = column.type
         self.typing = typing
-        layout = column.format.flatMap { try? DatePattern($0) }
+        let isText = column.type == .string || column.type == .any || column.type == .stringOrNumber
+        layout = isText ? nil : column.format.flatMap { try? DatePattern($0) }
+        stringFormat = isText ? column.format : nil
+        numberFormat = column.numberFormat.flatMap { format in
+            (column.type == .number || column.type == .integer)
+                ? (format.decimalChar.utf8.first ?? UInt8(ascii: "."), format.groupChar?.utf8.first, format.bareNumber)
+                : nil
+        }
         trueValues = (column.trueValues ?? Self.defaultTrueValues).map { Array($0.utf8) }
         falseValues = (column.falseValues ?? Self.defaultFalseValues).map { Array($0.utf8) }
         constraints = column.constraints
@@ -116,8 +130,45 @@ final class ColumnChecks: @unchecked Sendable {
 
     /// What is wrong with a present value (not absent, not missing), if anything.
     func problem(_ value: UnsafeRawBufferPointer, kind: ValueKind) -> IssueKind? {
+        if let numberFormat, kind != .number {
+            // Read the number back to its plain form; the message still shows the value as written.
+            guard readPlainNumber(value, format: numberFormat) else { return type == .integer ? .invalidInteger : .invalidNumber }
+            return plain.withUnsafeBytes { plain in
+                if let problem = typeProblem(plain, kind: kind) { return problem }
+                return constraintProblem(plain, kind: kind)
+            }
+        }
         if let problem = typeProblem(value, kind: kind) { return problem }
         return constraintProblem(value, kind: kind)
+    }
+
+    /// Writes to `plain` the number in `value` without group characters, with `.` for the
+    /// decimal character and, unless the number must be bare, without text around it. False when
+    /// there is no number to read.
+    private func readPlainNumber(_ value: UnsafeRawBufferPointer, format: (decimal: UInt8, group: UInt8?, bare: Bool)) -> Bool {
+        plain.removeAll(keepingCapacity: true)
+        var start = 0, end = value.count
+        if !format.bare {
+            // Text before and after: from the first sign or digit to the last digit.
+            func isNumberStart(_ byte: UInt8) -> Bool {
+                ValueChecks.isDigit(byte) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+")
+            }
+            while start < end, !isNumberStart(value[start]) { start += 1 }
+            while end > start, !ValueChecks.isDigit(value[end - 1]) { end -= 1 }
+            if start == end { return false }
+        }
+        for index in start..<end {
+            let byte = value[index]
+            if let group = format.group, byte == group { continue }
+            if byte == format.decimal {
+                plain.append(UInt8(ascii: "."))
+            } else if byte == UInt8(ascii: ".") && format.decimal != UInt8(ascii: ".") {
+                return false  // a point that is neither the decimal nor the group character
+            } else {
+                plain.append(byte)
+            }
+        }
+        return true
     }
 
     // MARK: Types
@@ -146,7 +197,8 @@ final class ColumnChecks: @unchecked Sendable {
         }
         switch type {
         case .string, .stringOrNumber, .any:
-            return nil
+            guard let stringFormat, !StringFormats.check(stringFormat, value) else { return nil }
+            return .invalidStringFormat(stringFormat)
         case .integer:
             return ValueChecks.isInteger(value) ? nil : .invalidInteger
         case .decimal:

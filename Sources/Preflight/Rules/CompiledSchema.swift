@@ -28,14 +28,16 @@ struct CompiledSchema {
     init(_ schema: Schema) {
         var extras: [ColumnChecks] = []
         var uniqueSets = 0
-        rules = schema.columns.map { column in
+        // `unique` on the id itself says what `duplicate_id` already does: only that is reported.
+        let soleID = schema.idColumnIndex
+        rules = schema.columns.enumerated().map { index, column in
             var extra: Int32 = -1
             if ColumnChecks.needed(for: column, typing: schema.valueTyping) {
                 extra = Int32(extras.count)
                 extras.append(ColumnChecks(column, typing: schema.valueTyping))
             }
             var uniqueSet: UInt8 = 0
-            if column.constraints.unique {
+            if column.constraints.unique, index != soleID {
                 uniqueSets += 1
                 uniqueSet = UInt8(uniqueSets)
             }

@@ -79,13 +79,32 @@ public struct Constraints: Sendable, Equatable {
     public var isEmpty: Bool { self == Constraints() }
 }
 
+/// How a number is written (Table Schema): `1.234,5` with `decimalChar` `,` and `groupChar` `.`;
+/// `bareNumber` false allows text before and after it (`€95`, `95%`). Values are read back to
+/// plain numbers before their type and bounds are checked.
+public struct NumberFormat: Sendable, Equatable {
+    public var decimalChar: String
+    public var groupChar: String?
+    public var bareNumber: Bool
+
+    public init(decimalChar: String = ".", groupChar: String? = nil, bareNumber: Bool = true) {
+        self.decimalChar = decimalChar
+        self.groupChar = groupChar
+        self.bareNumber = bareNumber
+    }
+}
+
 /// One column a schema names.
 public struct Column: Sendable, Equatable {
     public let name: String
     public let type: ColumnType
     public let required: Bool
-    /// A date, datetime or time pattern (`%d/%m/%Y`), or a string format (`email`, `uri`); nil: the default.
+    /// A date, datetime or time layout (`%d/%m/%Y`), or a string format (`email`, `uri`, `uuid`,
+    /// `binary`); nil: the default.
     public let format: String?
+    /// How a number or integer is written when not plainly (Table Schema's `decimalChar`,
+    /// `groupChar`, `bareNumber`); nil: plainly.
+    public let numberFormat: NumberFormat?
     public let constraints: Constraints
     /// Boolean spellings; nil: `true, True, TRUE, 1` and `false, False, FALSE, 0`.
     public let trueValues: [String]?
@@ -97,11 +116,13 @@ public struct Column: Sendable, Equatable {
     let invalidCode: String
 
     public init(_ name: String, _ type: ColumnType, required: Bool, format: String? = nil,
-                constraints: Constraints = Constraints(), trueValues: [String]? = nil, falseValues: [String]? = nil) {
+                constraints: Constraints = Constraints(), trueValues: [String]? = nil, falseValues: [String]? = nil,
+                numberFormat: NumberFormat? = nil) {
         self.name = name
         self.type = type
         self.required = required
         self.format = format
+        self.numberFormat = numberFormat
         self.constraints = constraints
         self.trueValues = trueValues
         self.falseValues = falseValues

@@ -20,8 +20,26 @@ enum ColumnValidation {
                 }
                 if type != .time, !layout.hasDate { throw at("format").failure("a \(type.rawValue) layout needs %Y (or %y), %m and %d") }
                 if type == .time, !layout.hasTime { throw at("format").failure("a time layout needs %H") }
+            case .string, .any, .stringOrNumber:
+                guard StringFormats.supported.contains(format) else {
+                    throw at("format").failure("the format '\(format)' is not supported (use email, uri, uuid or binary)")
+                }
             default:
                 throw at("format").failure("'format' is not supported for type \(type.rawValue)")
+            }
+        }
+        if let numberFormat = column.numberFormat {
+            guard type == .number || type == .integer else {
+                throw at("decimalChar").failure("number formats are for number and integer columns, not \(type.rawValue)")
+            }
+            for (keyword, text) in [("decimalChar", numberFormat.decimalChar), ("groupChar", numberFormat.groupChar ?? "x")] {
+                guard text.utf8.count == 1, let byte = text.utf8.first, byte > 0x20, byte < 0x7F,
+                      !ValueChecks.isDigit(byte), byte != UInt8(ascii: "-"), byte != UInt8(ascii: "+") else {
+                    throw at(keyword).failure("expected one printable ASCII character that is not a digit or sign, found '\(text)'")
+                }
+            }
+            if numberFormat.groupChar == numberFormat.decimalChar {
+                throw at("groupChar").failure("the group and decimal characters are both '\(numberFormat.decimalChar)'")
             }
         }
         if column.trueValues != nil || column.falseValues != nil {
@@ -36,7 +54,8 @@ enum ColumnValidation {
             }
         }
         let checks = ColumnChecks(Column(column.name, type, required: true, format: column.format,
-                                         trueValues: column.trueValues, falseValues: column.falseValues),
+                                         trueValues: column.trueValues, falseValues: column.falseValues,
+                                         numberFormat: column.numberFormat),
                                   typing: .text)
         func checkValue(_ text: String, keyword: String) throws(SchemaError) {
             var bytes = Array(text.utf8)

@@ -14,7 +14,7 @@ public enum PreflightSchemaFormat {
     ]
     static let columnKeys: Set<String> = [
         "name", "description", "type", "required", "format", "trueValues", "falseValues", "enum", "const",
-        "pattern", "patternMatches", "unique", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
+        "pattern", "patternMatches", "unique", "decimalChar", "groupChar", "bareNumber", "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
     ]
     /// Keywords of the format that this version does not check yet: refused by name.
     static let notYet: Set<String> = []
@@ -105,10 +105,17 @@ public enum PreflightSchemaFormat {
             guard let bound = members[key] else { continue }
             constraints[keyPath: path] = type == .date ? try bound.string() : try bound.number()
         }
+        var numberFormat: NumberFormat? = nil
+        if members["decimalChar"] != nil || members["groupChar"] != nil || members["bareNumber"] != nil {
+            numberFormat = NumberFormat(decimalChar: try members["decimalChar"]?.string() ?? ".",
+                                        groupChar: try members["groupChar"]?.string(),
+                                        bareNumber: try members["bareNumber"]?.bool() ?? true)
+            if numberFormat == NumberFormat() { numberFormat = nil }
+        }
         let result = Column(name, type, required: try members["required"]?.bool() ?? false,
                             format: try members["format"]?.string(), constraints: constraints,
                             trueValues: try members["trueValues"]?.strings(),
-                            falseValues: try members["falseValues"]?.strings())
+                            falseValues: try members["falseValues"]?.strings(), numberFormat: numberFormat)
         try ColumnValidation.check(result) { keyword in members[keyword] ?? node }
         return result
     }
@@ -139,6 +146,11 @@ public enum PreflightSchemaFormat {
         if let format = column.format { members.append(.init("format", .string(format))) }
         if let values = column.trueValues { members.append(.init("trueValues", .array(values.map { .string($0) }))) }
         if let values = column.falseValues { members.append(.init("falseValues", .array(values.map { .string($0) }))) }
+        if let format = column.numberFormat {
+            if format.decimalChar != "." { members.append(.init("decimalChar", .string(format.decimalChar))) }
+            if let group = format.groupChar { members.append(.init("groupChar", .string(group))) }
+            if !format.bareNumber { members.append(.init("bareNumber", .bool(false))) }
+        }
         let constraints = column.constraints
         if let values = constraints.enumValues { members.append(.init("enum", .array(values.map(scalar)))) }
         if let value = constraints.const { members.append(.init("const", scalar(value))) }

@@ -5,8 +5,8 @@ import Darwin
 #endif
 import Yams
 
-/// Schema files: preflight's own format, told apart by content from the other formats a
-/// loader reads, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
+/// Schema files: preflight's own format (`columns`) and Frictionless Table Schema (`fields`), told
+/// apart by content, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
 /// path and the problem; nothing is ever skipped silently.
 public enum SchemaFile {
     /// The schemas a file holds (one, or several in preflight's format).
@@ -53,11 +53,11 @@ public enum SchemaFile {
             }
             return result
         }
-        if root.value["fields"] != nil { throw root.failure("Table Schema files are not supported yet") }
+        if root.value["fields"] != nil { return [try TableSchemaFormat.schema(root, fileName: name)] }
         if root.value["properties"] != nil || root.value["$schema"] != nil {
             throw root.failure("JSON Schema files are not supported yet")
         }
-        throw root.failure("not a schema: expected preflight's format (an object with 'columns', or 'schemas')")
+        throw root.failure("not a schema: expected preflight's format (an object with 'columns', or 'schemas') or a Table Schema ('fields')")
     }
 
     /// JSON when the first byte that is not a space opens an object or an array, else YAML.
