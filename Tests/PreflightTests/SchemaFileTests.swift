@@ -364,6 +364,76 @@ final class SchemaFileTests: XCTestCase {
         }
     }
 
+    /// JSON Schema for records: JSON types decide, patterns search, nested objects' properties are
+    /// dot-joined columns (required only under a required parent), `additionalProperties: false`
+    /// rejects other keys, `x-preflight-id` names the id, the name is the title.
+    func testJSONSchema() throws {
+        let text = #"""
+            {
+              "$schema": "https://json-schema.org/draft/2020-12/schema",
+              "title": "records", "type": "object", "x-preflight-id": "id",
+              "properties": {
+                "id": {"type": "string", "pattern": "^P[0-9]+$"},
+                "price": {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.01},
+                "qty": {"type": "integer", "minimum": 1, "maximum": 100},
+                "email": {"type": "string", "format": "email"},
+                "day": {"type": "string", "format": "date"},
+                "tag": {"enum": ["a", "b"]},
+                "kind": {"const": "item"},
+                "name": {"type": ["string", "null"], "minLength": 2, "maxLength": 5},
+                "customer": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}
+              },
+              "required": ["id", "price", "customer"],
+              "additionalProperties": false
+            }
+            """#
+        let schema = try XCTUnwrap(load(text).first)
+        XCTAssertEqual(schema.name, "records")
+        XCTAssertEqual(schema.valueTyping, .json)
+        XCTAssertEqual(schema.otherColumns, .reject)
+        XCTAssertEqual(schema.columns.map(\.name).last, "customer.id")
+        XCTAssertEqual(try load(PreflightSchemaFormat.text(of: [schema])), [schema])
+        let lines = [
+            #"{"id":"P1","price":9.99,"qty":3,"email":"a@b.co","day":"2026-01-01","tag":"a","kind":"item","name":"Bob","customer":{"id":"C1"}}"#,
+            #"{"id":"X1","price":"9.99","qty":1.5,"email":"nope","day":"01/01/2026","tag":"c","kind":"box","name":"B","customer":{"id":5},"extra":1}"#,
+            #"{"id":"P1","price":0.001,"qty":0,"name":null}"#,
+        ]
+        let report = try validate(lines.joined(separator: "\n") + "\n", .ndjson, schema: schema)
+        XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "2 invalid_id Value must match the pattern '^P[0-9]+$': 'X1'",
+            "2 invalid_price Value must be a number: '9.99'",
+            "2 invalid_qty Value must be an integer: '1.5'",
+            "2 invalid_email Invalid email: 'nope'",
+            "2 invalid_day Invalid date format, expected YYYY-MM-DD",
+            "2 invalid_tag Value must be one of 'a', 'b': 'c'",
+            "2 invalid_kind Value must be 'item': 'box'",
+            "2 invalid_name Value must be at least 2 characters long: 'B'",
+            "2 invalid_customer.id Value must be a string: '5'",
+            "2 invalid_extra Unexpected field",
+            "3 duplicate_id Duplicate id: 'P1' (first seen in row 1)",
+            "3 invalid_price Value must be a multiple of 0.01: '0.001'",
+            "3 invalid_qty Value must be at least 1: '0'",
+            "3 missing_required_field Missing required field: customer.id",
+        ])
+        // draft-07 with YAML; refusals by name.
+        XCTAssertEqual(try load("$schema: http://json-schema.org/draft-07/schema#\nproperties:\n  a: {type: integer}\n",
+                                name: "d7.yaml").first?.columns.map(\.type), [.integer])
+        let cases: [(String, String)] = [
+            (##"{"properties":{"a":{"$ref":"#/$defs/x"}}}"##, "s.json: $.properties.a.$ref: '$ref' is not supported by this version"),
+            (#"{"properties":{"a":{"type":"array"}}}"#, "s.json: $.properties.a.type: the type 'array' is not supported"),
+            (#"{"properties":{"a":{"anyOf":[]}}}"#, "s.json: $.properties.a.anyOf: 'anyOf' is not supported by this version"),
+            (#"{"properties":{"a":{"type":"string","format":"ipv4"}}}"#,
+             "s.json: $.properties.a.format: the format 'ipv4' is not supported (supported: date, date-time, email, time, uri, uuid)"),
+            (#"{"properties":{"a":{"type":"number","exclusiveMinimum":true}}}"#,
+             "s.json: $.properties.a.exclusiveMinimum: draft-04's boolean exclusiveMinimum is not supported; give the bound"),
+            (#"{"properties":{"a":{}},"required":["b"]}"#, "s.json: $.required: 'b' is required but not among the properties"),
+            (#"{"type":"array","properties":{}}"#, "s.json: $.type: a record schema must have type object"),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(refusal(text), expected, text)
+        }
+    }
+
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
     /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
     func testJSONTypingAndRejectedColumns() throws {

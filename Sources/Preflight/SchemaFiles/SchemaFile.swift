@@ -5,8 +5,8 @@ import Darwin
 #endif
 import Yams
 
-/// Schema files: preflight's own format (`columns`) and Frictionless Table Schema (`fields`), told
-/// apart by content, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
+/// Schema files: preflight's own format (`columns`), Frictionless Table Schema (`fields`) and JSON
+/// Schema (`properties`), told apart by content, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
 /// path and the problem; nothing is ever skipped silently.
 public enum SchemaFile {
     /// The schemas a file holds (one, or several in preflight's format).
@@ -55,7 +55,7 @@ public enum SchemaFile {
         }
         if root.value["fields"] != nil { return [try TableSchemaFormat.schema(root, fileName: name)] }
         if root.value["properties"] != nil || root.value["$schema"] != nil {
-            throw root.failure("JSON Schema files are not supported yet")
+            return [try JSONSchemaFormat.schema(root, fileName: name)]
         }
         throw root.failure("not a schema: expected preflight's format (an object with 'columns', or 'schemas') or a Table Schema ('fields')")
     }
