@@ -434,6 +434,23 @@ final class SchemaFileTests: XCTestCase {
         }
     }
 
+    /// Piing's schema listing: what `preflight schemas` prints loads back to the built-ins; columns
+    /// given by name only are typed from the catalogue, others are strings.
+    func testPiingListing() throws {
+        XCTAssertEqual(try load(SchemaCatalog.render(Schema.builtIn)), Schema.builtIn)
+        let mine = try XCTUnwrap(load(#"""
+            {"schemas": [{"schemaType": "mine", "idField": "sku", "requiredColumns": ["sku", "amount"],
+              "optionalColumns": [{"name": "date"}, {"name": "note", "type": "string"}, {"name": "qty", "type": "integer"}],
+              "acceptsOtherColumns": false}]}
+            """#).first)
+        XCTAssertEqual(mine.columns.map { "\($0.name) \($0.type.rawValue) \($0.required) \($0.mustBePositive)" },
+                       ["sku string true false", "amount decimal true true", "date date false false",
+                        "note string false false", "qty integer false false"])
+        XCTAssertEqual(mine.otherColumns, .notice)
+        XCTAssertEqual(refusal(#"{"schemas":[{"schemaType":"x","requiredColumns":[{"name":"a","constraint":"< 5"}]}]}"#),
+                       "s.json: $.schemas[0].requiredColumns[0].constraint: the constraint '< 5' is not supported (only '> 0')")
+    }
+
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
     /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
     func testJSONTypingAndRejectedColumns() throws {

@@ -5,8 +5,9 @@ import Darwin
 #endif
 import Yams
 
-/// Schema files: preflight's own format (`columns`), Frictionless Table Schema (`fields`) and JSON
-/// Schema (`properties`), told apart by content, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
+/// Schema files: preflight's own format (`columns`), Frictionless Table Schema (`fields`), JSON
+/// Schema (`properties`) and Piing's schema listing (`schemas` of `schemaType`s), told apart by
+/// content, in JSON or YAML. Every refusal is one `SchemaError` naming the file, the JSON
 /// path and the problem; nothing is ever skipped silently.
 public enum SchemaFile {
     /// The schemas a file holds (one, or several in preflight's format).
@@ -42,10 +43,8 @@ public enum SchemaFile {
             _ = try root.members(known: ["$schema", "schemas"])
             var result: [Schema] = []
             for element in try schemas.array() {
-                if element.value["schemaType"] != nil {
-                    throw element.failure("Piing's schema listing is not supported yet")
-                }
-                let schema = try PreflightSchemaFormat.schema(element)
+                let schema = element.value["schemaType"] != nil
+                    ? try PiingListingFormat.schema(element) : try PreflightSchemaFormat.schema(element)
                 if result.contains(where: { $0.name == schema.name }) {
                     throw element.failure("a second schema named '\(schema.name)'")
                 }
