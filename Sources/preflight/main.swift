@@ -36,7 +36,7 @@ struct PreflightCommand: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         version: PreflightVersion.current,
-        subcommands: [Validate.self, Schemas.self])
+        subcommands: [Validate.self, Schemas.self, Infer.self])
 }
 
 struct Validate: ParsableCommand {
@@ -336,6 +336,57 @@ struct Schemas: ParsableCommand {
             try writeOut(PreflightSchemaFormat.text(of: schemas))
         } else {
             try writeOut(SchemaCatalog.render(schemas) + "\n")
+        }
+    }
+}
+
+struct Infer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Propose a schema (preflight's format) from a sample of a file.",
+        discussion: """
+            Each column gets the narrowest type all its sampled values have, required when no sampled row \
+            leaves it empty, an enum when it is text of few distinct values, and the first required column \
+            whose sampled values never repeat becomes the id. Save it, edit it, and pass it to \
+            validate --schema-file.
+            """)
+
+    @Argument(help: "The file to sample (plain, not gzip).")
+    var file: String
+
+    @Option(help: "Input format: csv, json or ndjson. Default: from the file name.")
+    var format: String?
+
+    @Option(help: "CSV field delimiter: one character, or `tab`. Default: tab for .tsv files, else a comma.")
+    var delimiter: String?
+
+    @Option(parsing: .unconditional, help: "Rows sampled (0 = all).")
+    var sampleRows: Int = 100_000
+
+    func validate() throws {
+        if sampleRows < 0 { throw ValidationError("--sample-rows must be 0 or more") }
+    }
+
+    func run() throws {
+        let inputFormat: InputFormat
+        if let format {
+            guard let chosen = InputFormat(rawValue: format.lowercased()) else {
+                throw CommandFailure(message: "unknown format '\(format)' (available: csv, json, ndjson)", status: Exit.usage)
+            }
+            inputFormat = chosen
+        } else if let inferred = InputFormat.inferred(fromName: file) {
+            inputFormat = inferred
+        } else {
+            throw CommandFailure(message: "cannot tell the format of '\(file)' from its name; pass --format csv|json|ndjson",
+                                 status: Exit.usage)
+        }
+        var options = SchemaInference.Options(format: inputFormat)
+        options.delimiter = try delimiter.map(Validate.delimiterByte) ?? InputFormat.defaultDelimiter(forName: file)
+        options.sampleRows = sampleRows
+        do {
+            let schema = try SchemaInference.infer(path: file, options: options)
+            try writeOut(PreflightSchemaFormat.text(of: [schema]))
+        } catch let error as PreflightError {
+            throw CommandFailure(error)
         }
     }
 }

@@ -519,3 +519,48 @@ final class SchemaFileCLITests: CLITestCase {
         XCTAssertEqual(outcome.stderr, "preflight: name a schema: --schema NAME (see preflight schemas) or --schema-file FILE\n")
     }
 }
+
+/// `preflight infer`: types, required, enum and id from a sample; what it proposes loads back and
+/// the sampled file validates against it without an error.
+final class SchemaInferenceTests: CLITestCase {
+    func testInferredSchemasFitTheirSample() throws {
+        var csv = "id,qty,price,when,at,flag,status,note\n"
+        for row in 0..<40 {
+            csv += "R\(row),\(row % 7),\(row).5,2026-01-\(String(format: "%02d", row % 28 + 1)),"
+                + "2026-01-07T12:00:0\(row % 10)Z,\(row % 2 == 0 ? "true" : "false"),\(["open", "shipped", "lost"][row % 3]),"
+                + "\(row % 5 == 0 ? "" : "n\(row)")\n"
+        }
+        let csvPath = try file("sample.csv", csv)
+        let schema = try SchemaInference.infer(path: csvPath, options: .init(format: .csv))
+        XCTAssertEqual(schema.name, "sample")
+        XCTAssertEqual(schema.idColumn?.name, "id")
+        XCTAssertEqual(schema.columns.map { "\($0.name) \($0.type.rawValue) \($0.required)" }, [
+            "id string true", "qty integer true", "price decimal true", "when date true", "at datetime true",
+            "flag boolean true", "status string true", "note string false",
+        ])
+        XCTAssertEqual(schema.columns[6].constraints.enumValues, ["open", "shipped", "lost"])
+        XCTAssertNil(schema.columns[7].constraints.enumValues)
+
+        var ndjson = ""
+        for row in 0..<30 {
+            ndjson += #"{"sku":"S\#(row)","n":\#(row),"tags":["a"],"c":{"id":"C\#(row % 3)"}\#(row % 4 == 0 ? "" : #","opt":1.5"#)}"# + "\n"
+        }
+        _ = try file("sample.ndjson", ndjson)
+        _ = try file("sample.json", "[" + ndjson.split(separator: "\n").joined(separator: ",\n") + "]")
+        for name in ["sample.csv", "sample.ndjson", "sample.json"] {
+            let outcome = try run(["infer", name])
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            _ = try file("inferred.json", outcome.stdout)
+            let check = try run(["validate", name, "--schema-file", "inferred.json", "--report", "ndjson"])
+            XCTAssertEqual(check.status, 0, name + ": " + check.stdout + check.stderr)
+            XCTAssertEqual(check.stdout, "", name)
+        }
+        let inferred = try SchemaInference.infer(path: scratch.appendingPathComponent("sample.ndjson").path,
+                                                 options: .init(format: .ndjson))
+        XCTAssertEqual(inferred.columns.map { "\($0.name) \($0.type.rawValue) \($0.required)" }, [
+            "sku string true", "n integer true", "tags string true", "c.id string true", "opt decimal false",
+        ])
+        XCTAssertEqual(inferred.columns[3].constraints.enumValues, ["C0", "C1", "C2"])
+        XCTAssertEqual(inferred.idColumn?.name, "sku")
+    }
+}
