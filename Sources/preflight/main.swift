@@ -36,7 +36,7 @@ struct PreflightCommand: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         version: PreflightVersion.current,
-        subcommands: [Validate.self, Schemas.self, Infer.self])
+        subcommands: [Validate.self, Schemas.self, Infer.self, Codes.self])
 }
 
 struct Validate: ParsableCommand {
@@ -337,6 +337,26 @@ struct Schemas: ParsableCommand {
         } else {
             try writeOut(SchemaCatalog.render(schemas) + "\n")
         }
+    }
+}
+
+struct Codes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List every error and notice code with its level, an example message and when it occurs.")
+
+    @Option(name: .customLong("as"), help: "markdown (the README's table) or json.")
+    var shape: String = "markdown"
+
+    func validate() throws {
+        if shape != "markdown" && shape != "json" { throw ValidationError("unknown --as '\(shape)' (available: markdown, json)") }
+    }
+
+    func run() throws {
+        if shape == "markdown" {
+            try writeOut(IssueCode.markdownTable() + "\n")
+            return
+        }
+        try writeOut(IssueCode.jsonCatalogue() + "\n")
     }
 }
 

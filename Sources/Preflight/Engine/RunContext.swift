@@ -113,7 +113,7 @@ final class RunContext {
     /// 0 (a JSON syntax error voids the whole file). A BOM notice is kept.
     func voidRows(with kind: IssueKind) throws(PreflightError) {
         var fresh = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
-        fresh.notices = outcome.notices.filter { $0.code == "bom_present" }
+        fresh.notices = outcome.notices.filter { $0.code == IssueCode.bomPresent.rawValue }
         try delivery?.discardRows()
         try fresh.addFileIssue(kind, row: 0, line: 0)
         outcome = fresh

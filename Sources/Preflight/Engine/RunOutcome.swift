@@ -38,7 +38,7 @@ struct RunOutcome {
             try merger.delivery?.fileIssue(issue)
         }
         if isEmpty {
-            notices.removeAll { $0.code != "bom_present" }
+            notices.removeAll { $0.code != IssueCode.bomPresent.rawValue }
             merger = ChunkMerger(log: front, firstDataRow: 1, firstLine: 1, maxRows: 0, idField: "")
             return
         }
@@ -48,7 +48,7 @@ struct RunOutcome {
         notices.append(contentsOf: merger.unknownColumns.notices)
         if merger.lineEndings.areMixed {
             notices.append(Notice(
-                code: "mixed_line_endings",
+                code: IssueCode.mixedLineEndings.rawValue,
                 message: "File mixes CRLF (\(merger.lineEndings.crlf)) and LF (\(merger.lineEndings.lf)) line endings",
                 row: nil))
         }
@@ -64,5 +64,5 @@ struct RunOutcome {
     }
 }
 
-let bomNotice = Notice(code: "bom_present", message: "File starts with a UTF-8 byte order mark; remove it before upload",
+let bomNotice = Notice(code: IssueCode.bomPresent.rawValue, message: "File starts with a UTF-8 byte order mark; remove it before upload",
                        row: nil)

@@ -130,12 +130,12 @@ enum IssueKind {
     }
 
     /// The codes that do not depend on a column, in `fixedCodeIndex` order.
-    static let fixedCodes = [
-        "empty_payload", "file_too_large", "too_many_rows", "invalid_file", "missing_required_column",
-        "duplicate_column", "record_too_large", "malformed_quotes", "unterminated_quote", "invalid_utf8",
-        "field_count_mismatch", "empty_line", "syntax_error", "not_an_object", "empty_attributes",
-        "control_character", "missing_id", "missing_required_field", "duplicate_id",
-    ]
+    static let fixedCodes: [String] = ([
+        .emptyPayload, .fileTooLarge, .tooManyRows, .invalidFile, .missingRequiredColumn,
+        .duplicateColumn, .recordTooLarge, .malformedQuotes, .unterminatedQuote, .invalidUTF8,
+        .fieldCountMismatch, .emptyLine, .syntaxError, .notAnObject, .emptyAttributes,
+        .controlCharacter, .missingID, .missingRequiredField, .duplicateID,
+    ] as [IssueCode]).map(\.rawValue)
     static var fixedCodeCount: Int { fixedCodes.count }
 
     /// Index in `fixedCodes`, or nil for an `invalid_<column>` code.

@@ -14,7 +14,7 @@ enum HeaderRules {
             if !seen.insert(name).inserted {
                 if reported.insert(name).inserted { errors.append(.duplicateColumn(name)) }
             } else if schema.otherColumns == .notice, schema.columnIndex(named: name) == nil {
-                notices.append(Notice(code: "unknown_column", message: "Unknown column: " + name, row: 1))
+                notices.append(Notice(code: IssueCode.unknownColumn.rawValue, message: "Unknown column: " + name, row: 1))
             }
         }
         return (errors, notices)

@@ -439,6 +439,6 @@ struct UnknownColumns {
     }
 
     var notices: [Notice] {
-        names.map { Notice(code: "unknown_column", message: "Unknown column: " + $0.name, row: $0.row) }
+        names.map { Notice(code: IssueCode.unknownColumn.rawValue, message: "Unknown column: " + $0.name, row: $0.row) }
     }
 }
