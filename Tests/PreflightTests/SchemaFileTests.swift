@@ -451,6 +451,18 @@ final class SchemaFileTests: XCTestCase {
                        "s.json: $.schemas[0].requiredColumns[0].constraint: the constraint '< 5' is not supported (only '> 0')")
     }
 
+    /// `Schema` is `Codable` in preflight's format: JSONEncoder/JSONDecoder round trips keep it equal.
+    func testSchemaIsCodable() throws {
+        let orders = try XCTUnwrap(load(Self.ordersYAML, name: "s.yaml").first)
+        for schema in Schema.builtIn + [orders] {
+            let data = try JSONEncoder().encode(schema)
+            XCTAssertEqual(try JSONDecoder().decode(Schema.self, from: data), schema, schema.name)
+        }
+        XCTAssertThrowsError(try JSONDecoder().decode(Schema.self, from: Data(#"{"name":"x","columns":[{"name":"a","type":"nope"}]}"#.utf8))) {
+            XCTAssertEqual("\($0)", "decoded schema: $.columns[0].type: unknown type 'nope' (expected one of string, decimal, integer, number, boolean, date, datetime, time, year, any, string_or_number)")
+        }
+    }
+
     /// JSON typing (JSON Schema's rule, set in preflight's format with `valueTyping: json`): the
     /// JSON type decides; CSV cells are read by JSON's number grammar. Other columns rejected.
     func testJSONTypingAndRejectedColumns() throws {
