@@ -75,12 +75,22 @@ struct PreflightBench: ParsableCommand {
     @Option(help: "Instead of validating: time the pattern engines (PCRE2 JIT, Swift Regex) on this many values.")
     var patternEngines: Int?
 
+    @Flag(help: "Instead of the usual runs: the cost of each constraint, on the first --rows count's CSV (1 thread).")
+    var constraintCosts = false
+
     func run() throws {
         if let patternEngines {
             print(PatternEngines.run(count: patternEngines))
             return
         }
         let rowCounts = rows.split(separator: ",").compactMap { Int($0) }
+        if constraintCosts {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let (path, _) = try dataFile(format: .csv, rows: rowCounts.first ?? 1_000_000)
+            let size = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+            print(try ConstraintCosts.run(path: path, bytes: size))
+            return
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = threads.map { $0.split(separator: ",").compactMap { Int($0) } } ?? Array(Set([1, cores])).sorted()
         let chosenFormats = formats.split(separator: ",").compactMap { InputFormat(rawValue: String($0)) }

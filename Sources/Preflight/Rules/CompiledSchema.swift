@@ -20,10 +20,14 @@ struct CompiledSchema {
     /// By schema column.
     let rules: [Rule]
     private let extras: [ColumnChecks]
+    /// The same, unretained: rows call them without reference counting (`extras` keeps them alive).
+    private let extraRefs: [Unmanaged<ColumnChecks>]
     /// Texts besides "" that stand for no value (Table Schema `missingValues`).
     private let missingValues: [[UInt8]]
     /// Whether "" stands for no value (it does unless `missingValues` leaves it out).
     private let emptyIsMissing: Bool
+    /// Whether `missingValues` has texts besides "" (then values are compared with them).
+    private let hasMissingTexts: Bool
 
     init(_ schema: Schema) {
         var extras: [ColumnChecks] = []
@@ -46,14 +50,20 @@ struct CompiledSchema {
         }
         hasUniqueColumns = uniqueSets > 0
         self.extras = extras
+        extraRefs = extras.map { Unmanaged.passUnretained($0) }
         missingValues = schema.missingValues.filter { !$0.isEmpty }.map { Array($0.utf8) }
         emptyIsMissing = schema.missingValues.contains("")
+        hasMissingTexts = !missingValues.isEmpty
     }
 
     /// Whether a present value is one of the texts that stand for no value.
     @inline(__always)
     func isMissingText(_ value: UnsafeRawBufferPointer) -> Bool {
         if value.isEmpty { return emptyIsMissing }
+        return hasMissingTexts && isOtherMissingText(value)
+    }
+
+    private func isOtherMissingText(_ value: UnsafeRawBufferPointer) -> Bool {
         for text in missingValues where text.count == value.count && text.elementsEqual(value) { return true }
         return false
     }
@@ -66,13 +76,17 @@ struct CompiledSchema {
     func problem(_ value: UnsafeRawBufferPointer?, kind: ValueKind, rule: Rule, isID: Bool) -> IssueKind? {
         guard let value else { return isID ? .missingID : (rule.required ? .missingRequiredField : nil) }
         if isID || rule.required {
-            if ValueChecks.isBlank(value) || (!missingValues.isEmpty && isMissingText(value)) {
+            if ValueChecks.isBlank(value) || (hasMissingTexts && isOtherMissingText(value)) {
                 return isID ? .missingID : .missingRequiredField
             }
         } else if isMissingText(value) {
             return nil
         }
-        if rule.extra >= 0 { return extras[Int(rule.extra)].problem(value, kind: kind) }
+        if rule.extra >= 0 {
+            return extraRefs.withUnsafeBufferPointer { refs in
+                refs[Int(rule.extra)]._withUnsafeGuaranteedRef { $0.problem(value, kind: kind) }
+            }
+        }
         return Self.typeProblem(value, type: rule.type, mustBePositive: rule.mustBePositive)
     }
 

@@ -84,6 +84,7 @@ final class ShardedIDRegistry {
     func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [[Duplicate]] {
         let shardCount = self.shardCount
         let shards = self.shards
+        let idShard = shards[shard]  // the id's table: nearly every entry's
         let batch = 16
         return chunks.enumerated().map { index, chunk in
             var duplicates: [Duplicate] = []
@@ -95,14 +96,14 @@ final class ShardedIDRegistry {
                         // Touch the batch's slots first (this shard's ids only): their cache misses overlap.
                         for entry in entries[batchStart..<batchEnd]
                         where shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard {
-                            shards[Int(entry.set) * shardCount + shard].touch(hash: entry.hash)
+                            (entry.set == 0 ? idShard : shards[Int(entry.set) * shardCount + shard]).touch(hash: entry.hash)
                         }
                         for entryIndex in batchStart..<batchEnd {
                             let entry = entries[entryIndex]
                             guard shardCount == 1 || Int(entry.hash % UInt64(shardCount)) == shard else { continue }
                             let start = Int(entry.offset)
                             let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
-                            let registry = shards[Int(entry.set) * shardCount + shard]
+                            let registry = entry.set == 0 ? idShard : shards[Int(entry.set) * shardCount + shard]
                             if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
                                 duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
                             }

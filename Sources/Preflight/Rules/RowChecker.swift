@@ -22,6 +22,7 @@ struct RowChecker {
     private let isIDColumn: [Bool]
     /// An id of several columns (a tuple): its columns in the id's order; empty otherwise.
     private let tupleColumns: [Int]
+    private let hasTupleID: Bool
     /// The current row's values of the tuple's columns that passed their checks.
     private var tupleValues: [UnsafeRawBufferPointer?] = []
     /// CSV: the header positions of the tuple's columns (-1: not in the header).
@@ -83,6 +84,7 @@ struct RowChecker {
         self.compiled = compiled
         isIDColumn = schema.columns.indices.map(schema.idColumnIndexes.contains)
         tupleColumns = schema.idColumnIndexes.count > 1 ? schema.idColumnIndexes : []
+        hasTupleID = schema.idColumnIndexes.count > 1
         tupleValues = Array(repeating: nil, count: tupleColumns.count)
         storage = PlainBuffer(compiled.rules.enumerated().map { index, rule in
             Slot(value: nil, kind: .text, order: index, hasError: false, rule: rule, checked: true)
@@ -164,7 +166,7 @@ struct RowChecker {
                 idPosition = Int(check.position)
             }
         }
-        if tupleColumns.isEmpty {
+        if !hasTupleID {
             if checksUniqueIDs, let id { ids.append(id, row: row, line: line, order: idPosition, rowHasErrors: false) }
         } else if checksUniqueIDs, !tuplePositions.contains(-1) {
             for (index, position) in tuplePositions.enumerated() { tupleValues[index] = record.field(position) }
