@@ -311,19 +311,23 @@ struct Schemas: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List the built-in schemas and those of --schema-file files.",
         discussion: """
-            --as piing (the default) prints them shaped like Piing's GET /api/external/schemas response; \
-            --as preflight prints them in preflight's own schema format, which --schema-file reads back.
+            --as piing prints them shaped like Piing's GET /api/external/schemas response (the default when \
+            standard output is not a terminal); --as table as a table for people (the default on a terminal); \
+            --as preflight in preflight's own schema format, which --schema-file reads back.
             """)
 
     @Option(name: .customLong("schema-file"), help: "A schema file whose schemas are listed too (repeatable).")
     var schemaFiles: [String] = []
 
-    @Option(name: .customLong("as"), help: "piing (Piing's schema listing) or preflight (preflight's schema format).")
-    var shape: String = "piing"
+    @Option(name: .customLong("as"), help: """
+        piing (Piing's schema listing), table (for people) or preflight (preflight's schema format). \
+        Default: table on a terminal, else piing.
+        """)
+    var shape: String?
 
     func validate() throws {
-        if shape != "piing" && shape != "preflight" {
-            throw ValidationError("unknown --as '\(shape)' (available: piing, preflight)")
+        if let shape, !["piing", "table", "preflight"].contains(shape) {
+            throw ValidationError("unknown --as '\(shape)' (available: piing, table, preflight)")
         }
     }
 
@@ -332,10 +336,10 @@ struct Schemas: ParsableCommand {
         for file in schemaFiles { loaded += try SchemaChoice.load(file) }
         // A loaded schema with a built-in's name is listed in its place.
         let schemas = Schema.builtIn.filter { builtIn in !loaded.contains { $0.name == builtIn.name } } + loaded
-        if shape == "preflight" {
-            try writeOut(PreflightSchemaFormat.text(of: schemas))
-        } else {
-            try writeOut(SchemaCatalog.render(schemas) + "\n")
+        switch shape ?? (isatty(1) == 1 ? "table" : "piing") {
+        case "preflight": try writeOut(PreflightSchemaFormat.text(of: schemas))
+        case "table": try writeOut(SchemaCatalog.table(schemas))
+        default: try writeOut(SchemaCatalog.render(schemas) + "\n")
         }
     }
 }

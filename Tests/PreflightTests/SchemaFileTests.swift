@@ -415,6 +415,15 @@ final class SchemaFileTests: XCTestCase {
             "3 invalid_qty Value must be at least 1: '0'",
             "3 missing_required_field Missing required field: customer.id",
         ])
+        // The same rows as a JSON array; as CSV, cells read by JSON's number grammar.
+        let array = try validate("[" + lines.joined(separator: ",\n") + "]", .json, schema: schema)
+        XCTAssertEqual(array.errors.map { "\($0.row) \($0.code)" }, report.errors.map { "\($0.row) \($0.code)" })
+        let csv = try validate("id,price,qty,customer.id\nP1,9.99,3,C\nP2,1e1,01,C\nP3,-1,2,\n", .csv, schema: schema)
+        XCTAssertEqual(csv.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+            "3 invalid_qty Invalid integer format: '01'",
+            "4 invalid_price Value must be greater than 0: '-1'",
+            "4 missing_required_field Missing required field: customer.id",
+        ])
         // draft-07 with YAML; refusals by name.
         XCTAssertEqual(try load("$schema: http://json-schema.org/draft-07/schema#\nproperties:\n  a: {type: integer}\n",
                                 name: "d7.yaml").first?.columns.map(\.type), [.integer])
@@ -526,6 +535,23 @@ final class SchemaFileCLITests: CLITestCase {
         XCTAssertEqual(outcome.stdout, "")
         XCTAssertEqual(outcome.stderr, "preflight: bad.json: $.columns[0].maximum: expected a number, found a string\n")
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("r.csv").path))
+        outcome = try run(["schemas", "--as", "table", "--schema-file", "orders.yaml"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        XCTAssertTrue(outcome.stdout.hasSuffix("""
+            orders  (id order_id; other columns: notice)
+              column    type     required  rules
+              order_id  integer  yes       ≥ 1
+              status    string   yes       one of open, shipped, no
+              amount    number   yes       > 0, ≤ 10000, multiple of 0.01
+              placed    date     yes       format %d/%m/%Y
+              at        time     no
+              gift      boolean  no        true: yes, false: no
+              code      string   no        length ≥ 3, length ≤ 5
+              year      year     no        ≥ 2000
+              day       date     no        < 2026-01-01
+              kind      integer  no        = 7
+
+            """), outcome.stdout)
         outcome = try run(["validate", "data.csv"])
         XCTAssertEqual(outcome.status, 64)
         XCTAssertEqual(outcome.stderr, "preflight: name a schema: --schema NAME (see preflight schemas) or --schema-file FILE\n")
