@@ -333,6 +333,23 @@ final class SchemaFileTests: XCTestCase {
         XCTAssertEqual(yaml.idColumns.map(\.name), ["a", "b"])
         let pairs = try validate("a,b\nx,2020\nx,2020\nxY,2021\n", .csv, schema: yaml)
         XCTAssertEqual(pairs.errors.map { "\($0.row) \($0.code)" }, ["3 duplicate_id", "4 invalid_a"])
+        // The same schema on NDJSON and JSON rows: values judged on their text, as for CSV.
+        let lines = [
+            #"{"id":1,"email":"a@b.co","born":"31/12/1990","income":"€ 1.234,50","code":"AB","ok":"Y"}"#,
+            #"{"id":"2","email":"x","born":"1990-12-31","income":-5,"code":"ABC","ok":true}"#,
+            #"{"id":2,"email":"-","income":"-"}"#,
+        ]
+        for format in [InputFormat.ndjson, .json] {
+            let text = format == .ndjson ? lines.joined(separator: "\n") + "\n" : "[" + lines.joined(separator: ",") + "]"
+            let rows = try validate(text, format, schema: schema)
+            XCTAssertEqual(rows.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
+                "2 invalid_email Invalid email: 'x'",
+                "2 invalid_born Invalid date format, expected %d/%m/%Y: '1990-12-31'",
+                "2 invalid_income Value must be at least 0: '-5'",
+                "2 invalid_code Value must be one of 'AB', 'CD', 'XY': 'ABC'",
+                "3 duplicate_id Duplicate id: '2' (first seen in row 2)",
+            ], "\(format)")
+        }
         // The specification's field examples.
         XCTAssertEqual(try load(#"{"fields": [{"name": "my-field-name"}]}"#).first?.columns.map(\.type), [.string])
         XCTAssertEqual(try load(#"{"fields": [{"name": "my-field-name", "type": "number"},"#
@@ -375,7 +392,7 @@ final class SchemaFileTests: XCTestCase {
               "properties": {
                 "id": {"type": "string", "pattern": "^P[0-9]+$"},
                 "price": {"type": "number", "exclusiveMinimum": 0, "multipleOf": 0.01},
-                "qty": {"type": "integer", "minimum": 1, "maximum": 100},
+                "qty": {"type": "integer", "minimum": 1, "maximum": 100, "exclusiveMaximum": 100},
                 "email": {"type": "string", "format": "email"},
                 "day": {"type": "string", "format": "date"},
                 "tag": {"enum": ["a", "b"]},
@@ -397,6 +414,7 @@ final class SchemaFileTests: XCTestCase {
             #"{"id":"P1","price":9.99,"qty":3,"email":"a@b.co","day":"2026-01-01","tag":"a","kind":"item","name":"Bob","customer":{"id":"C1"}}"#,
             #"{"id":"X1","price":"9.99","qty":1.5,"email":"nope","day":"01/01/2026","tag":"c","kind":"box","name":"B","customer":{"id":5},"extra":1}"#,
             #"{"id":"P1","price":0.001,"qty":0,"name":null}"#,
+            #"{"id":"P4","price":1,"qty":100,"customer":{"id":"C"}}"#,
         ]
         let report = try validate(lines.joined(separator: "\n") + "\n", .ndjson, schema: schema)
         XCTAssertEqual(report.errors.map { "\($0.row) \($0.code) \($0.error)" }, [
@@ -414,6 +432,7 @@ final class SchemaFileTests: XCTestCase {
             "3 invalid_price Value must be a multiple of 0.01: '0.001'",
             "3 invalid_qty Value must be at least 1: '0'",
             "3 missing_required_field Missing required field: customer.id",
+            "4 invalid_qty Value must be less than 100: '100'",
         ])
         // The same rows as a JSON array; as CSV, cells read by JSON's number grammar.
         let array = try validate("[" + lines.joined(separator: ",\n") + "]", .json, schema: schema)
