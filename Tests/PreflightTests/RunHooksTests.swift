@@ -139,3 +139,36 @@ final class RunHooksTests: XCTestCase {
         XCTAssertEqual(errorRows.rows, 2)
     }
 }
+
+/// Observers written with only what they need (every requirement has a default), and the
+/// closure-based `RejectedRows`.
+final class EasyObserverTests: XCTestCase {
+    final class RowCounter: RowObserver {
+        var rows = 0
+        func endRow() { rows += 1 }
+    }
+
+    func testObserversNeedOnlyWhatTheyUse() throws {
+        let counter = RowCounter()
+        var rejected: [RejectedRows.Row] = []
+        let collector = RejectedRows { rejected.append($0) }
+        let text = "transaction_id,amount,date,store_id\nT1,1.00,2024-01-01,S\nT2,x,2024-01-01,S\n\"T3\nz\",-1,2024-13-01,\n"
+        var options = ValidationOptions(schema: .genericTransactions, format: .csv)
+        options.maxErrors = 0
+        _ = try Validator.validate(bytes: Array(text.utf8), name: "t.csv", options: options,
+                                   hooks: RunHooks(observers: [counter, collector]))
+        XCTAssertEqual(counter.rows, 3)
+        XCTAssertEqual(rejected.map(\.row), [3, 4])
+        XCTAssertEqual(rejected.map(\.line), [3, 4])
+        XCTAssertEqual(rejected.map { String(decoding: $0.bytes, as: UTF8.self) }, ["T2,x,2024-01-01,S\n", "\"T3\nz\",-1,2024-13-01,\n"])
+        XCTAssertEqual(rejected[1].issues.map(\.code), ["invalid_amount", "invalid_date", "missing_required_field"])
+
+        // A JSON file that turns out invalid voids its rows.
+        var discarded = false
+        let json = RejectedRows(onDiscard: { discarded = true }) { _ in }
+        options.format = .json
+        _ = try Validator.validate(bytes: Array(#"[{"transaction_id":"T1"}, {"x": }"#.utf8), name: "t.json", options: options,
+                                   hooks: RunHooks(observers: [json]))
+        XCTAssertTrue(discarded)
+    }
+}

@@ -22,6 +22,67 @@ public protocol RowObserver: AnyObject {
     func discardRows() throws(PreflightError)
 }
 
+/// Every requirement has a default that does nothing, so an observer implements only what it needs.
+public extension RowObserver {
+    func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
+    func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {}
+    func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
+    func endRow() throws(PreflightError) {}
+    func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {}
+    func discardRows() throws(PreflightError) {}
+}
+
+/// Hands each row that has row-level errors to a closure, with its bytes as they came in (line
+/// break included) and all its errors, in row order: "give me each rejected row".
+///
+/// ```swift
+/// let rejected = RejectedRows { row in print(row.row, row.issues.map(\.code)) }
+/// let report = try Validator.validate(path: "export.csv", options: options, hooks: RunHooks(observers: [rejected]))
+/// ```
+///
+/// When a run voids its rows (a JSON file that turns out not to be valid JSON, or holds only
+/// whitespace), `onDiscard` is called: the rows handed over so far do not stand.
+public final class RejectedRows: RowObserver {
+    /// One rejected row.
+    public struct Row: Sendable {
+        public let row: Int
+        public let line: Int
+        public let bytes: [UInt8]
+        public let issues: [ValidationIssue]
+    }
+
+    private let handle: (Row) -> Void
+    private let onDiscard: () -> Void
+    private var current: (row: Int, line: Int, issues: [ValidationIssue])?
+    private var bytes: [UInt8] = []
+
+    /// `handle` is called on the run's merging thread, one row at a time, in row order.
+    public init(onDiscard: @escaping () -> Void = {}, _ handle: @escaping (Row) -> Void) {
+        self.handle = handle
+        self.onDiscard = onDiscard
+    }
+
+    public func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
+        current = issues.isEmpty ? nil : (row, line, Array(issues))
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+        if current != nil { self.bytes.append(contentsOf: bytes) }
+    }
+
+    public func endRow() throws(PreflightError) {
+        guard let current else { return }
+        self.current = nil
+        handle(Row(row: current.row, line: current.line, bytes: bytes, issues: current.issues))
+    }
+
+    public func discardRows() throws(PreflightError) {
+        current = nil
+        onDiscard()
+    }
+}
+
 /// Passes rows from the chunks to the observers.
 final class RowDelivery {
     private let observers: [any RowObserver]
