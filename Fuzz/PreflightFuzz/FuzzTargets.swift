@@ -116,6 +116,22 @@ enum FuzzTarget: String, CaseIterable {
             precondition(date != .valid || datetime == .valid, "a date that is not a datetime")
             _ = ValueChecks.hasControlCharacter(text)
             _ = ValueChecks.isBlank(text)
+            // Schema files' types: each grammar inside the wider one; every number is read exactly.
+            let jsonInteger = ValueChecks.isJSONInteger(text)
+            let jsonNumber = ValueChecks.isJSONNumber(text)
+            let number = ValueChecks.isNumber(text)
+            precondition(!jsonInteger || jsonNumber, "a JSON integer that is not a JSON number")
+            precondition(!jsonNumber || number, "a JSON number that is not a number")
+            precondition(!decimal || number, "a decimal that is not a number")
+            if number, !text.elementsEqual("NaN".utf8), !text.elementsEqual("INF".utf8), !text.elementsEqual("-INF".utf8) {
+                precondition(ValueChecks.decimalDigits(text) != nil, "a number that cannot be read exactly")
+            }
+            // A datetime's time part is a time.
+            if datetime == .valid, text.count > 10 {
+                precondition(ValueChecks.checkTime(UnsafeRawBufferPointer(rebasing: text[11...])) == .valid,
+                             "a datetime whose time is not a time")
+            }
+            _ = ValueChecks.scalarCount(text)
         }
     }
 }

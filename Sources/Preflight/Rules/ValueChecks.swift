@@ -83,6 +83,26 @@
         return .valid
     }
 
+    /// What may follow a time's seconds, up to the text's end: an optional `.fraction`, then an
+    /// optional zone `Z` or `±hh:mm`. nil when the text does not end that way; else whether the
+    /// zone is a real one (hours ≤ 23, minutes ≤ 59).
+    private static func fractionAndZoneEnd(_ text: UnsafeRawBufferPointer, from start: Int) -> Bool? {
+        var index = start
+        if index < text.count, text[index] == UInt8(ascii: ".") {
+            index += 1
+            let digits = index
+            while index < text.count, isDigit(text[index]) { index += 1 }
+            if index == digits { return nil }
+        }
+        guard index < text.count else { return true }
+        if text[index] == UInt8(ascii: "Z") { return index + 1 == text.count ? true : nil }
+        guard text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-"), text.count - index == 6,
+              text[index + 3] == UInt8(ascii: ":"),
+              let zoneHour = number(text, index + 1, 2), let zoneMinute = number(text, index + 4, 2)
+        else { return nil }
+        return zoneHour <= 23 && zoneMinute <= 59
+    }
+
     /// `YYYY-MM-DD`, years 0000–9999, proleptic Gregorian.
     public static func checkDate(_ text: UnsafeRawBufferPointer) -> Temporal {
         guard text.count == 10 else { return .badFormat }
@@ -97,29 +117,7 @@
               text[16] == UInt8(ascii: ":"),
               let hour = number(text, 11, 2), let minute = number(text, 14, 2), let second = number(text, 17, 2)
         else { return .badFormat }
-        var index = 19
-        if index < text.count, text[index] == UInt8(ascii: ".") {
-            index += 1
-            let start = index
-            while index < text.count, isDigit(text[index]) { index += 1 }
-            if index == start { return .badFormat }
-        }
-        var zoneIsReal = true
-        if index < text.count {
-            let zone = text[index]
-            if zone == UInt8(ascii: "Z") {
-                index += 1
-            } else if zone == UInt8(ascii: "+") || zone == UInt8(ascii: "-") {
-                guard text.count - index == 6, text[index + 3] == UInt8(ascii: ":"),
-                      let zoneHour = number(text, index + 1, 2), let zoneMinute = number(text, index + 4, 2)
-                else { return .badFormat }
-                zoneIsReal = zoneHour <= 23 && zoneMinute <= 59
-                index += 6
-            } else {
-                return .badFormat
-            }
-        }
-        guard index == text.count else { return .badFormat }
+        guard let zoneIsReal = fractionAndZoneEnd(text, from: 19) else { return .badFormat }
         let date = datePart(text)
         if date != .valid { return date }
         guard hour <= 23, minute <= 59, second <= 59, zoneIsReal else { return .notReal }
@@ -206,29 +204,17 @@
         guard text.count >= 8, text[2] == UInt8(ascii: ":"), text[5] == UInt8(ascii: ":"),
               let hour = number(text, 0, 2), let minute = number(text, 3, 2), let second = number(text, 6, 2)
         else { return .badFormat }
-        var index = 8
-        if index < text.count, text[index] == UInt8(ascii: ".") {
-            index += 1
-            let start = index
-            while index < text.count, isDigit(text[index]) { index += 1 }
-            if index == start { return .badFormat }
-        }
-        var zoneIsReal = true
-        if index < text.count {
-            if text[index] == UInt8(ascii: "Z") {
-                index += 1
-            } else if text[index] == UInt8(ascii: "+") || text[index] == UInt8(ascii: "-") {
-                guard text.count - index == 6, text[index + 3] == UInt8(ascii: ":"),
-                      let zoneHour = number(text, index + 1, 2), let zoneMinute = number(text, index + 4, 2)
-                else { return .badFormat }
-                zoneIsReal = zoneHour <= 23 && zoneMinute <= 59
-                index += 6
-            } else {
-                return .badFormat
-            }
-        }
-        guard index == text.count else { return .badFormat }
+        guard let zoneIsReal = fractionAndZoneEnd(text, from: 8) else { return .badFormat }
         return hour <= 23 && minute <= 59 && second <= 59 && zoneIsReal ? .valid : .notReal
+    }
+
+    /// The significant digits of a number read exactly (for the fuzz harness: every text the
+    /// number grammars accept must be readable); nil when it is not a number.
+    public static func decimalDigits(_ text: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard let view = DecimalView(text) else { return nil }
+        var digits: [UInt8] = []
+        view.forEachDigit(in: text) { digits.append($0) }
+        return digits
     }
 
     /// Unicode scalars in UTF-8 text (every byte that does not continue a sequence starts one).

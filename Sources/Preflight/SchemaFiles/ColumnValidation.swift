@@ -4,6 +4,12 @@
 /// type without order, a minimum above its maximum. `at(keyword)` is where the keyword was
 /// written (the error names that place).
 enum ColumnValidation {
+    /// The bound keywords, as every format spells them, and where each goes.
+    static var boundKeys: [(String, WritableKeyPath<Constraints, String?>)] {
+        [("minimum", \.minimum), ("maximum", \.maximum), ("exclusiveMinimum", \.exclusiveMinimum),
+         ("exclusiveMaximum", \.exclusiveMaximum), ("multipleOf", \.multipleOf)]
+    }
+
     static func check(_ column: Column, at: (String) -> SchemaNode) throws(SchemaError) {
         let type = column.type
         let constraints = column.constraints

@@ -34,18 +34,8 @@ enum JSONSchemaFormat {
         }
         var columns: [Column] = []
         try collect(node, members: members, prefix: "", required: true, into: &columns)
-        var idColumns: [String] = []
-        if let idNode = members["x-preflight-id"] {
-            let names: [SchemaNode]
-            if case .array = idNode.value { names = try idNode.array() } else { names = [idNode] }
-            for nameNode in names {
-                let id = try nameNode.string()
-                guard columns.contains(where: { $0.name == id }) else { throw nameNode.failure("'\(id)' is not one of the properties") }
-                guard !idColumns.contains(id) else { throw nameNode.failure("'\(id)' is named twice") }
-                idColumns.append(id)
-            }
-            if idColumns.isEmpty { throw idNode.failure("an empty id") }
-        }
+        let idColumns = try members["x-preflight-id"]?.idColumns(among: columns, kind: "properties",
+                                                                  emptyMessage: "an empty id") ?? []
         var otherColumns = OtherColumns.notice
         if let additional = members["additionalProperties"] {
             guard case .bool(let allowed) = additional.value else {
@@ -127,17 +117,11 @@ enum JSONSchemaFormat {
         var constraints = Constraints()
         constraints.pattern = try members["pattern"]?.string()
         if constraints.pattern != nil { constraints.patternMatchesWholeValue = false }  // ECMA-262: a search
-        constraints.enumValues = try members["enum"].map { node throws(SchemaError) in
-            var values: [String] = []
-            for element in try node.array() { values.append(try element.scalarText()) }
-            return values
-        }
+        constraints.enumValues = try members["enum"]?.scalarTexts()
         constraints.const = try members["const"]?.scalarText()
         constraints.minLength = try members["minLength"]?.count()
         constraints.maxLength = try members["maxLength"]?.count()
-        for (key, path) in [("minimum", \Constraints.minimum), ("maximum", \.maximum),
-                            ("exclusiveMinimum", \.exclusiveMinimum), ("exclusiveMaximum", \.exclusiveMaximum),
-                            ("multipleOf", \.multipleOf)] {
+        for (key, path) in ColumnValidation.boundKeys {
             guard let bound = members[key] else { continue }
             if case .bool = bound.value { throw bound.failure("draft-04's boolean \(key) is not supported; give the bound") }
             constraints[keyPath: path] = try bound.number()

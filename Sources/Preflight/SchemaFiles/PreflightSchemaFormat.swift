@@ -27,29 +27,9 @@ public enum PreflightSchemaFormat {
         let name = try nameNode.string()
         guard !name.isEmpty else { throw nameNode.failure("the name is empty") }
         guard let columnsNode = members["columns"] else { throw node.failure("a schema needs 'columns'") }
-        var columns: [Column] = []
-        for columnNode in try columnsNode.array() {
-            let column = try self.column(columnNode)
-            if columns.contains(where: { $0.name == column.name }) {
-                throw columnNode.failure("a second column named '\(column.name)'")
-            }
-            columns.append(column)
-        }
-        var idColumns: [String] = []
-        if let idNode = members["idField"] {
-            // One column's name, or several (the id is their values together).
-            let names: [SchemaNode]
-            if case .array = idNode.value { names = try idNode.array() } else { names = [idNode] }
-            for nameNode in names {
-                let id = try nameNode.string()
-                guard columns.contains(where: { $0.name == id }) else {
-                    throw nameNode.failure("'\(id)' is not one of the columns")
-                }
-                guard !idColumns.contains(id) else { throw nameNode.failure("'\(id)' is named twice") }
-                idColumns.append(id)
-            }
-            if idColumns.isEmpty { throw idNode.failure("an empty id") }
-        }
+        let columns = try columnsNode.columns(kind: "column", column)
+        // One column's name, or several (the id is their values together).
+        let idColumns = try members["idField"]?.idColumns(among: columns, kind: "columns", emptyMessage: "an empty id") ?? []
         var otherColumns = OtherColumns.notice
         if let otherNode = members["otherColumns"] {
             let text = try otherNode.string()
@@ -81,11 +61,7 @@ public enum PreflightSchemaFormat {
                                    + ColumnType.allCases.map(\.rawValue).joined(separator: ", ") + ")")
         }
         var constraints = Constraints()
-        constraints.enumValues = try members["enum"].map { node throws(SchemaError) in
-            var values: [String] = []
-            for element in try node.array() { values.append(try element.scalarText()) }
-            return values
-        }
+        constraints.enumValues = try members["enum"]?.scalarTexts()
         constraints.const = try members["const"]?.scalarText()
         constraints.pattern = try members["pattern"]?.string()
         constraints.unique = try members["unique"]?.bool() ?? false
@@ -99,9 +75,7 @@ public enum PreflightSchemaFormat {
         }
         constraints.minLength = try members["minLength"]?.count()
         constraints.maxLength = try members["maxLength"]?.count()
-        for (key, path) in [("minimum", \Constraints.minimum), ("maximum", \.maximum),
-                            ("exclusiveMinimum", \.exclusiveMinimum), ("exclusiveMaximum", \.exclusiveMaximum),
-                            ("multipleOf", \.multipleOf)] {
+        for (key, path) in ColumnValidation.boundKeys {
             guard let bound = members[key] else { continue }
             constraints[keyPath: path] = type == .date ? try bound.string() : try bound.number()
         }

@@ -89,6 +89,41 @@ struct SchemaNode {
         return result
     }
 
+    /// Scalars as the texts cells would hold (`enum`).
+    func scalarTexts() throws(SchemaError) -> [String] {
+        var values: [String] = []
+        for element in try array() { values.append(try element.scalarText()) }
+        return values
+    }
+
+    /// An id's columns: one name, or an array of names, each one of `columns` and named once.
+    /// `kind` names the columns in messages (`columns`, `fields`, `properties`).
+    func idColumns(among columns: [Column], kind: String, emptyMessage: String) throws(SchemaError) -> [String] {
+        let names: [SchemaNode]
+        if case .array = value { names = try array() } else { names = [self] }
+        var ids: [String] = []
+        for nameNode in names {
+            let id = try nameNode.string()
+            guard columns.contains(where: { $0.name == id }) else { throw nameNode.failure("'\(id)' is not one of the \(kind)") }
+            guard !ids.contains(id) else { throw nameNode.failure("'\(id)' is named twice") }
+            ids.append(id)
+        }
+        if ids.isEmpty { throw failure(emptyMessage) }
+        return ids
+    }
+
+    /// The columns an array of column descriptions gives, `column` reading each; a name used
+    /// twice is refused (`kind`: `column`, `field`).
+    func columns(kind: String, _ column: (SchemaNode) throws(SchemaError) -> Column) throws(SchemaError) -> [Column] {
+        var columns: [Column] = []
+        for node in try array() {
+            let next = try column(node)
+            if columns.contains(where: { $0.name == next.name }) { throw node.failure("a second \(kind) named '\(next.name)'") }
+            columns.append(next)
+        }
+        return columns
+    }
+
     /// A scalar as the text a cell would hold: strings as they are, numbers as written, booleans
     /// as `true`/`false` (enum and const values).
     func scalarText() throws(SchemaError) -> String {

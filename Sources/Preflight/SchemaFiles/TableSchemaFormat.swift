@@ -26,26 +26,9 @@ enum TableSchemaFormat {
         let members = try node.members(known: descriptorKeys, unsupported: descriptorUnsupported)
         let name = try members["name"]?.string() ?? Self.stem(of: fileName)
         guard let fieldsNode = members["fields"] else { throw node.failure("a Table Schema needs 'fields'") }
-        var columns: [Column] = []
-        for fieldNode in try fieldsNode.array() {
-            let column = try self.column(fieldNode)
-            if columns.contains(where: { $0.name == column.name }) {
-                throw fieldNode.failure("a second field named '\(column.name)'")
-            }
-            columns.append(column)
-        }
-        var idColumns: [String] = []
-        if let keyNode = members["primaryKey"] {
-            let names: [SchemaNode]
-            if case .array = keyNode.value { names = try keyNode.array() } else { names = [keyNode] }
-            for nameNode in names {
-                let key = try nameNode.string()
-                guard columns.contains(where: { $0.name == key }) else { throw nameNode.failure("'\(key)' is not one of the fields") }
-                guard !idColumns.contains(key) else { throw nameNode.failure("'\(key)' is named twice") }
-                idColumns.append(key)
-            }
-            if idColumns.isEmpty { throw keyNode.failure("an empty primaryKey") }
-        }
+        let columns = try fieldsNode.columns(kind: "field", column)
+        let idColumns = try members["primaryKey"]?.idColumns(among: columns, kind: "fields",
+                                                              emptyMessage: "an empty primaryKey") ?? []
         var missingValues = [""]
         if let missingNode = members["missingValues"] {
             missingValues = []
@@ -100,13 +83,8 @@ enum TableSchemaFormat {
             constraints.minLength = try inner["minLength"]?.count()
             constraints.maxLength = try inner["maxLength"]?.count()
             constraints.pattern = try inner["pattern"]?.string()
-            constraints.enumValues = try inner["enum"].map { node throws(SchemaError) in
-                var values: [String] = []
-                for element in try node.array() { values.append(try element.scalarText()) }
-                return values
-            }
-            for (key, path) in [("minimum", \Constraints.minimum), ("maximum", \.maximum),
-                                ("exclusiveMinimum", \.exclusiveMinimum), ("exclusiveMaximum", \.exclusiveMaximum)] {
+            constraints.enumValues = try inner["enum"]?.scalarTexts()
+            for (key, path) in ColumnValidation.boundKeys {
                 guard let bound = inner[key] else { continue }
                 // Bounds are written like the field's values: a number, or a date as text.
                 constraints[keyPath: path] = ColumnChecks.isNumeric(type) ? try bound.number() : try bound.scalarText()
