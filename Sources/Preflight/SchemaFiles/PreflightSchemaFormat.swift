@@ -79,13 +79,7 @@ public enum PreflightSchemaFormat {
             guard let bound = members[key] else { continue }
             constraints[keyPath: path] = type == .date ? try bound.string() : try bound.number()
         }
-        var numberFormat: NumberFormat? = nil
-        if members["decimalChar"] != nil || members["groupChar"] != nil || members["bareNumber"] != nil {
-            numberFormat = NumberFormat(decimalChar: try members["decimalChar"]?.string() ?? ".",
-                                        groupChar: try members["groupChar"]?.string(),
-                                        bareNumber: try members["bareNumber"]?.bool() ?? true)
-            if numberFormat == NumberFormat() { numberFormat = nil }
-        }
+        let numberFormat = try SchemaNode.numberFormat(members)
         let result = Column(name, type, required: try members["required"]?.bool() ?? false,
                             format: try members["format"]?.string(), constraints: constraints,
                             trueValues: try members["trueValues"]?.strings(),

@@ -124,6 +124,16 @@ struct SchemaNode {
         return columns
     }
 
+    /// How a column's numbers are written (`decimalChar`, `groupChar`, `bareNumber`, as Table
+    /// Schema spells them); nil when the members leave it plain.
+    static func numberFormat(_ members: [String: SchemaNode]) throws(SchemaError) -> NumberFormat? {
+        guard members["decimalChar"] != nil || members["groupChar"] != nil || members["bareNumber"] != nil else { return nil }
+        let format = NumberFormat(decimalChar: try members["decimalChar"]?.string() ?? ".",
+                                  groupChar: try members["groupChar"]?.string(),
+                                  bareNumber: try members["bareNumber"]?.bool() ?? true)
+        return format == NumberFormat() ? nil : format
+    }
+
     /// A scalar as the text a cell would hold: strings as they are, numbers as written, booleans
     /// as `true`/`false` (enum and const values).
     func scalarText() throws(SchemaError) -> String {

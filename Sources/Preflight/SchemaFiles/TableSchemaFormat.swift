@@ -90,13 +90,7 @@ enum TableSchemaFormat {
                 constraints[keyPath: path] = ColumnChecks.isNumeric(type) ? try bound.number() : try bound.scalarText()
             }
         }
-        var numberFormat: NumberFormat? = nil
-        if members["decimalChar"] != nil || members["groupChar"] != nil || members["bareNumber"] != nil {
-            numberFormat = NumberFormat(decimalChar: try members["decimalChar"]?.string() ?? ".",
-                                        groupChar: try members["groupChar"]?.string(),
-                                        bareNumber: try members["bareNumber"]?.bool() ?? true)
-            if numberFormat == NumberFormat() { numberFormat = nil }
-        }
+        let numberFormat = try SchemaNode.numberFormat(members)
         let column = Column(name, type, required: required, format: format, constraints: constraints,
                             trueValues: try members["trueValues"]?.strings(), falseValues: try members["falseValues"]?.strings(),
                             numberFormat: numberFormat)
