@@ -434,6 +434,11 @@ final class SchemaFileTests: XCTestCase {
             "3 missing_required_field Missing required field: customer.id",
             "4 invalid_qty Value must be less than 100: '100'",
         ])
+        // An untyped property's enum and const compare a JSON number by value (SPEC: 1.0 equals 1).
+        let untyped = try XCTUnwrap(load(#"{"properties": {"e": {"enum": [1, "a"]}, "c": {"const": 7}}}"#).first)
+        let values = try validate(#"{"e":1.0,"c":7.00}"# + "\n" + #"{"e":"a","c":"7"}"# + "\n" + #"{"e":2,"c":8}"# + "\n",
+                                  .ndjson, schema: untyped)
+        XCTAssertEqual(values.errors.map { "\($0.row) \($0.code)" }, ["3 invalid_e", "3 invalid_c"])
         // The same rows as a JSON array; as CSV, cells read by JSON's number grammar.
         let array = try validate("[" + lines.joined(separator: ",\n") + "]", .json, schema: schema)
         XCTAssertEqual(array.errors.map { "\($0.row) \($0.code)" }, report.errors.map { "\($0.row) \($0.code)" })

@@ -95,6 +95,8 @@ final class ColumnChecks: @unchecked Sendable {
                     }
                 }
                 texts = registry
+                // A JSON number in a text column (JSON typing) compares with the numeric values by value.
+                numbers = values.compactMap(DecimalText.init)
             }
         }
         enumTexts = texts
@@ -103,7 +105,7 @@ final class ColumnChecks: @unchecked Sendable {
         pattern = column.constraints.pattern.flatMap { text in
             try? PatternMatcher(text, wholeValue: column.constraints.patternMatchesWholeValue)
         }
-        constNumber = numeric ? column.constraints.const.flatMap(DecimalText.init) : nil
+        constNumber = column.type == .boolean ? nil : column.constraints.const.flatMap(DecimalText.init)
         constBoolean = column.type == .boolean
             ? column.constraints.const.flatMap { Self.truth(of: $0, trueValues: column.trueValues, falseValues: column.falseValues) }
             : nil
@@ -302,6 +304,9 @@ final class ColumnChecks: @unchecked Sendable {
             let allowed: Bool
             if let enumTexts {
                 allowed = enumTexts.firstRow(of: value, hash: IDRegistry.hash(value)) != nil
+                    || (kind == .number && DecimalView(value).map { number in
+                        enumNumbers.contains { number.compare(in: value, to: $0) == 0 }
+                    } ?? false)
             } else if numeric {
                 allowed = number.map { number in enumNumbers.contains { number.compare(in: value, to: $0) == 0 } } ?? false
             } else {
@@ -311,8 +316,10 @@ final class ColumnChecks: @unchecked Sendable {
         }
         if let const = constraints.const {
             let equal: Bool
-            if let constNumber {
-                equal = number.map { $0.compare(in: value, to: constNumber) == 0 } ?? false
+            if let constNumber, numeric || kind == .number {
+                // Numbers by value (`7.0` is `7`); in a text column only a JSON number is one.
+                let read = numeric ? number : DecimalView(value)
+                equal = read.map { $0.compare(in: value, to: constNumber) == 0 } ?? value.elementsEqual(const.utf8)
             } else if let constBoolean {
                 equal = truth(of: value, kind: kind) == constBoolean
             } else {
