@@ -75,6 +75,14 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// Why a file could not be opened or read (the system's words), else the whole description.
+    var reason: String {
+        switch kind {
+        case .cannotOpen(_, let reason), .cannotRead(_, let reason): return reason
+        default: return description
+        }
+    }
+
     public var description: String {
         switch kind {
         case .cannotOpen(let path, let reason): return "cannot open \(path): \(reason)"

@@ -112,7 +112,7 @@ final class JSONFlattener {
                 depthCount = max(0, depth - 1)
                 prefixCount = depthCount > 0 ? b.prefixLengths[depthCount - 1] : 0
             }
-            let key = UnsafeRawBufferPointer(start: member.key, count: member.key_length)
+            let key = member.keyBytes
             if member.kind == Int32(CSJ_KIND_OBJECT) {
                 b.reservePrefix(prefixCount + key.count + 1, keeping: prefixCount)
                 if let base = key.baseAddress {

@@ -147,18 +147,12 @@ struct JSONObject {
 
     /// The member's own key (not dot-joined).
     @inline(__always)
-    func key(_ index: Int) -> UnsafeRawBufferPointer {
-        let member = members[index]
-        return UnsafeRawBufferPointer(start: member.key, count: member.key_length)
-    }
+    func key(_ index: Int) -> UnsafeRawBufferPointer { members[index].keyBytes }
 
     /// A string unescaped, a number or boolean as written, an array as written in the input (not
     /// yet compact); empty for null and for a nested object.
     @inline(__always)
-    func value(_ index: Int) -> UnsafeRawBufferPointer {
-        let member = members[index]
-        return UnsafeRawBufferPointer(start: member.value, count: member.value_length)
-    }
+    func value(_ index: Int) -> UnsafeRawBufferPointer { members[index].valueBytes }
 
     /// The row's attributes (SPEC §2): dot-joined names, arrays as compact JSON text.
     func flattened() -> JSONFields { flattener.flatten(members) }
@@ -177,16 +171,10 @@ struct JSONFields {
     var count: Int { fields.count }
 
     @inline(__always)
-    func key(_ index: Int) -> UnsafeRawBufferPointer {
-        let field = fields[index]
-        return UnsafeRawBufferPointer(start: field.key, count: field.key_length)
-    }
+    func key(_ index: Int) -> UnsafeRawBufferPointer { fields[index].keyBytes }
 
     @inline(__always)
-    func value(_ index: Int) -> UnsafeRawBufferPointer {
-        let field = fields[index]
-        return UnsafeRawBufferPointer(start: field.value, count: field.value_length)
-    }
+    func value(_ index: Int) -> UnsafeRawBufferPointer { fields[index].valueBytes }
 
     func kind(_ index: Int) -> Kind { Kind(rawValue: fields[index].kind) ?? .string }
 
@@ -201,4 +189,10 @@ struct JSONFields {
         }
         return true
     }
+}
+
+extension csj_entry {
+    /// The entry's key and value as byte ranges (valid while the parser's buffers are).
+    var keyBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: key, count: key_length) }
+    var valueBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: value, count: value_length) }
 }

@@ -75,7 +75,7 @@ public enum SchemaInference {
     /// The proposed schema for the file at `path`, named after the file.
     public static func infer(path: String, options: Options) throws(PreflightError) -> Schema {
         // A JSON array is read whole (its elements need the document); lines only as far as needed.
-        let bytes = try read(path, cap: options.format == .json ? nil : 256 << 20)
+        let bytes = try InputBytes.reading(path: path, cap: options.format == .json ? nil : 256 << 20)
         if Bytes.isGzip(bytes.bytes) {
             throw .compressed(path)
         }
@@ -157,22 +157,5 @@ public enum SchemaInference {
             result.append(Column(stats.name, type, required: required, constraints: constraints))
         }
         return Schema(name: name, columns: result, idColumn: id)
-    }
-
-    /// The file's bytes with simdjson's padding after them; past `cap` bytes, only up to the last
-    /// line break within it.
-    private static func read(_ path: String, cap: Int?) throws(PreflightError) -> InputBytes {
-        guard let file = fopen(path, "rb") else { throw .cannotOpen(path, errno: errno) }
-        defer { fclose(file) }
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        while cap.map({ data.count < $0 }) ?? true {
-            let got = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if got == 0 { break }
-            data += buffer[0..<got]
-        }
-        if ferror(file) != 0 { throw .cannotRead(path, errno: errno) }
-        if let cap, data.count >= cap, let lastLF = data.lastIndex(of: Bytes.lf) { data.removeSubrange((lastLF + 1)...) }
-        return data.withUnsafeBytes { InputBytes.copying($0) }
     }
 }

@@ -26,6 +26,23 @@ final class InputBytes {
     /// Padding simdjson needs after a document.
     static let padding = csj_padding()
 
+    /// A whole file's bytes (schema files, `infer`'s sample) with simdjson padding after them;
+    /// past `cap` bytes, only up to the last line break within them.
+    static func reading(path: String, cap: Int? = nil) throws(PreflightError) -> InputBytes {
+        guard let file = fopen(path, "rb") else { throw .cannotOpen(path, errno: errno) }
+        defer { fclose(file) }
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        while cap.map({ data.count < $0 }) ?? true {
+            let got = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
+            if got == 0 { break }
+            data += buffer[0..<got]
+        }
+        if ferror(file) != 0 { throw .cannotRead(path, errno: errno) }
+        if let cap, data.count >= cap, let lastLF = data.lastIndex(of: Bytes.lf) { data.removeSubrange((lastLF + 1)...) }
+        return data.withUnsafeBytes { InputBytes.copying($0) }
+    }
+
     /// A copy of `data` with simdjson padding after it.
     static func copying(_ data: UnsafeRawBufferPointer) -> InputBytes {
         let capacity = data.count + padding

@@ -35,6 +35,8 @@ final class ColumnChecks: @unchecked Sendable {
     private let exclusiveMinimum: DecimalText?
     private let exclusiveMaximum: DecimalText?
     private let multipleOf: DecimalText?
+    /// Whether any constraint compares a numeric column's values as numbers.
+    private let readsNumbers: Bool
     /// Bounds of a date column in its default layout, compared as `YYYY-MM-DD` text: minimum,
     /// maximum, exclusive minimum, exclusive maximum.
     private let dateBounds: [[UInt8]?]
@@ -115,6 +117,8 @@ final class ColumnChecks: @unchecked Sendable {
         exclusiveMaximum = column.constraints.exclusiveMaximum.flatMap(DecimalText.init)
         multipleOf = column.constraints.multipleOf.flatMap(DecimalText.init)
         let bounds = column.constraints
+        readsNumbers = bounds.enumValues != nil || bounds.const != nil || bounds.minimum != nil || bounds.maximum != nil
+            || bounds.exclusiveMinimum != nil || bounds.exclusiveMaximum != nil || bounds.multipleOf != nil
         dateBounds = column.type == .date && column.format == nil
             ? [bounds.minimum, bounds.maximum, bounds.exclusiveMinimum, bounds.exclusiveMaximum].map { $0.map { Array($0.utf8) } }
             : []
@@ -299,7 +303,8 @@ final class ColumnChecks: @unchecked Sendable {
 
     private func constraintProblem(_ value: UnsafeRawBufferPointer, kind: ValueKind) -> IssueKind? {
         let numeric = Self.isNumeric(type)
-        let number = numeric && !ValueChecks.isSpecialNumber(value) ? DecimalView(value) : nil
+        // Read the number only for the checks that compare it (not for a pattern or lengths alone).
+        let number = numeric && readsNumbers && !ValueChecks.isSpecialNumber(value) ? DecimalView(value) : nil
         if let values = constraints.enumValues {
             let allowed: Bool
             if let enumTexts {

@@ -360,8 +360,8 @@ struct RowChecker {
                     canonical.append(byte)
                 case ..<0x20:
                     canonical.append(contentsOf: "\\u00".utf8)
-                    canonical.append(Array("0123456789abcdef".utf8)[Int(byte >> 4)])
-                    canonical.append(Array("0123456789abcdef".utf8)[Int(byte & 0xF)])
+                    canonical.append(Self.hexDigit(byte >> 4))
+                    canonical.append(Self.hexDigit(byte & 0xF))
                 default:
                     canonical.append(byte)
                 }
@@ -371,6 +371,9 @@ struct RowChecker {
         canonical.append(UInt8(ascii: "]"))
         canonical.withUnsafeBytes { ids.append($0, row: row, line: line, order: order, rowHasErrors: rowHasErrors) }
     }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
 
     /// Lists a `unique` column's value (in its canonical form, if it has one) for the merge.
     private mutating func addUnique(_ value: UnsafeRawBufferPointer, kind: ValueKind, rule: ValueRule, order: Int,

@@ -12,21 +12,14 @@ import Yams
 public enum SchemaFile {
     /// The schemas a file holds (one, or several in preflight's format).
     public static func load(path: String) throws(SchemaError) -> [Schema] {
-        let name = path
-        guard let file = fopen(path, "rb") else {
-            throw SchemaError(file: name, path: "", problem: "cannot read it: " + String(cString: strerror(errno)))
+        let input: InputBytes
+        do {
+            input = try InputBytes.reading(path: path)
+        } catch {
+            throw SchemaError(file: path, path: "", problem: "cannot read it: " + error.reason)
         }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let got = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-            if got == 0 { break }
-            bytes += buffer[0..<got]
-            guard bytes.count <= 64 << 20 else { throw SchemaError(file: name, path: "", problem: "larger than 64 MB") }
-        }
-        if ferror(file) != 0 { throw SchemaError(file: name, path: "", problem: "cannot read it") }
-        return try load(bytes: bytes, name: name)
+        guard input.count <= 64 << 20 else { throw SchemaError(file: path, path: "", problem: "larger than 64 MB") }
+        return try load(bytes: Array(input.bytes), name: path)
     }
 
     /// The schemas in a file's bytes; `name` names the file in errors.
