@@ -1,5 +1,5 @@
 import Foundation
-import Preflight
+@_spi(Tuning) import Preflight
 
 /// `--constraint-costs`: the generated CSV validated against generic_transactions and against the
 /// same schema with one constraint more per run (then all of them), 1 thread, best of five, so

@@ -1,5 +1,5 @@
 import Foundation
-import Preflight
+@_spi(Tuning) import Preflight
 
 /// What a generated file must produce: its rows, its invalid rows and its errors by code.
 struct Truth: Codable, Equatable {

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-import Preflight
+@_spi(Tuning) import Preflight
 
 /// One timed validation, checked against the truth.
 struct Measurement: Codable {

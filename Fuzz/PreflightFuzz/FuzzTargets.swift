@@ -1,7 +1,7 @@
 // Fuzz targets for libFuzzer (Scripts/fuzz.sh builds this with -sanitize=fuzzer,address and
 // -DFUZZING). Without FUZZING it is a replay tool: `preflight-fuzz TARGET FILE...` runs saved
 // inputs (crashers, corpora) through the same checks.
-@_spi(Fuzzing) import Preflight
+@_spi(Fuzzing) @_spi(Tuning) import Preflight
 import CScan
 
 #if canImport(Glibc)
@@ -29,7 +29,7 @@ enum FuzzTarget: String, CaseIterable {
         options.csvEngine = engine
         options.threads = threads
         options.windowSize = window
-        options.recordCap = 64
+        options.lineCap = 64
         options.maxErrors = 0
         options.maxRows = 50
         let report: ValidationReport
@@ -48,7 +48,7 @@ enum FuzzTarget: String, CaseIterable {
             precondition(accounting.rejected == report.invalidRows, "observers saw other invalid rows")
             precondition(accounting.bytes <= data.count, "observers saw more bytes than the input has")
         }
-        return PiingReport.render(report)
+        return (try? ReportRenderer(style: .piing).render(report)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     private func checkFormat(_ data: [UInt8], _ format: InputFormat, schema: Schema) {

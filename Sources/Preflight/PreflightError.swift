@@ -4,99 +4,111 @@ import Glibc
 import Darwin
 #endif
 
-/// A real failure to run (the input cannot be opened or read), as opposed to what is wrong with
-/// the input's content, which is reported as data. One type, cases kept private so more can come.
-public struct PreflightError: Error, CustomStringConvertible, Sendable {
-    private enum Kind: Sendable {
-        case cannotOpen(path: String, reason: String)
-        case cannotRead(path: String, reason: String)
-        case isDirectory(path: String)
-        case compressed(path: String)
-        case changedWhileReading(path: String)
-        case corruptGzip(path: String)
-        case outOfMemory
-        case parserFailure(String)
-        case cannotWrite(path: String, reason: String, code: Int32)
-        /// A monitor asked the run to stop; never leaves the validator.
-        case stopped
-    }
-
-    private let kind: Kind
-
-    private init(_ kind: Kind) { self.kind = kind }
+/// A failure to run: the input cannot be opened or read, an output cannot be written, the run was
+/// cancelled. What is wrong with the input's *content* is not an error: it is the report.
+///
+/// Switch on the cases to decide what to do; ``description`` is one line for people.
+///
+/// ```swift
+/// do {
+///     let report = try Preflight.validate(file: "export.csv", schema: .piingProducts)
+///     print(report.status)
+/// } catch .cannotOpen(let path, let reason) {
+///     print("no such input \(path): \(reason)")
+/// } catch {
+///     print(error)
+/// }
+/// ```
+public enum PreflightError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The input could not be opened (`reason`: the system's words, "No such file or directory").
+    case cannotOpen(path: String, reason: String)
+    /// The input could not be read after it was opened.
+    case cannotRead(path: String, reason: String)
+    /// The input named is a directory.
+    case isDirectory(path: String)
+    /// The input is gzip inside gzip.
+    case compressedTwice(path: String)
+    /// The input is gzip that ends early or does not inflate.
+    case corruptGzip(path: String)
+    /// The input changed size while it was read: validate a copy that is not being written.
+    case changedWhileReading(path: String)
+    /// The input's format cannot be told from its name (`.csv`, `.tsv`, `.json`, `.ndjson`,
+    /// `.jsonl`): set ``ValidationOptions/format``.
+    case unknownFormat(name: String)
+    /// An output (a report, a rejects or clean file) could not be written; `errno` is the
+    /// system's error number (`EPIPE` for a pipe whose reader has gone).
+    case cannotWrite(path: String, reason: String, errno: Int32)
+    /// Memory for a window or a table could not be had.
+    case outOfMemory
+    /// A parser library refused its own input: a bug in preflight, worth reporting.
+    case internalFailure(String)
+    /// The task running the validation was cancelled (``Preflight``'s `async` functions); the run
+    /// stopped at its next chunk of rows and its outputs were dropped.
+    case cancelled
 
     static func cannotOpen(_ path: String, errno code: Int32) -> PreflightError {
-        PreflightError(.cannotOpen(path: path, reason: String(cString: strerror(code))))
+        .cannotOpen(path: path, reason: String(cString: strerror(code)))
     }
 
     static func cannotRead(_ path: String, errno code: Int32) -> PreflightError {
-        PreflightError(.cannotRead(path: path, reason: String(cString: strerror(code))))
+        .cannotRead(path: path, reason: String(cString: strerror(code)))
     }
 
-    static func isDirectory(_ path: String) -> PreflightError { PreflightError(.isDirectory(path: path)) }
-    static func compressed(_ path: String) -> PreflightError { PreflightError(.compressed(path: path)) }
-    /// The file changed size while it was read (public: a program that maps files, and so
-    /// handles SIGBUS, reports a file cut short in the same words).
-    public static func changedWhileReading(_ path: String) -> PreflightError {
-        PreflightError(.changedWhileReading(path: path))
-    }
-    static func corruptGzip(_ path: String) -> PreflightError { PreflightError(.corruptGzip(path: path)) }
-    static var outOfMemory: PreflightError { PreflightError(.outOfMemory) }
-    static var stopped: PreflightError { PreflightError(.stopped) }
+    static func isDirectory(_ path: String) -> PreflightError { .isDirectory(path: path) }
+    static func compressed(_ path: String) -> PreflightError { .compressedTwice(path: path) }
+    static func corruptGzip(_ path: String) -> PreflightError { .corruptGzip(path: path) }
 
-    /// An output (a report, a rejects or clean file) could not be written.
+    /// The file changed size while it was read. A program that maps files (and so handles
+    /// SIGBUS, see ``ValidationOptions/mapsFiles``) reports a file cut short in these words.
+    public static func changedWhileReading(_ path: String) -> PreflightError { .changedWhileReading(path: path) }
+
+    /// An output could not be written, from the system's error number.
     public static func cannotWrite(_ path: String, errno code: Int32) -> PreflightError {
-        PreflightError(.cannotWrite(path: path, reason: String(cString: strerror(code)), code: code))
+        .cannotWrite(path: path, reason: String(cString: strerror(code)), errno: code)
     }
 
-    var isStop: Bool {
-        if case .stopped = kind { return true }
-        return false
-    }
+    static func parserFailure(_ what: String) -> PreflightError { .internalFailure(what) }
 
-    /// Whether an output could not be written (exit status 74).
-    public var isOutputFailure: Bool {
-        if case .cannotWrite = kind { return true }
-        return false
-    }
-    /// Whether the output named `path` was a pipe whose reader has gone (`| head`).
-    public func isBrokenPipe(writing path: String) -> Bool {
-        if case .cannotWrite(let failed, _, let code) = kind { return code == EPIPE && failed == path }
-        return false
-    }
+    /// The engine's stop signal (a monitor's stop request or a task's cancellation): caught by the
+    /// run, which then ends with an incomplete report.
+    static var stopped: PreflightError { .cancelled }
+    var isStop: Bool { self == .cancelled }
 
-    static func parserFailure(_ what: String) -> PreflightError { PreflightError(.parserFailure(what)) }
-
-    /// Whether the input could not be read at all (exit status 66), as opposed to a failure while running.
+    /// Whether the input could not be read at all, as opposed to a failure while running or writing.
     public var isInputUnreadable: Bool {
-        switch kind {
-        case .cannotOpen, .cannotRead, .isDirectory, .compressed, .changedWhileReading, .corruptGzip: return true
-        case .outOfMemory, .parserFailure, .cannotWrite, .stopped: return false
+        switch self {
+        case .cannotOpen, .cannotRead, .isDirectory, .compressedTwice, .changedWhileReading, .corruptGzip:
+            return true
+        case .unknownFormat, .outOfMemory, .internalFailure, .cannotWrite, .cancelled:
+            return false
         }
     }
 
     /// Why a file could not be opened or read (the system's words), else the whole description.
     var reason: String {
-        switch kind {
+        switch self {
         case .cannotOpen(_, let reason), .cannotRead(_, let reason): return reason
         default: return description
         }
     }
 
+    /// One line for people: "cannot open orders.csv: No such file or directory".
     public var description: String {
-        switch kind {
+        switch self {
         case .cannotOpen(let path, let reason): return "cannot open \(path): \(reason)"
         case .cannotRead(let path, let reason): return "cannot read \(path): \(reason)"
         case .isDirectory(let path): return "cannot read \(path): it is a directory"
         case .corruptGzip(let path): return "cannot read \(path): it is not valid gzip data (truncated or corrupt)"
         case .changedWhileReading(let path):
             return "cannot read \(path): it changed size while being read; validate a copy that is not being written"
-        case .compressed(let path):
+        case .compressedTwice(let path):
             return "cannot read \(path): it is gzip-compressed twice; decompress it once first"
+        case .unknownFormat(let name):
+            return "cannot tell the format of '\(name)' from its name; name the format (csv, json or ndjson)"
         case .cannotWrite(let path, let reason, _): return "cannot write \(path): \(reason)"
-        case .stopped: return "stopped"
+        case .cancelled: return "cancelled"
         case .outOfMemory: return "out of memory"
-        case .parserFailure(let what): return "internal parser failure: \(what)"
+        case .internalFailure(let what): return "internal parser failure: \(what)"
         }
     }
 }

@@ -10,7 +10,7 @@ public protocol RunMonitor: AnyObject, Sendable {
 }
 
 /// How a run reports to the outside while it goes: observers of its rows and a monitor.
-public struct RunHooks {
+@_spi(Tuning) public struct RunHooks {
     public var observers: [any RowObserver]
     public var monitor: (any RunMonitor)?
 

@@ -1,50 +1,88 @@
-/// How to validate: the schema, the format and the limits of SPEC §5.
+/// How to validate: the input's format, the limits a platform sets, and how much of the machine
+/// to use. Every property has the default the platforms use, so `ValidationOptions()` is a
+/// sensible start:
+///
+/// ```swift
+/// var options = ValidationOptions()
+/// options.maxErrors = 0        // list every error, not the first 1000
+/// options.maxRows = 0          // no row limit
+/// ```
 public struct ValidationOptions: Sendable {
-    public var schema: Schema
-    public var format: InputFormat
-    /// CSV field delimiter (one byte: `,` `;` tab `|` …).
-    public var delimiter: UInt8 = UInt8(ascii: ",")
-    /// Errors listed in a report (0 = all). Counts are always exact.
+    /// The input's format; `nil` tells it from the input's name (`.csv` or `.tsv`, `.json`,
+    /// `.ndjson` or `.jsonl`, each optionally followed by `.gz`).
+    public var format: InputFormat?
+    /// The CSV field delimiter, one ASCII byte (`,` `;` tab `|` …); `nil`: a tab for `.tsv` names,
+    /// else a comma.
+    public var delimiter: UInt8?
+    /// How many errors a report lists (0 = all). Counts are always exact.
     public var maxErrors = 1000
     /// `file_too_large` above this many bytes, measured after decompression (0 = no limit).
     public var maxFileSize = 100 * 1_048_576
-    /// `too_many_rows` above this many data rows (0 = no limit).
+    /// `too_many_rows` above this many data rows (0 = no limit); counting goes on past it.
     public var maxRows = 1_000_000
-    /// `record_too_large` for a line, record or element longer than this many bytes.
-    public var recordCap = 2_097_152
-    /// Report `duplicate_id` for repeated ids.
-    public var checksUniqueIDs = true
-    /// Worker threads (0 = one per core). At most `maxThreads` are used.
+    /// `record_too_large` for a line (NDJSON), record (CSV) or element (JSON) longer than this many
+    /// bytes; exactly this many is fine. The command line's `--line-cap`.
+    public var lineCap = 2_097_152
+    /// Report `duplicate_id` for a repeated id (the command line's `--no-unique-ids` turns it off).
+    public var uniqueIDs = true
+    /// Worker threads (0 = one per core). At most ``maxThreads`` are used.
     public var threads = 0
-    /// How CSV records are split into fields.
-    public var csvEngine = CSVEngine.prescan
-    /// Bytes read and checked per window (memory stays near this, times two for the JSON-free
-    /// formats). Raised to fit at least one record of `recordCap` bytes.
-    public var windowSize = 64 * 1_048_576
     /// Map regular files (not gzip) instead of reading them into a window: no copy and no fresh
     /// memory per window. Off by default in the library: a file cut short by another process while
     /// it is mapped raises SIGBUS, which only the program can decide how to handle (the
     /// `preflight` command turns this on and ends with a one-line error and exit status 66).
     public var mapsFiles = false
+    /// How CSV records are split into fields; the report is the same either way. For measuring.
+    @_spi(Tuning) public var csvEngine = CSVEngine.prescan
+    /// Bytes read and checked per window (memory stays near this). Raised to fit at least one
+    /// record of ``lineCap`` bytes; the report is the same for any size. For measuring and tests.
+    @_spi(Tuning) public var windowSize = 64 * 1_048_576
 
+    /// The schema the rows are checked against (set by ``Preflight``'s functions).
+    var schema: Schema
     /// Whether rows go to observers (set by the validator): chunks then keep every error and
     /// every row's bytes.
     var tracksRows = false
 
+    /// Options with the platforms' defaults; `format`: the input's format, when its name does not
+    /// tell it.
+    public init(format: InputFormat? = nil) {
+        self.format = format
+        schema = Schema(name: "", columns: [], idColumns: [])
+    }
+
+    /// Options for a schema and format (the engine's own callers and tests).
+    @_spi(Tuning) public init(schema: Schema, format: InputFormat) {
+        self.format = format
+        self.schema = schema
+    }
+
     /// The number of online cores.
     public static var coreCount: Int { Parallel.coreCount }
 
-    /// The most workers a run uses, whatever `threads` asks for: each worker costs memory, and
+    /// The most workers a run uses, whatever ``threads`` asks for: each worker costs memory, and
     /// more workers than cores only cut the input into smaller pieces.
     public static var maxThreads: Int { max(64, Parallel.coreCount) }
 
+    /// These options for `schema` and an input named `name`, the format and delimiter told from
+    /// the name where they are not set.
+    func resolved(schema: Schema, name: String) throws(PreflightError) -> ValidationOptions {
+        var options = self
+        options.schema = schema
+        if options.format == nil {
+            guard let inferred = InputFormat.inferred(fromName: name) else { throw .unknownFormat(name: name) }
+            options.format = inferred
+        }
+        if options.delimiter == nil { options.delimiter = InputFormat.defaultDelimiter(forName: name) }
+        return options
+    }
+
+    /// The format to read (known once resolved).
+    var inputFormat: InputFormat { format ?? .csv }
+    /// The CSV delimiter to use (known once resolved).
+    var fieldDelimiter: UInt8 { delimiter ?? UInt8(ascii: ",") }
     /// The thread count to use.
     var effectiveThreads: Int { min(threads > 0 ? threads : Parallel.coreCount, Self.maxThreads) }
     /// The window size to use: large enough for a record at the cap, its line break and more.
-    var effectiveWindowSize: Int { max(windowSize, recordCap + 4096) }
-
-    public init(schema: Schema, format: InputFormat) {
-        self.schema = schema
-        self.format = format
-    }
+    var effectiveWindowSize: Int { max(windowSize, lineCap + 4096) }
 }

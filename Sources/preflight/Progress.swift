@@ -1,4 +1,4 @@
-import Preflight
+@_spi(CommandLine) import Preflight
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Preflight
+@_spi(Tuning) @_spi(CommandLine) import Preflight
 
 #if canImport(Glibc)
 import Glibc
@@ -19,6 +19,15 @@ enum Exit {
     /// Standard output was a pipe whose reader went away (`| head`): end quietly, as grep does,
     /// by SIGPIPE (128 + 13 in the shell).
     static let brokenPipe: Int32 = 141
+
+    /// A report's status (SPEC §7): 0 valid, 1 row-level errors only, 2 file-level errors.
+    static func status(of report: ValidationReport) -> Int32 {
+        switch report.status {
+        case .valid: return 0
+        case .warnings: return 1
+        case .failed: return 2
+        }
+    }
 }
 
 /// A problem to report on one stderr line, with its exit status.
@@ -142,7 +151,7 @@ struct Validate: ParsableCommand {
         report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
     }
 
-    func options(for file: String, schema: Schema) throws(CommandFailure) -> ValidationOptions {
+    func options(for file: String) throws(CommandFailure) -> ValidationOptions {
         let inputFormat: InputFormat
         if let format {
             guard let chosen = InputFormat(rawValue: format.lowercased()) else {
@@ -157,13 +166,13 @@ struct Validate: ParsableCommand {
             throw CommandFailure(message: "cannot tell the format of '\(file)' from its name; pass --format csv|json|ndjson",
                                  status: Exit.usage)
         }
-        var options = ValidationOptions(schema: schema, format: inputFormat)
+        var options = ValidationOptions(format: inputFormat)
         options.delimiter = try delimiter.map(Self.delimiterByte) ?? InputFormat.defaultDelimiter(forName: file)
         options.maxErrors = maxErrors ?? (style == .text ? 20 : 1000)
         options.maxFileSize = maxFileSize
         options.maxRows = maxRows
-        options.recordCap = lineCap
-        options.checksUniqueIDs = !noUniqueIds
+        options.lineCap = lineCap
+        options.uniqueIDs = !noUniqueIds
         options.threads = Self.threadCount(threads)
         options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
         options.mapsFiles = true  // SIGBUS is handled (`Interrupt.install`)
@@ -189,7 +198,7 @@ struct Validate: ParsableCommand {
         // Usage errors (schema, formats, outputs that would overwrite an input) first, for every
         // file, before any output.
         let schema = try SchemaChoice.resolve(name: schema, files: schemaFiles)
-        let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file, schema: schema) }
+        let options = try files.map { (file) throws(CommandFailure) in try self.options(for: file) }
         try OutputSafety.check(inputs: files, rejects: rejects, clean: clean, sidecar: rejects.map(Self.sidecarPath))
         if threads > ValidationOptions.coreCount {
             printError("--threads \(threads) is more than the \(ValidationOptions.coreCount) cores here; using \(ValidationOptions.coreCount)")
@@ -200,7 +209,7 @@ struct Validate: ParsableCommand {
             let status: Int32
             do {
                 Interrupt.reading(file)
-                status = try check(file, options: fileOptions, tagged: files.count > 1)
+                status = try check(file, schema: schema, options: fileOptions, tagged: files.count > 1)
             } catch let failure as CommandFailure {
                 if failure.status == Exit.brokenPipe { throw failure }  // quietly: nobody reads on
                 printError(failure.message)
@@ -213,62 +222,45 @@ struct Validate: ParsableCommand {
     }
 
     /// Validates one file and writes its report; returns its exit status.
-    private func check(_ file: String, options: ValidationOptions, tagged: Bool) throws -> Int32 {
+    private func check(_ file: String, schema: Schema, options: ValidationOptions, tagged: Bool) throws -> Int32 {
         let style = self.style
-        let stdout = OutputFile(descriptor: 1, path: Self.reportName)
-        var observers: [any RowObserver] = []
-        let messages = style == .productsup ? ProductsupCollector(maxMessages: options.maxErrors) : nil
-        let errorRows = style == .jumbo ? ErrorRowCounter() : nil
-        let stream = try style == .ndjson
-            ? ErrorStream(output: stdout, format: options.format, fileTag: tagged ? file : nil) : nil
-        let splitter = try makeSplitter(format: options.format)
-        if let messages { observers.append(messages) }
-        if let errorRows { observers.append(errorRows) }
-        if let stream { observers.append(stream) }
-        if let splitter { observers.append(splitter) }
         let progress = !noProgress && isatty(2) == 1 ? ProgressBar() : nil
-        let monitor = InterruptMonitor(progress: progress)
-
-        let started = StageTimes.now
         let report: ValidationReport
-        do {
-            let hooks = RunHooks(observers: observers, monitor: monitor)
+        let renderer: ReportRenderer
+        let splitter = try makeSplitter(format: options.format ?? .csv)
+        do throws(PreflightError) {
+            // Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
+            let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
+            renderer = try ReportRenderer(style: style, maxErrors: options.maxErrors, colour: colour,
+                                          fileTag: tagged ? file : nil, streamingTo: 1)
+            let observers = renderer.observers + (splitter.map { [$0] } ?? [])
+            let monitor = InterruptMonitor(progress: progress)
+            // The library finishes the observers of a complete run (the stream's held-back lines,
+            // the split's files); a stopped run's outputs are dropped with them.
             if file == "-" {
-                report = try Validator.validate(descriptor: 0, name: "stdin", options: options, hooks: hooks)
+                report = try Preflight.validate(descriptor: 0, name: "stdin", schema: schema, options: options,
+                                                observers: observers, monitor: monitor)
             } else {
-                report = try Validator.validate(path: file, options: options, hooks: hooks)
-            }
-            // A stopped run's outputs are dropped (the splitter's temporary files go with it).
-            if report.isComplete {
-                try stream?.finish()
-                try splitter?.finish()
+                report = try Preflight.validate(file: file, schema: schema, options: options, observers: observers,
+                                                monitor: monitor)
             }
         } catch {
             progress?.clear()
             throw CommandFailure(error)
         }
         progress?.clear()
-        let seconds = StageTimes.now - started
         guard report.isComplete else {
             printError("stopped by Ctrl-C in \(report.file.name) after \(StopSummary.partial(report)); no report written")
             return Exit.interrupted
         }
-        do {
-            switch style {
-            case .piing: try stdout.write(PiingReport.render(report) + "\n")
-            case .productsup: try stdout.write(ProductsupReport.render(report, messages: messages!) + "\n")
-            case .jumbo: try stdout.write(JumboReport.render(report, errorLines: errorRows!.rows) + "\n")
-            case .text:
-                // Colour only on a terminal, and never when NO_COLOR is set (no-color.org).
-                let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
-                try stdout.write(TextReport.render(report, seconds: seconds, colour: colour) + (tagged ? "\n" : ""))
-            case .ndjson: break  // already written, row by row
-            }
-            try stdout.flush()
+        do throws(PreflightError) {
+            try renderer.write(report, to: 1)
         } catch {
             throw CommandFailure(error)
         }
-        return report.exitCode
+        // Reports of several files in the text style are set apart by a blank line.
+        if style == .text, tagged { try writeOut("\n") }
+        return Exit.status(of: report)
     }
 
     private func makeSplitter(format: InputFormat) throws -> RowSplitter? {
@@ -283,26 +275,21 @@ struct Validate: ParsableCommand {
         }
     }
 
-    /// Standard output's name in errors: "cannot write the report: …".
-    static let reportName = "the report"
-
     /// Where the errors of the rejected rows go: beside the rejects file.
     static func sidecarPath(_ rejects: String) -> String { rejects + ".errors.ndjson" }
-}
-
-enum ReportStyle: String, CaseIterable {
-    case piing, productsup, jumbo, text, ndjson
 }
 
 extension CommandFailure {
     /// A failure of the library, with its exit status.
     init(_ error: PreflightError) {
-        // A closed pipe on standard output ends quietly; on --rejects or --clean it is an error.
-        if error.isBrokenPipe(writing: Validate.reportName) {
+        switch error {
+        case .cannotWrite(let path, _, let code) where code == EPIPE && path == ReportRenderer.reportName:
+            // A closed pipe on standard output ends quietly; on --rejects or --clean it is an error.
             self.init(message: "", status: Exit.brokenPipe)
-        } else {
-            let status = error.isInputUnreadable ? Exit.unreadableInput : error.isOutputFailure ? Exit.ioError : Exit.software
-            self.init(message: error.description, status: status)
+        case .cannotWrite: self.init(message: error.description, status: Exit.ioError)
+        case .cancelled: self.init(message: "stopped", status: Exit.interrupted)
+        default:
+            self.init(message: error.description, status: error.isInputUnreadable ? Exit.unreadableInput : Exit.software)
         }
     }
 }

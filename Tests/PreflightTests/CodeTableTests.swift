@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// The code table is the one source of the catalogue: the README shows it word for word, every
 /// code the rules can emit is in it, and `preflight codes` prints it.

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 private let good = #""transaction_id":"T1","amount":"10.00","date":"2024-01-01","store_id":"S1""#
 
@@ -44,9 +44,9 @@ final class NDJSONRulesTests: XCTestCase {
 
     func testRecordTooLargeAtTheCap() throws {
         let line = "{\(good),\"pad\":\"\(String(repeating: "p", count: 20))\"}"
-        var report = try validate("\(line)\n{}\n", .ndjson) { $0.recordCap = line.utf8.count; $0.schema = .productsupStream }
+        var report = try validate("\(line)\n{}\n", .ndjson) { $0.lineCap = line.utf8.count; $0.schema = .productsupStream }
         XCTAssertEqual(report.located, [Located(1, 1, "id", "missing_id"), Located(2, 2, nil, "empty_attributes")])
-        report = try validate("\(line)\n{}\n", .ndjson) { $0.recordCap = line.utf8.count - 1 }
+        report = try validate("\(line)\n{}\n", .ndjson) { $0.lineCap = line.utf8.count - 1 }
         XCTAssertEqual(report.located, [Located(1, 1, nil, "record_too_large"), Located(2, 2, nil, "empty_attributes")])
     }
 
@@ -246,10 +246,10 @@ final class JSONRulesTests: XCTestCase {
 
     func testRecordTooLargeElement() throws {
         let report = try validate(#"[{"id":"a"}, {"id":"bbbbbbbbbbbbbbbbbbbbbbbb"} ]"#, .json, schema: .productsupStream) {
-            $0.recordCap = 10
+            $0.lineCap = 10
         }
         XCTAssertEqual(report.located, [Located(2, 1, nil, "record_too_large")])
-        let exact = try validate(#"[{"id":"a"}]"#, .json, schema: .productsupStream) { $0.recordCap = 10 }
+        let exact = try validate(#"[{"id":"a"}]"#, .json, schema: .productsupStream) { $0.lineCap = 10 }
         XCTAssertEqual(exact.status, .valid)
     }
 

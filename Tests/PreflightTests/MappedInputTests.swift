@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +14,7 @@ final class MappedInputTests: CLITestCase {
                         threads: Int) throws -> ValidationReport {
         var options = ValidationOptions(schema: schema, format: format)
         options.mapsFiles = maps
-        options.recordCap = 512
+        options.lineCap = 512
         options.windowSize = window
         options.threads = threads
         options.maxErrors = 0
@@ -104,7 +104,7 @@ final class MappedInputTests: CLITestCase {
         let path = try file("grow.csv", text)
         var options = ValidationOptions(schema: .genericTransactions, format: .csv)
         options.mapsFiles = true
-        options.recordCap = 512
+        options.lineCap = 512
         options.windowSize = 4096
         XCTAssertThrowsError(try Validator.validate(path: path, options: options,
                                                     hooks: RunHooks(observers: [Grower(path: path)]))) { error in

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// Seeded generator of inputs with every row-level error class, quoted commas and newlines, CRLF
 /// and a BOM, so chunk and window boundaries fall everywhere, inside quoted fields included.
@@ -115,7 +115,7 @@ final class ParallelTests: XCTestCase {
         let report = try validate(bytes: bytes, format, schema: schema) {
             $0.threads = threads
             $0.windowSize = window
-            $0.recordCap = 256
+            $0.lineCap = 256
             $0.csvEngine = engine
             $0.maxRows = 150
             $0.maxErrors = 0
@@ -152,7 +152,7 @@ final class ParallelTests: XCTestCase {
             PiingReport.render(try validate(bytes: bytes, .csv, schema: .genericTransactions) {
                 $0.threads = threads
                 $0.windowSize = window
-                $0.recordCap = cap
+                $0.lineCap = cap
                 $0.csvEngine = engine
                 $0.maxRows = 0
                 $0.maxErrors = 0
@@ -221,14 +221,14 @@ final class ParallelTests: XCTestCase {
         for window in [4096 + 256, 1 << 20] {
             let report = try validate(text, .json, schema: .productsupStream) {
                 $0.windowSize = window
-                $0.recordCap = 256
+                $0.lineCap = 256
             }
             XCTAssertEqual(report.located, [Located(0, 0, nil, "invalid_file")])
             XCTAssertTrue(report.errors[0].error.hasPrefix("File is not a valid JSON: syntax error at line 502, byte offset \(offset): "),
                           report.errors[0].error)
             XCTAssertEqual(report.totalRows, 0)
         }
-        let trailing = try validate("[\n" + good + "\n] x", .json, schema: .productsupStream) { $0.windowSize = 4096 + 256; $0.recordCap = 256 }
+        let trailing = try validate("[\n" + good + "\n] x", .json, schema: .productsupStream) { $0.windowSize = 4096 + 256; $0.lineCap = 256 }
         XCTAssertEqual(trailing.codes, ["invalid_file"])
         XCTAssertTrue(trailing.errors[0].error.contains("content after the end of the array"), trailing.errors[0].error)
     }
@@ -241,7 +241,7 @@ final class ParallelTests: XCTestCase {
             let report = try validate(text, .json, schema: .productsupStream) {
                 $0.threads = threads
                 $0.windowSize = 4096
-                $0.recordCap = 100
+                $0.lineCap = 100
             }
             XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large"), Located(3, 3, "id", "duplicate_id")])
         }
@@ -255,7 +255,7 @@ final class ParallelTests: XCTestCase {
             let report = try validate(text, .csv) {
                 $0.threads = threads
                 $0.windowSize = 4096
-                $0.recordCap = 100
+                $0.lineCap = 100
             }
             XCTAssertEqual(report.located, [Located(3, 3, nil, "record_too_large"), Located(4, 20_004, "amount", "invalid_amount")])
             XCTAssertEqual(report.totalRows, 3)
@@ -263,7 +263,7 @@ final class ParallelTests: XCTestCase {
         let line = "{\"id\":\"" + String(repeating: "z", count: 30_000) + "\"}"
         let report = try validate("{\"id\":1}\n\(line)\n{\"id\":1}\n", .ndjson, schema: .productsupStream) {
             $0.windowSize = 4096
-            $0.recordCap = 100
+            $0.lineCap = 100
         }
         XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large"), Located(3, 3, "id", "duplicate_id")])
     }
@@ -274,7 +274,7 @@ final class ParallelTests: XCTestCase {
         let text = "\(csvHeader)\nT0,1,2024-01-01,\"S\n\(rest)\n"
         let report = try validate(text, .csv) {
             $0.windowSize = 4096
-            $0.recordCap = 100
+            $0.lineCap = 100
         }
         XCTAssertEqual(report.located, [Located(2, 2, nil, "record_too_large")])
         XCTAssertEqual(report.totalRows, 1)

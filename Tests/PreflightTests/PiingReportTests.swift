@@ -1,5 +1,5 @@
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// The Piing report, byte for byte (SPEC §6).
 final class PiingReportTests: XCTestCase {
@@ -22,7 +22,7 @@ final class PiingReportTests: XCTestCase {
             "errorSummary":{"totalErrors":1,"errorTypes":{"invalid_amount":1}},"notices":[],\
             "file":{"name":"test.csv","format":"csv","sizeBytes":59,"schemaType":"generic_transactions"}}
             """)
-        XCTAssertEqual(report.exitCode, 1)
+        XCTAssertEqual(report.status, .warnings)
     }
 
     func testFailedShapeWithLineAndNotices() throws {
@@ -37,7 +37,7 @@ final class PiingReportTests: XCTestCase {
             {"code":"unknown_column","message":"Unknown column: x","row":1}],\
             "file":{"name":"test.csv","format":"csv","sizeBytes":59,"schemaType":"generic_transactions"}}
             """)
-        XCTAssertEqual(report.exitCode, 2)
+        XCTAssertEqual(report.status, .failed)
     }
 
     func testLineIsListedWhenItDiffersFromRow() throws {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// What a run tells the outside while it goes: progress, a stop on request, rows to observers.
 final class RunHooksTests: XCTestCase {
@@ -109,7 +109,7 @@ final class RunHooksTests: XCTestCase {
         let bytes = ndjson(rows: 5000)
         var options = ValidationOptions(schema: .productsupStream, format: .ndjson)
         options.windowSize = 0
-        options.recordCap = 1000
+        options.lineCap = 1000
         let recorder = Recorder()
         recorder.stop(after: 0)
         let report = try Validator.validate(bytes: bytes, name: "p.ndjson", options: options,
@@ -126,7 +126,7 @@ final class RunHooksTests: XCTestCase {
         let input = Array(("{\"id\":\"A\"}\n" + long + "\n{\"id\":\"\",\"u\":1}\n").utf8)
         var options = ValidationOptions(schema: .productsupStream, format: .ndjson)
         options.windowSize = 0
-        options.recordCap = 1000
+        options.lineCap = 1000
         let messages = ProductsupCollector(maxMessages: 0)
         let errorRows = ErrorRowCounter()
         let report = try Validator.validate(bytes: input, name: "p.ndjson", options: options,

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// Schema files in preflight's own format (JSON and YAML): what they load to, the rows and
 /// messages their types and constraints give on CSV, NDJSON and JSON, and the refusals.
@@ -248,7 +248,7 @@ final class SchemaFileTests: XCTestCase {
             let other = try validate(big, .csv, schema: schema) { options in
                 options.threads = threads
                 options.windowSize = window
-                options.recordCap = 512
+                options.lineCap = 512
             }
             XCTAssertEqual(other.errors, expected.errors, "\(threads) threads, window \(window)")
             XCTAssertEqual(other.invalidRows, expected.invalidRows)

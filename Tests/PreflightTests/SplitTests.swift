@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// SPEC §8, rows are never lost: `--rejects` and `--clean` split generated inputs that hold every
 /// error class so that each data row lands in exactly one file, byte for byte. The expected files
@@ -166,7 +166,7 @@ final class SplitTests: XCTestCase {
         options.maxErrors = 0
         options.threads = threads
         options.windowSize = windowSize
-        options.recordCap = Self.recordCap
+        options.lineCap = Self.recordCap
         options.csvEngine = engine
         let splitter = try RowSplitter(rejects: OutputFile.create(path: paths[1]), clean: OutputFile.create(path: paths[0]),
                                        sidecar: OutputFile.create(path: paths[2]),

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import Preflight
+@_spi(Tuning) @testable import Preflight
 
 /// Where the copied third-party suites live (next to this folder, so no bundle resources needed).
 let fixturesDirectory = URL(fileURLWithPath: #filePath)

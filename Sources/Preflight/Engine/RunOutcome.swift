@@ -57,7 +57,7 @@ struct RunOutcome {
     func report(name: String, sizeBytes: Int, options: ValidationOptions) -> ValidationReport {
         let log = merger.log
         return ValidationReport(
-            file: .init(name: name, format: options.format, sizeBytes: sizeBytes, schemaType: options.schema.name),
+            file: .init(name: name, format: options.inputFormat, sizeBytes: sizeBytes, schemaType: options.schema.name),
             totalRows: merger.dataRows, validatedRows: merger.dataRows, invalidRows: log.invalidRows,
             errors: log.listed, errorCounts: log.countsByCode, totalErrors: log.totalErrors,
             fileLevelErrors: log.fileLevelErrors, notices: notices, isComplete: isComplete)

@@ -6,7 +6,7 @@ import Darwin
 
 /// Where a run's wall time went, stage by stage, in seconds (the benchmark prints them). The
 /// stages run one after the other per window, so they add up to about the whole run.
-public struct StageTimes: Sendable, Equatable {
+public struct StageTimes: Sendable, Equatable, Codable {
     /// Reading windows from the input (the copy in, gzip's inflation).
     public var reading = 0.0
     /// Cutting windows into chunks (for a JSON array, the structural scan that finds the elements).

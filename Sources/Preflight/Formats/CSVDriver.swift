@@ -30,7 +30,7 @@ struct CSVDriver: FormatDriver {
 
     func plan(from position: Int, workers: Int, in run: RunContext) -> [Chunk] {
         let starts = Self.cuts(run.window, from: position, to: run.count, count: min(workers, self.workers.count),
-                              delimiter: options.delimiter)
+                              delimiter: options.fieldDelimiter)
         return ByteChunk.chunks(starting: starts, end: run.count)
     }
 
@@ -229,8 +229,8 @@ final class CSVChunkWorker {
 
     init(options: ValidationOptions, header: [String], control: RunControl) throws(PreflightError) {
         self.control = control
-        reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
-        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        reader = try CSVReader(delimiter: options.fieldDelimiter, recordCap: options.lineCap, engine: options.csvEngine)
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.uniqueIDs)
         checker.useCSVHeader(header)
         storage = ChunkStorage(options: options)
     }

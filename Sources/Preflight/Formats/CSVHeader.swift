@@ -5,7 +5,7 @@ enum CSVHeader {
     /// header cannot be read (then `invalid_file` is logged) or the input has no record at all.
     static func read(from start: Int, in run: RunContext) throws(PreflightError) -> ([String], Int)? {
         let options = run.options
-        let reader = try CSVReader(delimiter: options.delimiter, recordCap: options.recordCap, engine: options.csvEngine)
+        let reader = try CSVReader(delimiter: options.fieldDelimiter, recordCap: options.lineCap, engine: options.csvEngine)
         var names: [String]?
         var problem: String?
         var headerLine = 1
@@ -20,7 +20,7 @@ enum CSVHeader {
                 headerLine = record.line
                 headerSpan = record.start..<record.next
                 switch record.status {
-                case .tooLarge: problem = "the header is longer than \(options.recordCap) bytes"
+                case .tooLarge: problem = "the header is longer than \(options.lineCap) bytes"
                 case .malformedQuotes: problem = "malformed quoted field in the header"
                 case .unterminatedQuote: problem = "quoted field not terminated in the header"
                 case .parsed:
@@ -36,7 +36,7 @@ enum CSVHeader {
             if names != nil || problem != nil || run.isFinal { break }
             // Blank lines only so far, or a header longer than the window.
             if headerOutcome.end == position, run.isFull {
-                problem = "the header is longer than \(options.recordCap) bytes"
+                problem = "the header is longer than \(options.lineCap) bytes"
                 headerLine = 1 + lines
                 break
             }

@@ -160,9 +160,9 @@ final class JSONElementWorker {
     init(options: ValidationOptions, control: RunControl) throws(PreflightError) {
         self.control = control
         parser = try JSONParser()
-        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.uniqueIDs)
         storage = ChunkStorage(options: options)
-        recordCap = options.recordCap
+        recordCap = options.lineCap
     }
 
     /// Checks `elements`; rows and lines are numbered from the window's start (`lines` stays 0).

@@ -45,8 +45,8 @@ struct JSONDocumentRun {
         let padded = input.readable - input.count >= InputBytes.padding ? input : InputBytes.copying(input.bytes)
         // The last look before simdjson indexes the whole document, which cannot be interrupted.
         if control.isStopRequested { throw .stopped }
-        let reader = try JSONReader(recordCap: options.recordCap)
-        var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        let reader = try JSONReader(recordCap: options.lineCap)
+        var checker = RowChecker(schema: options.schema, checksUniqueIDs: options.uniqueIDs)
         var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: options.tracksRows)
         let control = self.control
         let failure = try reader.read(padded.bytes, readable: padded.readable, documentStart: contentStart) {

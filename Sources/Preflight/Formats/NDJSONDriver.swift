@@ -91,8 +91,8 @@ final class NDJSONChunkWorker {
 
     init(options: ValidationOptions, control: RunControl) throws(PreflightError) {
         self.control = control
-        reader = try NDJSONReader(recordCap: options.recordCap)
-        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.checksUniqueIDs)
+        reader = try NDJSONReader(recordCap: options.lineCap)
+        checker = RowChecker(schema: options.schema, checksUniqueIDs: options.uniqueIDs)
         storage = ChunkStorage(options: options)
     }
 

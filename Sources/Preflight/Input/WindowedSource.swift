@@ -14,6 +14,8 @@ final class WindowedSource {
     private enum Origin {
         case descriptor(Int32, closeWhenDone: Bool)
         case memory([UInt8])
+        /// Chunks handed over by an async producer (`ChunkFeed`).
+        case feed(ChunkReader)
         /// A regular file mapped whole: the window is `windowStart..<windowStart + count` of it.
         case mapped(MappedFile)
     }
@@ -127,6 +129,11 @@ final class WindowedSource {
         WindowedSource(origin: .descriptor(descriptor, closeWhenDone: false), name: name, windowSize: windowSize)
     }
 
+    /// Streams the chunks a producer puts into `feed`.
+    static func feed(_ feed: ChunkFeed, name: String, windowSize: Int) -> WindowedSource {
+        WindowedSource(origin: .feed(ChunkReader(feed)), name: name, windowSize: windowSize)
+    }
+
     /// Reads bytes held in memory through the same window.
     static func memory(_ bytes: [UInt8], name: String, windowSize: Int) -> WindowedSource {
         WindowedSource(origin: .memory(bytes), name: name, windowSize: windowSize, knownSize: bytes.count)
@@ -150,6 +157,10 @@ final class WindowedSource {
                 data.withUnsafeBytes { target.copyMemory(from: $0.baseAddress! + memoryOffset, byteCount: got) }
             }
             memoryOffset += got
+            inputBytesRead += got
+            return got
+        case .feed(let reader):
+            let got = try reader.read(into: target, capacity: capacity)
             inputBytesRead += got
             return got
         case .mapped:

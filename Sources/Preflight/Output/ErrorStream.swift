@@ -4,52 +4,56 @@
 /// CSV and NDJSON until the first row or header with something other than whitespace (an input of
 /// only whitespace is `empty_payload` alone). File-level errors known only at the end
 /// (`file_too_large`, `empty_payload`) come last.
-public final class ErrorStream: RowObserver {
+final class ErrorStream: RowObserver {
     private let output: OutputFile
     private let fileTag: String?
-    private let holdsUntilEnd: Bool
+    /// JSON input: lines wait for the end (set when the run begins).
+    private var holdsUntilEnd = false
     private var heldBack: OutputFile?
     private var sawContent = false
     private var rowIssues: ArraySlice<ValidationIssue> = []
     private var rowIsBlank = true
 
     /// `fileTag`: the file name to put on every line (several files in one call).
-    public init(output: OutputFile, format: InputFormat, fileTag: String?) throws(PreflightError) {
+    init(output: OutputFile, fileTag: String?) throws(PreflightError) {
         self.output = output
         self.fileTag = fileTag
-        holdsUntilEnd = format == .json
         heldBack = try OutputFile.temporary()
     }
 
-    public func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+    func begin(format: InputFormat, name: String) throws(PreflightError) {
+        holdsUntilEnd = format == .json
+    }
+
+    func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         try noteContent(bytes)
     }
 
-    public func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
+    func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
         rowIssues = issues
         rowIsBlank = true
     }
 
-    public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+    func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         if !sawContent, rowIsBlank, !Bytes.isWhitespace(bytes) { rowIsBlank = false }
     }
 
-    public func endRow() throws(PreflightError) {
+    func endRow() throws(PreflightError) {
         if !rowIsBlank { try noteContent(nil) }
         for issue in rowIssues { try write(issue) }
         rowIssues = []
     }
 
-    public func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
+    func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
         try write(issue)
     }
 
-    public func discardRows() throws(PreflightError) {
+    func discardRows() throws(PreflightError) {
         try heldBack?.truncate()
     }
 
     /// Writes what was held back; call once the run has ended.
-    public func finish() throws(PreflightError) {
+    func finish() throws(PreflightError) {
         try release()
         try output.flush()
     }

@@ -170,23 +170,36 @@ public final class OutputFile {
         if ftruncate(descriptor, 0) != 0 || lseek(descriptor, 0, SEEK_SET) < 0 { throw .cannotWrite(path, errno: errno) }
     }
 
+    /// This file's whole content (written so far), read back.
+    func contents() throws(PreflightError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        try readBack { bytes.append(contentsOf: $0) }
+        return bytes
+    }
+
     /// Copies this file's whole content (written so far) to `target`.
     func copy(to target: OutputFile) throws(PreflightError) {
+        try target.flush()
+        try readBack { (bytes) throws(PreflightError) in
+            let failure = Self.writeAll(bytes, to: target.descriptor)
+            if failure != 0 { throw .cannotWrite(target.path, errno: failure) }
+        }
+    }
+
+    /// Reads the whole content from its start, piece by piece.
+    private func readBack(_ consume: (UnsafeRawBufferPointer) throws(PreflightError) -> Void) throws(PreflightError) {
         try flush()
         if lseek(descriptor, 0, SEEK_SET) < 0 { throw .cannotWrite(path, errno: errno) }
-        try target.flush()
-        var chunk = [UInt8](repeating: 0, count: Self.flushSize)
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.flushSize, alignment: 16)
+        defer { chunk.deallocate() }
         while true {
-            let got = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress!, $0.count) }
+            let got = read(descriptor, chunk.baseAddress!, chunk.count)
             if got < 0 {
                 if errno == EINTR { continue }
                 throw .cannotWrite(path, errno: errno)
             }
             if got == 0 { return }
-            let failure = chunk.withUnsafeBytes {
-                Self.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<got]), to: target.descriptor)
-            }
-            if failure != 0 { throw .cannotWrite(target.path, errno: failure) }
+            try consume(UnsafeRawBufferPointer(rebasing: chunk[0..<got]))
         }
     }
 

@@ -2,18 +2,18 @@
 /// how often it occurs, and its first example (the physical line where the row starts and the
 /// row as written, cut at 1000 bytes). Messages are listed in the order they first occur, up to
 /// `maxMessages` of them (0 = all); the occurrences of a listed message are exact.
-public final class ProductsupCollector: RowObserver {
-    public struct Entry: Sendable, Equatable {
-        public let message: String
-        public internal(set) var occurrences: Int
-        public let lineNumber: Int
-        public internal(set) var value: String
+final class ProductsupCollector: RowObserver {
+    struct Entry: Sendable, Equatable {
+        let message: String
+        internal(set) var occurrences: Int
+        let lineNumber: Int
+        internal(set) var value: String
     }
 
     /// Bytes of a row kept for an example.
-    public static let exampleLimit = 1000
+    static let exampleLimit = 1000
 
-    public private(set) var entries: [Entry] = []
+    private(set) var entries: [Entry] = []
     private var indexByMessage: [String: Int] = [:]
     private let maxMessages: Int
     private var headerValue = ""
@@ -21,40 +21,40 @@ public final class ProductsupCollector: RowObserver {
     private var waiting: [Int] = []
     private var rowStart: [UInt8] = []
 
-    public init(maxMessages: Int) {
+    init(maxMessages: Int) {
         self.maxMessages = maxMessages
     }
 
-    public func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+    func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         headerValue = Self.example(Array(bytes.prefix(Self.exampleLimit + 2)))
     }
 
-    public func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
+    func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {
         for issue in issues {
             if let entry = count(issue.error, line: line) { waiting.append(entry) }
         }
         rowStart.removeAll(keepingCapacity: true)
     }
 
-    public func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+    func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         guard !waiting.isEmpty, rowStart.count < Self.exampleLimit + 2 else { return }
         rowStart.append(contentsOf: bytes.prefix(Self.exampleLimit + 2 - rowStart.count))
     }
 
-    public func endRow() throws(PreflightError) {
+    func endRow() throws(PreflightError) {
         guard !waiting.isEmpty else { return }
         let value = Self.example(rowStart)
         for entry in waiting { entries[entry].value = value }
         waiting.removeAll(keepingCapacity: true)
     }
 
-    public func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
+    func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
         // Header errors show the header; errors of the whole file (row 0) have no line to show.
         guard let entry = count(issue.error, line: issue.row == 0 ? 0 : issue.line) else { return }
         entries[entry].value = issue.row == 0 ? "" : headerValue
     }
 
-    public func discardRows() throws(PreflightError) {
+    func discardRows() throws(PreflightError) {
         entries.removeAll()
         indexByMessage.removeAll()
         waiting.removeAll()

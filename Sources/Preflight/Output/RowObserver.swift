@@ -1,11 +1,17 @@
 /// Receives a run's rows in row order, each with its raw bytes and every one of its errors (no
 /// cap), for outputs that need more than the report: the NDJSON error stream, the rejects/clean
 /// split, Productsup's first examples. Calls come from one thread, in input order, whatever the
-/// thread count.
+/// thread count (with the `async` functions, a thread of the run's own: do not touch the
+/// observer from elsewhere until the run returns).
 ///
-/// For each data row: `beginRow`, then `rowBytes` once or more (a row longer than the read
-/// window comes in pieces), then `endRow`.
+/// Every requirement has a default that does nothing: implement only what you need. The order:
+/// `begin`; `header` (CSV); for each data row `beginRow`, then `rowBytes` once or more (a row
+/// longer than the read window comes in pieces), then `endRow`; `fileIssue` whenever an error
+/// not tied to a data row is found; `discardRows` if the rows turn out void; and `finish` once
+/// after the last row of a complete run (not when it fails or is stopped).
 public protocol RowObserver: AnyObject {
+    /// The run begins: the input's format and the name its report gives it.
+    func begin(format: InputFormat, name: String) throws(PreflightError)
     /// The CSV header record as it came in, line break included; before any row.
     func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError)
     /// A data row begins: its number, the physical line where it starts, and its errors (empty when
@@ -20,16 +26,21 @@ public protocol RowObserver: AnyObject {
     /// Every row seen so far is void: the input turned out not to be valid JSON, or to hold only
     /// whitespace. The run's report lists no rows.
     func discardRows() throws(PreflightError)
+    /// The run is complete: write what was held back, commit files. Not called for a run that
+    /// failed or was stopped (its outputs are dropped with the observer).
+    func finish() throws(PreflightError)
 }
 
 /// Every requirement has a default that does nothing, so an observer implements only what it needs.
 public extension RowObserver {
+    func begin(format: InputFormat, name: String) throws(PreflightError) {}
     func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
     func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) {}
     func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {}
     func endRow() throws(PreflightError) {}
     func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {}
     func discardRows() throws(PreflightError) {}
+    func finish() throws(PreflightError) {}
 }
 
 /// Hands each row that has row-level errors to a closure, with its bytes as they came in (line
@@ -37,7 +48,7 @@ public extension RowObserver {
 ///
 /// ```swift
 /// let rejected = RejectedRows { row in print(row.row, row.issues.map(\.code)) }
-/// let report = try Validator.validate(path: "export.csv", options: options, hooks: RunHooks(observers: [rejected]))
+/// let report = try Preflight.validate(file: "export.csv", schema: .genericTransactions, observers: [rejected])
 /// ```
 ///
 /// When a run voids its rows (a JSON file that turns out not to be valid JSON, or holds only
@@ -45,9 +56,13 @@ public extension RowObserver {
 public final class RejectedRows: RowObserver {
     /// One rejected row.
     public struct Row: Sendable {
+        /// The row's number (as in the report).
         public let row: Int
+        /// The physical line where it starts.
         public let line: Int
+        /// The row as it came in, line break included.
         public let bytes: [UInt8]
+        /// All its errors, in column order.
         public let issues: [ValidationIssue]
     }
 
@@ -56,7 +71,8 @@ public final class RejectedRows: RowObserver {
     private var current: (row: Int, line: Int, issues: [ValidationIssue])?
     private var bytes: [UInt8] = []
 
-    /// `handle` is called on the run's merging thread, one row at a time, in row order.
+    /// `handle` is called on the run's merging thread, one row at a time, in row order;
+    /// `onDiscard` when the rows handed over so far turn out void.
     public init(onDiscard: @escaping () -> Void = {}, _ handle: @escaping (Row) -> Void) {
         self.handle = handle
         self.onDiscard = onDiscard

@@ -27,6 +27,16 @@ public enum IssueCode: String, CaseIterable, Sendable {
     case unknownColumn = "unknown_column"
     case mixedLineEndings = "mixed_line_endings"
 
+    /// The kind of a report's code: every `invalid_<column>` code is ``invalidColumn``; nil for a
+    /// code this version does not know (a report decoded from a later version's).
+    public static func kind(of code: String) -> IssueCode? {
+        if let known = IssueCode(rawValue: code), known != .invalidColumn { return known }
+        return code.hasPrefix("invalid_") && code != invalidFile.rawValue ? .invalidColumn : nil
+    }
+
+    /// The codes of errors that concern the whole file.
+    public static let fileLevel: Set<IssueCode> = Set(catalogue.filter { $0.level == .file }.map(\.code))
+
     public enum Level: String, Sendable {
         case file, row, notice
     }

@@ -1,7 +1,7 @@
 /// Piing's preflight shapes (SPEC §6): the 202-like `valid`/`warnings` report, and the 400-like
 /// `validation_failed` report when any file-level error is present.
-public enum PiingReport {
-    public static func render(_ report: ValidationReport) -> String {
+enum PiingReport {
+    static func render(_ report: ValidationReport) -> String {
         var json = JSONText()
         json.beginObject()
         json.member("status", report.status.rawValue)
@@ -80,4 +80,77 @@ public enum PiingReport {
         json.member("code", issue.code)
         json.member("error", issue.error)
     }
+
+    /// Reads a report back from what `render` wrote. What Piing's JSON does not carry is derived
+    /// (file-level errors from the file-level codes' counts) or left out (timings, values).
+    static func decode(_ bytes: [UInt8]) throws(ReportDecodingError) -> ValidationReport {
+        let root: SchemaValue
+        do {
+            root = try SchemaJSONParser.parse(bytes)
+        } catch {
+            throw ReportDecodingError(problem: error.message)
+        }
+        func int(_ value: SchemaValue?, _ name: String) throws(ReportDecodingError) -> Int {
+            guard case .number(let text)? = value, let number = Int(text) else {
+                throw ReportDecodingError(problem: "\(name) is not an integer")
+            }
+            return number
+        }
+        func string(_ value: SchemaValue?, _ name: String) throws(ReportDecodingError) -> String {
+            guard case .string(let text)? = value else { throw ReportDecodingError(problem: "\(name) is not a string") }
+            return text
+        }
+        func array(_ value: SchemaValue?, _ name: String) throws(ReportDecodingError) -> [SchemaValue] {
+            guard case .array(let items)? = value else { throw ReportDecodingError(problem: "\(name) is not an array") }
+            return items
+        }
+        guard case .string? = root["status"], let summary = root["validationSummary"],
+              let file = root["file"], let errorSummary = root["errorSummary"] else {
+            throw ReportDecodingError(problem: "not a Piing preflight report (status, validationSummary, errorSummary, file)")
+        }
+        let listed = try array(root["validationErrors"] ?? summary["preflightErrors"], "preflightErrors")
+        var errors: [ValidationIssue] = []
+        for item in listed {
+            let code = try string(item["code"], "an error's code")
+            let row = try int(item["row"], "an error's row")
+            errors.append(ValidationIssue(
+                row: row, line: item["line"] == nil ? row : try int(item["line"], "an error's line"),
+                field: item["field"] == nil ? nil : try string(item["field"], "an error's field"), code: code,
+                error: try string(item["error"], "an error's message"),
+                isFileLevel: IssueCode.kind(of: code).map { IssueCode.fileLevel.contains($0) } ?? false))
+        }
+        guard case .object(let typeMembers)? = errorSummary["errorTypes"] else {
+            throw ReportDecodingError(problem: "errorTypes is not an object")
+        }
+        var counts: [String: Int] = [:]
+        for member in typeMembers { counts[member.key] = try int(member.value, "errorTypes.\(member.key)") }
+        var notices: [Notice] = []
+        for item in try array(root["notices"], "notices") {
+            notices.append(Notice(code: try string(item["code"], "a notice's code"),
+                                  message: try string(item["message"], "a notice's message"),
+                                  row: item["row"] == nil ? nil : try int(item["row"], "a notice's row")))
+        }
+        let formatName = try string(file["format"], "file.format")
+        guard let format = InputFormat(rawValue: formatName) else {
+            throw ReportDecodingError(problem: "unknown format '\(formatName)'")
+        }
+        let fileLevel = counts.filter { IssueCode.kind(of: $0.key).map(IssueCode.fileLevel.contains) ?? false }
+        return ValidationReport(
+            file: .init(name: try string(file["name"], "file.name"), format: format,
+                        sizeBytes: try int(file["sizeBytes"], "file.sizeBytes"),
+                        schemaType: try string(file["schemaType"], "file.schemaType")),
+            totalRows: try int(summary["totalRows"], "totalRows"),
+            validatedRows: try int(summary["preflightValidatedRows"], "preflightValidatedRows"),
+            invalidRows: try int(summary["invalidRows"], "invalidRows"), errors: errors, errorCounts: counts,
+            totalErrors: try int(errorSummary["totalErrors"], "totalErrors"),
+            fileLevelErrors: fileLevel.values.reduce(0, +), notices: notices, isComplete: true)
+    }
+}
+
+/// A report that could not be read back: not JSON, or not the shape the style writes.
+public struct ReportDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What is wrong, in one line.
+    public let problem: String
+
+    public var description: String { "cannot read the report: " + problem }
 }

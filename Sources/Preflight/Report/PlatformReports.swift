@@ -1,7 +1,7 @@
 /// Productsup's batch-upload error shape (SPEC §6): one entry per distinct message with its
 /// count and first example; `successCount` and `errorCount` count rows.
-public enum ProductsupReport {
-    public static func render(_ report: ValidationReport, messages: ProductsupCollector) -> String {
+enum ProductsupReport {
+    static func render(_ report: ValidationReport, messages: ProductsupCollector) -> String {
         var json = JSONText()
         json.beginObject()
         let status: String
@@ -34,9 +34,9 @@ public enum ProductsupReport {
 
 /// Jumbo's offline-sales file error shape (SPEC §6): the listed errors grouped per row under the
 /// physical line where the row starts; `{"result": N}` for a valid file.
-public enum JumboReport {
+enum JumboReport {
     /// `errorLines`: the rows that carry any error (`ErrorRowCounter`).
-    public static func render(_ report: ValidationReport, errorLines: Int) -> String {
+    static func render(_ report: ValidationReport, errorLines: Int) -> String {
         var json = JSONText()
         json.beginObject()
         if report.status == .valid {

@@ -1,9 +1,9 @@
 /// The `text` report style, for people at a terminal: a one-line verdict, the counts per error
 /// type, the first errors with their row, line, field and value, and the file's size, rows, time
 /// and throughput.
-public enum TextReport {
+@_spi(CommandLine) public enum TextReport {
     /// `seconds`: the run's wall time; `colour`: ANSI colours (only for a terminal).
-    public static func render(_ report: ValidationReport, seconds: Double, colour: Bool) -> String {
+    static func render(_ report: ValidationReport, seconds: Double, colour: Bool) -> String {
         let style = Style(enabled: colour)
         var out = ""
         let name = report.file.name
@@ -59,15 +59,15 @@ public enum TextReport {
     }
 
     /// A number with one decimal: "66.1".
-    public static func oneDecimal(_ value: Double) -> String { String(format1: value) }
+    @_spi(CommandLine) public static func oneDecimal(_ value: Double) -> String { String(format1: value) }
 
     /// "1 row", "2 rows", "1,000 errors".
-    public static func count(_ value: Int, _ noun: String) -> String {
+    @_spi(CommandLine) public static func count(_ value: Int, _ noun: String) -> String {
         grouped(value) + " " + noun + (value == 1 ? "" : "s")
     }
 
     /// 1234567 → "1,234,567".
-    public static func grouped(_ value: Int) -> String {
+    @_spi(CommandLine) public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {
@@ -78,7 +78,7 @@ public enum TextReport {
     }
 
     /// Bytes in the largest unit that keeps a number ≥ 1 (decimal units, as MB/s): "688.3 MB".
-    public static func size(_ bytes: Int) -> String {
+    @_spi(CommandLine) public static func size(_ bytes: Int) -> String {
         if bytes < 1000 { return "\(bytes) bytes" }
         let units = ["KB", "MB", "GB", "TB"]
         var value = Double(bytes) / 1000

@@ -1,20 +1,27 @@
-/// One error in a report: where it is, its stable code and its human message (SPEC §5).
-public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
-    /// 1-based row (CSV: header is row 1; JSON: element; NDJSON: line), or 0 for the whole file.
+/// One error in a report: where it is, its stable code and its human message.
+///
+/// Switch on ``kind`` to handle a kind of error; ``code`` is the exact code the platforms use
+/// (`invalid_price` for a column's value error, of kind ``IssueCode/invalidColumn``).
+public struct ValidationIssue: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// 1-based row (CSV: the header is row 1; JSON: element; NDJSON: line), or 0 for the whole file.
     public let row: Int
     /// 1-based physical line where the row starts.
     public let line: Int
     /// The column at fault, when one is.
     public let field: String?
+    /// The stable code: `duplicate_id`, `invalid_price`, …
     public let code: String
+    /// The human message, as the platform words it.
     public let error: String
-    /// Whether this error concerns the whole file (status `failed`).
+    /// Whether this error concerns the whole file (status ``ValidationReport/Status/failed``).
     public let isFileLevel: Bool
-    /// The offending value as written (cut at 200 bytes), when the error is about one.
+    /// The offending value as written (cut at 200 bytes), when the error is about one. Not part of
+    /// an issue's identity (`==`), and not in Piing's report.
     public let value: String?
     /// Position within its row, for ordering: column position; -1 whole row; -2 `too_many_rows`.
     let order: Int
 
+    /// An issue of your own (an observer's, a test's); the engine makes its own.
     public init(row: Int, line: Int, field: String?, code: String, error: String, isFileLevel: Bool,
                 value: String? = nil) {
         self.init(row: row, line: line, field: field, code: code, error: error, isFileLevel: isFileLevel,
@@ -47,6 +54,43 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
                         isFileLevel: isFileLevel, value: value, order: order)
     }
 
+    /// The code's kind, to switch on: every `invalid_<column>` code is ``IssueCode/invalidColumn``;
+    /// nil only for a code this version does not know.
+    public var kind: IssueCode? { IssueCode.kind(of: code) }
+
+    /// Equal when they name the same place, code and message (``value`` and the engine's ordering
+    /// aside).
+    public static func == (left: ValidationIssue, right: ValidationIssue) -> Bool {
+        left.row == right.row && left.line == right.line && left.field == right.field && left.code == right.code
+            && left.error == right.error && left.isFileLevel == right.isFileLevel
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case row, line, field, code, error, isFileLevel, value
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(row: try container.decode(Int.self, forKey: .row), line: try container.decode(Int.self, forKey: .line),
+                  field: try container.decodeIfPresent(String.self, forKey: .field),
+                  code: try container.decode(String.self, forKey: .code),
+                  error: try container.decode(String.self, forKey: .error),
+                  isFileLevel: try container.decode(Bool.self, forKey: .isFileLevel),
+                  value: try container.decodeIfPresent(String.self, forKey: .value))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(row, forKey: .row)
+        try container.encode(line, forKey: .line)
+        try container.encodeIfPresent(field, forKey: .field)
+        try container.encode(code, forKey: .code)
+        try container.encode(error, forKey: .error)
+        try container.encode(isFileLevel, forKey: .isFileLevel)
+        try container.encodeIfPresent(value, forKey: .value)
+    }
+
+    /// "row 3 (line 4) price: invalid_price: Invalid number format: 'abc'".
     public var description: String {
         var text = "row \(row)"
         if line != row { text += " (line \(line))" }
@@ -55,12 +99,19 @@ public struct ValidationIssue: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Something worth knowing that does not change the status (SPEC §5, notices).
-public struct Notice: Sendable, Equatable {
+/// Something worth knowing that does not change the status: a byte order mark, a column the
+/// schema does not know, mixed line endings.
+public struct Notice: Sendable, Equatable, Codable {
+    /// `bom_present`, `unknown_column`, `mixed_line_endings`.
     public let code: String
     public let message: String
+    /// The row it concerns, when one.
     public let row: Int?
 
+    /// The code's kind, to switch on; nil only for a code this version does not know.
+    public var kind: IssueCode? { IssueCode.kind(of: code) }
+
+    /// A notice of your own; the engine makes its own.
     public init(code: String, message: String, row: Int?) {
         self.code = code
         self.message = message

@@ -1,5 +1,5 @@
 /// The input format.
-public enum InputFormat: String, Sendable, CaseIterable {
+public enum InputFormat: String, Sendable, CaseIterable, Codable {
     case csv, json, ndjson
 
     /// The format a file name implies: `.csv` or `.tsv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
@@ -23,9 +23,16 @@ public enum InputFormat: String, Sendable, CaseIterable {
     }
 }
 
-/// The outcome of validating one file: counts, the listed errors and the notices.
-public struct ValidationReport: Sendable {
-    public enum Status: String, Sendable {
+/// The outcome of validating one input: its counts, the errors listed (the first
+/// ``ValidationOptions/maxErrors`` in row and column order), every error counted by code, and the
+/// notices. Render it in a platform's shape with ``ReportStyle``.
+///
+/// Two reports are equal when they say the same: ``stages`` and ``seconds`` (timings) are not
+/// compared, and neither is each error's ``ValidationIssue/value``. A report decoded from Piing's
+/// JSON (``ReportStyle/decodePiing(_:)``) therefore equals the report that was rendered.
+public struct ValidationReport: Sendable, Codable, Equatable {
+    /// What the report says of the input as a whole.
+    public enum Status: String, Sendable, Codable {
         /// Nothing wrong.
         case valid
         /// Row-level errors only: the platform accepts the file and rejects those rows.
@@ -34,12 +41,22 @@ public struct ValidationReport: Sendable {
         case failed
     }
 
-    /// The file as the report names it.
-    public struct File: Sendable, Equatable {
+    /// The input as the report names it.
+    public struct File: Sendable, Equatable, Codable {
+        /// The file's name (its last path component), or the name given with the bytes.
         public let name: String
         public let format: InputFormat
+        /// Bytes validated, after decompression.
         public let sizeBytes: Int
+        /// The schema's name.
         public let schemaType: String
+
+        public init(name: String, format: InputFormat, sizeBytes: Int, schemaType: String) {
+            self.name = name
+            self.format = format
+            self.sizeBytes = sizeBytes
+            self.schemaType = schemaType
+        }
     }
 
     public let file: File
@@ -49,18 +66,39 @@ public struct ValidationReport: Sendable {
     public let validatedRows: Int
     /// Rows with at least one row-level error.
     public let invalidRows: Int
-    /// The first `maxErrors` errors in (row, column) order.
+    /// The first ``ValidationOptions/maxErrors`` errors in (row, column) order.
     public let errors: [ValidationIssue]
     /// Every error counted by code, file-level ones included.
     public let errorCounts: [String: Int]
+    /// Every error, listed or not.
     public let totalErrors: Int
+    /// Errors that concern the whole file (any makes the status ``Status/failed``).
     public let fileLevelErrors: Int
     public let notices: [Notice]
-    /// False when the run was stopped before the end (Ctrl-C): counts cover the rows read until then.
+    /// False when the run was stopped before the end (a monitor asked it to): counts cover the
+    /// rows read until then.
     public let isComplete: Bool
     /// Where the run's time went (zero for what a run did not do).
     public var stages = StageTimes()
+    /// The run's wall time in seconds (the `text` style shows it with the throughput).
+    public var seconds = 0.0
 
+    public init(file: File, totalRows: Int, validatedRows: Int, invalidRows: Int, errors: [ValidationIssue],
+                errorCounts: [String: Int], totalErrors: Int, fileLevelErrors: Int, notices: [Notice],
+                isComplete: Bool) {
+        self.file = file
+        self.totalRows = totalRows
+        self.validatedRows = validatedRows
+        self.invalidRows = invalidRows
+        self.errors = errors
+        self.errorCounts = errorCounts
+        self.totalErrors = totalErrors
+        self.fileLevelErrors = fileLevelErrors
+        self.notices = notices
+        self.isComplete = isComplete
+    }
+
+    /// Rows without a row-level error.
     public var validRows: Int { totalRows - invalidRows }
 
     public var status: Status {
@@ -68,12 +106,12 @@ public struct ValidationReport: Sendable {
         return totalErrors > 0 ? .warnings : .valid
     }
 
-    /// SPEC §7: 0 valid, 1 row-level errors only, 2 file-level errors.
-    public var exitCode: Int32 {
-        switch status {
-        case .valid: return 0
-        case .warnings: return 1
-        case .failed: return 2
-        }
+    /// Equal when they say the same; timings aside.
+    public static func == (left: ValidationReport, right: ValidationReport) -> Bool {
+        left.file == right.file && left.totalRows == right.totalRows && left.validatedRows == right.validatedRows
+            && left.invalidRows == right.invalidRows && left.errors == right.errors
+            && left.errorCounts == right.errorCounts && left.totalErrors == right.totalErrors
+            && left.fileLevelErrors == right.fileLevelErrors && left.notices == right.notices
+            && left.isComplete == right.isComplete
     }
 }

@@ -1,0 +1,212 @@
+import Dispatch
+import Synchronization
+
+/// The way in: validate a file, bytes in memory, a file descriptor or an async sequence of byte
+/// chunks against a ``Schema``, and get a ``ValidationReport``.
+///
+/// ```swift
+/// let report = try await Preflight.validate(file: "orders.csv", schema: .genericTransactions)
+/// print(report.status, report.invalidRows, "of", report.totalRows, "rows would be rejected")
+/// ```
+///
+/// Every function comes twice: `async` (the run goes on a thread of its own, so the caller's task
+/// is free; cancelling the task stops the run at its next chunk of rows and throws
+/// ``PreflightError/cancelled``), and synchronous, for callers without concurrency (a command-line
+/// tool, a script); Swift picks the one that fits the context.
+///
+/// What is wrong with the input is the report, not an error: the functions throw only when the
+/// input cannot be read at all, an observer cannot write, or the task is cancelled.
+///
+/// `observers` receive every row in order with its bytes and errors while the run goes (the
+/// rejected rows, a split, a report style's collector); each is told ``RowObserver/finish()`` after
+/// the last row of a complete run. `monitor` is told the progress every 0.1 s and may ask the run
+/// to stop (then the report comes back with ``ValidationReport/isComplete`` false).
+public enum Preflight {
+    // MARK: Synchronous
+
+    /// Validates the file at `path` (gzip is inflated on the way in); the report names the file by
+    /// its last path component.
+    public static func validate(file path: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
+                                observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil)
+        throws(PreflightError) -> ValidationReport {
+        let name = Validator.fileName(of: path)
+        let options = try options.resolved(schema: schema, name: name)
+        return try Validator.validate(.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles),
+                                      name: name, options: options,
+                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+    }
+
+    /// Validates bytes held in memory; `name` is the name the report gives them (and tells the
+    /// format when ``ValidationOptions/format`` is not set).
+    public static func validate(bytes: [UInt8], name: String, schema: Schema,
+                                options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
+                                monitor: (any RunMonitor)? = nil) throws(PreflightError) -> ValidationReport {
+        let options = try options.resolved(schema: schema, name: name)
+        return try Validator.validate(.memory(bytes, name: name, windowSize: options.effectiveWindowSize),
+                                      name: name, options: options,
+                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+    }
+
+    /// Validates everything readable from an open file descriptor (a pipe, a socket, standard
+    /// input), as a stream, until its end. The descriptor stays open.
+    public static func validate(descriptor: Int32, name: String, schema: Schema,
+                                options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
+                                monitor: (any RunMonitor)? = nil) throws(PreflightError) -> ValidationReport {
+        let options = try options.resolved(schema: schema, name: name)
+        return try Validator.validate(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
+                                      name: name, options: options,
+                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+    }
+
+    // MARK: Async, cancellable
+
+    /// Validates the file at `path` on a thread of its own; see
+    /// ``validate(file:schema:options:observers:monitor:)-(_,_,_,_,_)``'s synchronous twin for the details.
+    public static func validate(file path: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
+                                observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil)
+        async throws(PreflightError) -> ValidationReport {
+        let name = Validator.fileName(of: path)
+        let options = try options.resolved(schema: schema, name: name)
+        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
+            try Validator.validate(.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles),
+                                   name: name, options: options, hooks: hooks, control: control)
+        }
+    }
+
+    /// Validates bytes held in memory on a thread of its own.
+    public static func validate(bytes: [UInt8], name: String, schema: Schema,
+                                options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
+                                monitor: (any RunMonitor)? = nil) async throws(PreflightError) -> ValidationReport {
+        let options = try options.resolved(schema: schema, name: name)
+        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
+            try Validator.validate(.memory(bytes, name: name, windowSize: options.effectiveWindowSize),
+                                   name: name, options: options, hooks: hooks, control: control)
+        }
+    }
+
+    /// Validates everything readable from an open file descriptor on a thread of its own. A
+    /// cancelled run stops at its next chunk of rows, or when the next read returns.
+    public static func validate(descriptor: Int32, name: String, schema: Schema,
+                                options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
+                                monitor: (any RunMonitor)? = nil) async throws(PreflightError) -> ValidationReport {
+        let options = try options.resolved(schema: schema, name: name)
+        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
+            try Validator.validate(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
+                                   name: name, options: options, hooks: hooks, control: control)
+        }
+    }
+
+    /// Validates the bytes an async sequence yields, chunk after chunk (a download, an upload
+    /// body, a decompressor), as one input called `name`. Chunks may cut rows, quoted fields and
+    /// characters anywhere. The sequence is iterated in the calling task while the rows are
+    /// checked on another thread; at most `bufferLimit` bytes wait between the two (the sequence
+    /// is not asked for more until validation catches up).
+    ///
+    /// An error the sequence throws ends the run with ``PreflightError/cannotRead(path:reason:)``.
+    public static func validate<Chunks: AsyncSequence>(
+        chunks: Chunks, name: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
+        observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil, bufferLimit: Int = 16 << 20
+    ) async throws(PreflightError) -> ValidationReport where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+        let options = try options.resolved(schema: schema, name: name)
+        let feed = ChunkFeed(limit: max(bufferLimit, 1))
+        let control = RunControl()
+        let done = Completion()
+        let work = Unchecked((RunHooks(observers: observers, monitor: monitor), options))
+        DispatchQueue.global().async {
+            let result = Result { () throws(PreflightError) in
+                try Validator.validate(.feed(feed, name: name, windowSize: work.value.1.effectiveWindowSize),
+                                       name: name, options: work.value.1, hooks: work.value.0, control: control)
+            }
+            feed.readerDone()
+            done.finish(result)
+        }
+        await withTaskCancellationHandler {
+            do {
+                for try await chunk in chunks {
+                    if Task.isCancelled { break }
+                    let bytes = chunk as? [UInt8] ?? Array(chunk)
+                    guard await feed.put(bytes) else { break }
+                }
+                feed.finish(Task.isCancelled ? .cancelled : nil)
+            } catch {
+                feed.finish(Task.isCancelled ? .cancelled : .cannotRead(path: name, reason: "\(error)"))
+            }
+        } onCancel: {
+            control.requestStop()
+            feed.finish(.cancelled)
+        }
+        return try await settle(done.value, control: control)
+    }
+
+    // MARK: Running off the caller's thread
+
+    /// Runs `body` on a Dispatch thread (never blocking the caller's task) and asks it to stop
+    /// when the task is cancelled.
+    private static func runCancellable(
+        observers: [any RowObserver], monitor: (any RunMonitor)?,
+        _ body: @escaping (RunHooks, RunControl) throws(PreflightError) -> ValidationReport
+    ) async throws(PreflightError) -> ValidationReport {
+        let control = RunControl()
+        let done = Completion()
+        let work = Unchecked((RunHooks(observers: observers, monitor: monitor), body))
+        if Task.isCancelled { throw .cancelled }
+        DispatchQueue.global().async {
+            done.finish(Result { () throws(PreflightError) in try work.value.1(work.value.0, control) })
+        }
+        let result = await withTaskCancellationHandler {
+            await done.value
+        } onCancel: {
+            control.requestStop()
+        }
+        return try await settle(result, control: control)
+    }
+
+    /// A run's result as the async functions give it: an incomplete report of a cancelled task is
+    /// ``PreflightError/cancelled``.
+    private static func settle(_ result: Result<ValidationReport, PreflightError>, control: RunControl)
+        async throws(PreflightError) -> ValidationReport {
+        let report = try result.get()
+        if !report.isComplete, control.isStopRequested, Task.isCancelled { throw .cancelled }
+        return report
+    }
+}
+
+/// Hands a value across threads when the code guarantees it is used by one thread at a time (the
+/// observers: the run calls them from one thread, and the caller gets them back only after it).
+struct Unchecked<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+/// A result set once by a Dispatch thread and awaited by a task.
+private final class Completion: Sendable {
+    private enum State {
+        case waiting(CheckedContinuation<Result<ValidationReport, PreflightError>, Never>?)
+        case done(Result<ValidationReport, PreflightError>)
+    }
+
+    private let state = Mutex(State.waiting(nil))
+
+    func finish(_ result: Result<ValidationReport, PreflightError>) {
+        let waiter: CheckedContinuation<Result<ValidationReport, PreflightError>, Never>? = state.withLock { state in
+            guard case .waiting(let waiter) = state else { return nil }
+            state = .done(result)
+            return waiter
+        }
+        waiter?.resume(returning: result)
+    }
+
+    var value: Result<ValidationReport, PreflightError> {
+        get async {
+            await withCheckedContinuation { continuation in
+                let ready: Result<ValidationReport, PreflightError>? = state.withLock { state in
+                    switch state {
+                    case .done(let result): return result
+                    case .waiting: state = .waiting(continuation); return nil
+                    }
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        }
+    }
+}
