@@ -77,6 +77,8 @@ final class ChunkFeed: Sendable {
         available.wait()
         let (chunk, producer, ended): ([UInt8]?, CheckedContinuation<Void, Never>?, PreflightError??) =
             state.withLock { state in
+                // A failure (a cancelled task) is thrown at once, before what is still queued.
+                if case .some(.some) = state.ended { return (nil, nil, state.ended) }
                 guard state.queueStart < state.queue.count else {
                     // Nothing queued after a signal: the end. Signal again so later calls see it too.
                     return (nil, nil, state.ended)
