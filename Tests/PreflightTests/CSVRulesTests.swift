@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// SPEC §5 codes on CSV input, each at its exact row, line and field.
 final class CSVRulesTests: XCTestCase {

@@ -1,5 +1,5 @@
 import CScan
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 import XCTest
 
 /// The CSV structural kernel: every SIMD kernel the processor runs gives exactly the portable

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// The code table is the one source of the catalogue: the README shows it word for word, every
 /// code the rules can emit is in it, and `preflight codes` prints it.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Fuzzing) @_spi(Tuning) @testable import Preflight
+@_spi(Fuzzing) @_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// Numbers compared exactly on their text (bounds, `multipleOf`, numeric `enum`), checked against
 /// Foundation's `Decimal` on random values, and date layouts.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// Every input a fuzzer once stopped on, run again in every format: each gives a report, or the
 /// one-line refusal of an input preflight cannot read (gzip), never a crash.

@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// The id registry and the memory under it: duplicates found exactly, whether the table was sized
 /// ahead or grew step by step.

@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 private let good = #""transaction_id":"T1","amount":"10.00","date":"2024-01-01","store_id":"S1""#
 

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// The public way in (`Preflight.validate`), report styles in the library, typed errors and
 /// codes, Codable reports: what an embedder uses.

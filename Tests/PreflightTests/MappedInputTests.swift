@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 #if canImport(Glibc)
 import Glibc

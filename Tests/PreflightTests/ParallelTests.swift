@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// Seeded generator of inputs with every row-level error class, quoted commas and newlines, CRLF
 /// and a BOM, so chunk and window boundaries fall everywhere, inside quoted fields included.

@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// The Piing report, byte for byte (SPEC §6).
 final class PiingReportTests: XCTestCase {

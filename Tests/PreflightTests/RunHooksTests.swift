@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// What a run tells the outside while it goes: progress, a stop on request, rows to observers.
 final class RunHooksTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// Schema files in preflight's own format (JSON and YAML): what they load to, the rows and
 /// messages their types and constraints give on CSV, NDJSON and JSON, and the refusals.

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// SPEC §8, rows are never lost: `--rejects` and `--clean` split generated inputs that hold every
 /// error class so that each data row lands in exactly one file, byte for byte. The expected files

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@_spi(Tuning) @testable import Preflight
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 /// Where the copied third-party suites live (next to this folder, so no bundle resources needed).
 let fixturesDirectory = URL(fileURLWithPath: #filePath)

@@ -1,5 +1,5 @@
 import XCTest
-@_spi(Fuzzing) @_spi(Tuning) @testable import Preflight
+@_spi(Fuzzing) @_spi(Tuning) @_spi(CommandLine) @testable import Preflight
 
 final class ValueCheckTests: XCTestCase {
     private func check<T>(_ text: String, _ body: (UnsafeRawBufferPointer) -> T) -> T {

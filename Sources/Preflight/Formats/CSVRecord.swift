@@ -34,7 +34,7 @@ struct CSVRecord {
 }
 
 /// Which parser splits records into fields.
-public enum CSVEngine: String, Sendable, CaseIterable {
+@_spi(Tuning) public enum CSVEngine: String, Sendable, CaseIterable {
     /// The structural kernel (SIMD) finds delimiters and record ends, and records are split
     /// from them (quoted fields too, when nothing in them needs unescaping); records with an
     /// escaped or stray quote go to libcsv.

@@ -100,7 +100,7 @@ final class WindowedSource {
     /// Opens a file for reading (a directory or a missing file is an error). `maps`: a regular,
     /// non-empty file that is not gzip is mapped rather than read (see `MappedFile`).
     static func open(path: String, windowSize: Int, maps: Bool = false) throws(PreflightError) -> WindowedSource {
-        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = openForReading(path)
         if descriptor < 0 { throw .cannotOpen(path, errno: errno) }
         var status = stat()
         if fstat(descriptor, &status) != 0 {
@@ -289,4 +289,9 @@ final class WindowedSource {
 
     /// Whether the window is as full as it can get.
     var isFull: Bool { count >= windowSize }
+}
+
+/// open(2) for reading, at file scope: inside `WindowedSource`, `open` names its own factory.
+private func openForReading(_ path: String) -> Int32 {
+    open(path, O_RDONLY | O_CLOEXEC)
 }

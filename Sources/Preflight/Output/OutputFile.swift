@@ -212,7 +212,7 @@ public final class OutputFile {
     private static func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32 {
         var written = 0
         while written < bytes.count {
-            let result = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+            let result = writeToDescriptor(descriptor, bytes.baseAddress! + written, bytes.count - written)
             if result < 0 {
                 if errno == EINTR { continue }
                 return errno
@@ -256,4 +256,9 @@ enum TemporaryFiles {
             if let entry = slots[index] { unlink(entry) }
         }
     }
+}
+
+/// write(2), at file scope: inside `OutputFile`, `write` names its own methods.
+private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    write(descriptor, bytes, count)
 }

@@ -5,9 +5,9 @@
 final class ProductsupCollector: RowObserver {
     struct Entry: Sendable, Equatable {
         let message: String
-        internal(set) var occurrences: Int
+        var occurrences: Int
         let lineNumber: Int
-        internal(set) var value: String
+        var value: String
     }
 
     /// Bytes of a row kept for an example.

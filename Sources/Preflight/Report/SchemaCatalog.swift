@@ -1,5 +1,5 @@
 /// The built-in schemas as JSON, shaped like Piing's `GET /api/external/schemas` response.
-public enum SchemaCatalog {
+@_spi(CommandLine) public enum SchemaCatalog {
     public static func render(_ schemas: [Schema]) -> String {
         var json = JSONText()
         json.beginObject()

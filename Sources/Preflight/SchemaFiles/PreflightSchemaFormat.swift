@@ -91,7 +91,7 @@ public enum PreflightSchemaFormat {
     // MARK: Writing
 
     /// The schema in this format, as a value tree (`text(of:)` writes it).
-    public static func value(of schema: Schema) -> SchemaValue {
+    static func value(of schema: Schema) -> SchemaValue {
         var members: [SchemaValue.Member] = [.init("name", .string(schema.name))]
         let ids = schema.idColumns.map { SchemaValue.string($0.name) }
         members.append(.init("idField", ids.isEmpty ? .null : ids.count == 1 ? ids[0] : .array(ids)))
@@ -159,7 +159,7 @@ extension SchemaValue {
     }
 
     /// JSON text with two-space indentation, keys in their order; objects and arrays of scalars on one line.
-    public func prettyJSON() -> String {
+    func prettyJSON() -> String {
         var out = ""
         write(to: &out, indent: "")
         return out + "\n"

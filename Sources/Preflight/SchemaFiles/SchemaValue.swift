@@ -1,7 +1,7 @@
 /// A schema file's content as a tree: objects keep their keys in order (a JSON Schema's
 /// `properties` order is the order errors are listed in) and numbers keep their literal text
 /// (bounds and `multipleOf` are compared exactly on it, never through floating point).
-public indirect enum SchemaValue: Sendable, Equatable {
+indirect enum SchemaValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// A number as written (JSON's grammar).
@@ -10,11 +10,11 @@ public indirect enum SchemaValue: Sendable, Equatable {
     case array([SchemaValue])
     case object([Member])
 
-    public struct Member: Sendable, Equatable {
-        public var key: String
-        public var value: SchemaValue
+    struct Member: Sendable, Equatable {
+        var key: String
+        var value: SchemaValue
 
-        public init(_ key: String, _ value: SchemaValue) {
+        init(_ key: String, _ value: SchemaValue) {
             self.key = key
             self.value = value
         }
@@ -22,7 +22,7 @@ public indirect enum SchemaValue: Sendable, Equatable {
 
     /// The value of the last member named `key` (JSON leaves repeated keys to the reader; the last wins,
     /// as for rows).
-    public subscript(key: String) -> SchemaValue? {
+    subscript(key: String) -> SchemaValue? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.key == key }?.value
     }

@@ -1,0 +1,22 @@
+#!/usr/bin/env python3
+"""Lists the public symbols of the Preflight library that have no documentation comment.
+
+Reads the coverage file `swift package generate-documentation --target Preflight
+--experimental-documentation-coverage` writes, and exits 1 when any symbol lacks an abstract
+(inherited protocol members, such as Equatable's ==, are not counted: DocC marks them).
+"""
+import json
+import sys
+
+path = sys.argv[1] if len(sys.argv) > 1 else ".build/plugins/Swift-DocC/outputs/Preflight.doccarchive/documentation-coverage.json"
+entries = json.load(open(path))
+missing = []
+for entry in entries:
+    if not entry["kind"].get("isSymbol"):
+        continue
+    if not entry["hasAbstract"]:
+        missing.append(entry["referencePath"].replace("doc://Preflight/documentation/Preflight/", ""))
+for name in sorted(missing):
+    print("undocumented:", name)
+print(f"{len(entries) - len(missing)} of {len(entries)} symbols documented")
+sys.exit(1 if missing else 0)
