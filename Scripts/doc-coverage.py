@@ -10,9 +10,16 @@ import sys
 
 path = sys.argv[1] if len(sys.argv) > 1 else ".build/plugins/Swift-DocC/outputs/Preflight.doccarchive/documentation-coverage.json"
 entries = json.load(open(path))
+# Members a conformance gives (Equatable, Hashable, RawRepresentable, Codable, Error, CaseIterable):
+# documented by the protocol they come from.
+inherited = ("/hashValue", "/hash(into:)", "/init(rawValue:)", "/rawValue", "/==(_:_:)", "/!=(_:_:)",
+             "/allCases", "/AllCases", "/RawValue", "/init(from:)", "/encode(to:)", "/localizedDescription")
 missing = []
 for entry in entries:
     if not entry["kind"].get("isSymbol"):
+        continue
+    last = "/" + entry["referencePath"].rsplit("/", 1)[-1]
+    if any(last == name or last.startswith(name + "-") for name in inherited):
         continue
     if not entry["hasAbstract"]:
         missing.append(entry["referencePath"].replace("doc://Preflight/documentation/Preflight/", ""))

@@ -3,7 +3,7 @@
 # libraries by default, or the packages named as arguments (readme-commands.sh asks for jq).
 set -euo pipefail
 packages=("$@")
-[ ${#packages[@]} -eq 0 ] && packages=(libsimdjson-dev libcsv-dev zlib1g-dev libpcre2-dev)
+[ ${#packages[@]} -eq 0 ] && packages=(libsimdjson-dev libcsv-dev zlib1g-dev libpcre2-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
