@@ -29,11 +29,7 @@ public enum Preflight {
     public static func validate(file path: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
                                 observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil)
         throws(PreflightError) -> ValidationReport {
-        let name = Validator.fileName(of: path)
-        let options = try options.resolved(schema: schema, name: name)
-        return try Validator.validate(.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles),
-                                      name: name, options: options,
-                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+        try Input.file(path).validate(schema, options, RunHooks(observers: observers, monitor: monitor), RunControl())
     }
 
     /// Validates bytes held in memory; `name` is the name the report gives them (and tells the
@@ -41,10 +37,8 @@ public enum Preflight {
     public static func validate(bytes: [UInt8], name: String, schema: Schema,
                                 options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
                                 monitor: (any RunMonitor)? = nil) throws(PreflightError) -> ValidationReport {
-        let options = try options.resolved(schema: schema, name: name)
-        return try Validator.validate(.memory(bytes, name: name, windowSize: options.effectiveWindowSize),
-                                      name: name, options: options,
-                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+        try Input.bytes(bytes, name: name).validate(schema, options, RunHooks(observers: observers, monitor: monitor),
+                                                   RunControl())
     }
 
     /// Validates everything readable from an open file descriptor (a pipe, a socket, standard
@@ -52,36 +46,25 @@ public enum Preflight {
     public static func validate(descriptor: Int32, name: String, schema: Schema,
                                 options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
                                 monitor: (any RunMonitor)? = nil) throws(PreflightError) -> ValidationReport {
-        let options = try options.resolved(schema: schema, name: name)
-        return try Validator.validate(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
-                                      name: name, options: options,
-                                      hooks: RunHooks(observers: observers, monitor: monitor), control: RunControl())
+        try Input.descriptor(descriptor, name: name).validate(schema, options,
+                                                             RunHooks(observers: observers, monitor: monitor), RunControl())
     }
 
     // MARK: Async, cancellable
 
-    /// Validates the file at `path` on a thread of its own; see
-    /// ``validate(file:schema:options:observers:monitor:)-(_,_,_,_,_)``'s synchronous twin for the details.
+    /// Validates the file at `path` on a thread of its own, as its synchronous twin does.
     public static func validate(file path: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
                                 observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil)
         async throws(PreflightError) -> ValidationReport {
-        let name = Validator.fileName(of: path)
-        let options = try options.resolved(schema: schema, name: name)
-        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
-            try Validator.validate(.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles),
-                                   name: name, options: options, hooks: hooks, control: control)
-        }
+        try await Input.file(path).validateCancellable(schema, options, observers: observers, monitor: monitor)
     }
 
     /// Validates bytes held in memory on a thread of its own.
     public static func validate(bytes: [UInt8], name: String, schema: Schema,
                                 options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
                                 monitor: (any RunMonitor)? = nil) async throws(PreflightError) -> ValidationReport {
-        let options = try options.resolved(schema: schema, name: name)
-        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
-            try Validator.validate(.memory(bytes, name: name, windowSize: options.effectiveWindowSize),
-                                   name: name, options: options, hooks: hooks, control: control)
-        }
+        try await Input.bytes(bytes, name: name).validateCancellable(schema, options, observers: observers,
+                                                                     monitor: monitor)
     }
 
     /// Validates everything readable from an open file descriptor on a thread of its own. A
@@ -89,11 +72,8 @@ public enum Preflight {
     public static func validate(descriptor: Int32, name: String, schema: Schema,
                                 options: ValidationOptions = ValidationOptions(), observers: [any RowObserver] = [],
                                 monitor: (any RunMonitor)? = nil) async throws(PreflightError) -> ValidationReport {
-        let options = try options.resolved(schema: schema, name: name)
-        return try await runCancellable(observers: observers, monitor: monitor) { (hooks, control) throws(PreflightError) in
-            try Validator.validate(.stream(descriptor: descriptor, name: name, windowSize: options.effectiveWindowSize),
-                                   name: name, options: options, hooks: hooks, control: control)
-        }
+        try await Input.descriptor(descriptor, name: name).validateCancellable(schema, options, observers: observers,
+                                                                               monitor: monitor)
     }
 
     /// Validates the bytes an async sequence yields, chunk after chunk (a download, an upload
@@ -138,32 +118,58 @@ public enum Preflight {
         return try await settle(done.value, control: control)
     }
 
-    // MARK: Running off the caller's thread
+    // MARK: Running
 
-    /// Runs `body` on a Dispatch thread (never blocking the caller's task) and asks it to stop
-    /// when the task is cancelled.
-    private static func runCancellable(
-        observers: [any RowObserver], monitor: (any RunMonitor)?,
-        _ body: @escaping (RunHooks, RunControl) throws(PreflightError) -> ValidationReport
-    ) async throws(PreflightError) -> ValidationReport {
-        let control = RunControl()
-        let done = Completion()
-        let work = Unchecked((RunHooks(observers: observers, monitor: monitor), body))
-        if Task.isCancelled { throw .cancelled }
-        DispatchQueue.global().async {
-            done.finish(Result { () throws(PreflightError) in try work.value.1(work.value.0, control) })
+    /// Where a run's bytes come from (all but the chunk feed, which needs the caller's task).
+    private enum Input: Sendable {
+        case file(String)
+        case bytes([UInt8], name: String)
+        case descriptor(Int32, name: String)
+
+        var name: String {
+            switch self {
+            case .file(let path): return Validator.fileName(of: path)
+            case .bytes(_, let name), .descriptor(_, let name): return name
+            }
         }
-        let result = await withTaskCancellationHandler {
-            await done.value
-        } onCancel: {
-            control.requestStop()
+
+        func validate(_ schema: Schema, _ options: ValidationOptions, _ hooks: RunHooks, _ control: RunControl)
+            throws(PreflightError) -> ValidationReport {
+            let options = try options.resolved(schema: schema, name: name)
+            let window = options.effectiveWindowSize
+            return try Validator.validate({ () throws(PreflightError) -> WindowedSource in
+                switch self {
+                case .file(let path): return try .open(path: path, windowSize: window, maps: options.mapsFiles)
+                case .bytes(let bytes, let name): return .memory(bytes, name: name, windowSize: window)
+                case .descriptor(let descriptor, let name): return .stream(descriptor: descriptor, name: name, windowSize: window)
+                }
+            }(), name: name, options: options, hooks: hooks, control: control)
         }
-        return try await settle(result, control: control)
+
+        /// Runs on a Dispatch thread (never blocking the caller's task) and asks the run to stop
+        /// when the task is cancelled.
+        func validateCancellable(_ schema: Schema, _ options: ValidationOptions, observers: [any RowObserver],
+                                 monitor: (any RunMonitor)?) async throws(PreflightError) -> ValidationReport {
+            _ = try options.resolved(schema: schema, name: name)  // a usage error before any thread
+            if Task.isCancelled { throw .cancelled }
+            let control = RunControl()
+            let done = Completion()
+            let hooks = Unchecked(RunHooks(observers: observers, monitor: monitor))
+            DispatchQueue.global().async {
+                done.finish(Result { () throws(PreflightError) in try validate(schema, options, hooks.value, control) })
+            }
+            let result = await withTaskCancellationHandler {
+                await done.value
+            } onCancel: {
+                control.requestStop()
+            }
+            return try await settle(result, control: control)
+        }
     }
 
     /// A run's result as the async functions give it: an incomplete report of a cancelled task is
     /// ``PreflightError/cancelled``.
-    private static func settle(_ result: Result<ValidationReport, PreflightError>, control: RunControl)
+    fileprivate static func settle(_ result: Result<ValidationReport, PreflightError>, control: RunControl)
         async throws(PreflightError) -> ValidationReport {
         let report = try result.get()
         if !report.isComplete, control.isStopRequested, Task.isCancelled { throw .cancelled }
