@@ -19,6 +19,7 @@ public struct StageTimes: Sendable, Equatable, Codable {
     /// Putting chunks in order and registering ids in the duplicate check (shards in parallel).
     public var merging = 0.0
 
+    /// Zero for every stage.
     public init() {}
 
     /// Seconds on a monotonic clock (for the stages, and for callers timing a run).

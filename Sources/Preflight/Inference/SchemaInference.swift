@@ -64,11 +64,16 @@ public enum SchemaInference {
     /// A text column with at most this many distinct values (and each seen twice on average) gets an `enum`.
     static let enumLimit = 10
 
+    /// How ``infer(path:options:)`` reads the file: its format, the CSV delimiter, and how many rows
+    /// it samples.
     public struct Options: Sendable {
+        /// The file's format (it is not told from the name).
         public var format: InputFormat
+        /// The CSV field delimiter, one ASCII byte; a comma by default. Not used for JSON or NDJSON.
         public var delimiter: UInt8 = UInt8(ascii: ",")
         /// Rows read (0 = all).
         public var sampleRows = 100_000
+        /// Options for a file in `format`: a comma delimiter and a sample of 100,000 rows.
         public init(format: InputFormat) { self.format = format }
     }
 

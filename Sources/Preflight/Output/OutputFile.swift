@@ -134,6 +134,9 @@ public final class OutputFile {
         if closesDescriptor { close(descriptor) }
     }
 
+    /// Writes `bytes`, buffered: they reach the descriptor when the 64 KiB buffer fills or on
+    /// ``flush()``; a piece of 64 KiB or more goes straight through. Throws
+    /// ``PreflightError/cannotWrite(path:reason:errno:)`` when a write the call makes fails.
     public func write(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         if buffer.count + bytes.count > Self.flushSize {
             try flush()
@@ -145,16 +148,21 @@ public final class OutputFile {
         buffer.append(contentsOf: bytes)
     }
 
+    /// Writes `text` as UTF-8, buffered as bytes are.
     public func write(_ text: String) throws(PreflightError) {
         if buffer.count + text.utf8.count > Self.flushSize { try flush() }
         buffer.append(contentsOf: text.utf8)
     }
 
+    /// Writes one byte, buffered as bytes are.
     public func write(byte: UInt8) throws(PreflightError) {
         if buffer.count >= Self.flushSize { try flush() }
         buffer.append(byte)
     }
 
+    /// Writes everything buffered to the descriptor; throws
+    /// ``PreflightError/cannotWrite(path:reason:errno:)`` when the system refuses it. A file from
+    /// ``create(path:)`` gets the bytes in its temporary file: only ``commit()`` puts it in place.
     public func flush() throws(PreflightError) {
         guard !buffer.isEmpty else { return }
         let failure = buffer.withUnsafeBytes { Self.writeAll($0, to: descriptor) }

@@ -19,6 +19,7 @@ public protocol RowObserver: AnyObject {
     func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError)
     /// Raw bytes of the current row, as they came in (its line break included).
     func rowBytes(_ bytes: UnsafeRawBufferPointer) throws(PreflightError)
+    /// The current row is over: all its bytes have come through `rowBytes`.
     func endRow() throws(PreflightError)
     /// An error not tied to a data row: header errors (row 1) as they are found, and the errors of
     /// row 0 (`empty_payload`, `file_too_large`, `invalid_file` for JSON) at the end.
@@ -87,6 +88,7 @@ public final class RejectedRows: RowObserver {
         if current != nil { self.bytes.append(contentsOf: bytes) }
     }
 
+    /// Hands the row that just ended to the closure, when it has errors.
     public func endRow() throws(PreflightError) {
         guard let current else { return }
         self.current = nil

@@ -29,6 +29,7 @@ public final class RowSplitter: RowObserver {
 
     /// Rows written to each file.
     public private(set) var rejectedRows = 0
+    /// Rows without a row-level error, sent to the clean file (counted even when there is none).
     public private(set) var cleanRows = 0
 
     /// The layout the input format implies: NDJSON for JSON input, else as it came.
@@ -36,6 +37,9 @@ public final class RowSplitter: RowObserver {
         format == .json ? .ndjson : .asInput
     }
 
+    /// A splitter that writes rejected rows to `rejects`, the others to `clean` and the errors to
+    /// `sidecar`; what would go to a nil file is not written. ``finish()`` commits the files. For
+    /// ``Layout/jsonArray`` it writes each array's opening `[` at once, and throws if that fails.
     public init(rejects: OutputFile?, clean: OutputFile?, sidecar: OutputFile?, layout: Layout) throws(PreflightError) {
         self.rejects = rejects
         self.clean = clean
@@ -78,6 +82,8 @@ public final class RowSplitter: RowObserver {
         }
     }
 
+    /// Ends the row: a line break after a JSON element written as NDJSON, and the row's errors (a
+    /// clean row's `too_many_rows` included) to the sidecar, one JSON line each.
     public func endRow() throws(PreflightError) {
         if let target, layout == .ndjson { try target.write(byte: 0x0A) }
         for issue in rowIssues { try sidecar?.write(ErrorLine.render(issue, file: nil)) }

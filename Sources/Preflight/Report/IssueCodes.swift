@@ -3,28 +3,63 @@
 /// are written from it (a test keeps the README equal to it); the rules use these cases, not
 /// string literals.
 public enum IssueCode: String, CaseIterable, Sendable {
+    /// The input has no bytes, or only whitespace, line breaks or a byte order mark (row 0).
     case emptyPayload = "empty_payload"
+    /// The input is larger than ``ValidationOptions/maxFileSize`` bytes after decompression (row 0);
+    /// validation goes on.
     case fileTooLarge = "file_too_large"
+    /// A data row past ``ValidationOptions/maxRows``, reported once at the first such row; rows are
+    /// still counted after it.
     case tooManyRows = "too_many_rows"
+    /// The file cannot be read as a whole: a CSV header that cannot be read (row 1), or a JSON
+    /// document with a syntax error, a control character, invalid UTF-8 or no array of records (row 0,
+    /// with the line and byte offset).
     case invalidFile = "invalid_file"
+    /// The CSV header lacks a required column (row 1).
     case missingRequiredColumn = "missing_required_column"
+    /// The CSV header names a column twice (row 1, once per name).
     case duplicateColumn = "duplicate_column"
+    /// A row's id is absent, null, empty, only spaces or one of the schema's ``Schema/missingValues``.
     case missingID = "missing_id"
+    /// A required field is absent, null, empty, only spaces or one of the schema's
+    /// ``Schema/missingValues``.
     case missingRequiredField = "missing_required_field"
+    /// A value breaks its column's type or a constraint (reported for the first check it fails); the
+    /// code itself is `invalid_` followed by the column's name, such as `invalid_amount`.
     case invalidColumn = "invalid_<column>"
+    /// A CSV record has a different number of fields from the header.
     case fieldCountMismatch = "field_count_mismatch"
+    /// A CSV field has a quote inside an unquoted field, or text after its closing quote.
     case malformedQuotes = "malformed_quotes"
+    /// A CSV quoted field is still open at the end of the input (reported at the row where it
+    /// opened).
     case unterminatedQuote = "unterminated_quote"
+    /// A line (NDJSON), record (CSV) or element (JSON) is longer than ``ValidationOptions/lineCap``
+    /// bytes.
     case recordTooLarge = "record_too_large"
+    /// An NDJSON line is blank or holds only whitespace.
     case emptyLine = "empty_line"
+    /// An NDJSON line is not valid JSON.
     case syntaxError = "syntax_error"
+    /// A raw control character: in CSV, one of U+0000–U+001F in a value other than a tab (or a line
+    /// break inside quotes); in NDJSON, one inside a string (for the whole row).
     case controlCharacter = "control_character"
+    /// A CSV record or NDJSON line is not valid UTF-8 (for the whole row).
     case invalidUTF8 = "invalid_utf8"
+    /// An NDJSON line or JSON array element is not an object.
     case notAnObject = "not_an_object"
+    /// A row is `{}`, or an object whose values are all null or `""`.
     case emptyAttributes = "empty_attributes"
+    /// A row's id was already seen in an earlier row (not checked when
+    /// ``ValidationOptions/uniqueIDs`` is false).
     case duplicateID = "duplicate_id"
+    /// A notice: the input starts with a UTF-8 byte order mark, which is skipped.
     case bomPresent = "bom_present"
+    /// A notice for a column the schema does not name: in CSV, once per header name (row 1); in JSON
+    /// and NDJSON, once per flattened name at the row where it first appears, for at most 100 names.
     case unknownColumn = "unknown_column"
+    /// A notice: the input mixes CRLF and LF line endings (in CSV, counted outside quotes; in
+    /// NDJSON, over every line).
     case mixedLineEndings = "mixed_line_endings"
 
     /// The kind of a report's code: every `invalid_<column>` code is ``invalidColumn``; nil for a
@@ -37,13 +72,22 @@ public enum IssueCode: String, CaseIterable, Sendable {
     /// The codes of errors that concern the whole file.
     public static let fileLevel: Set<IssueCode> = Set(catalogue.filter { $0.level == .file }.map(\.code))
 
+    /// How far a code reaches: the whole file, one row, or nothing (a notice).
     public enum Level: String, Sendable {
-        case file, row, notice
+        /// An error about the whole file: the report's status is ``ValidationReport/Status/failed``.
+        case file
+        /// An error in one row: the platform rejects that row, and the status is
+        /// ``ValidationReport/Status/warnings`` unless a file-level error makes it failed.
+        case row
+        /// A ``Notice``, not an error: it does not change the status.
+        case notice
     }
 
     /// One line of the catalogue (`invalid_<column>` has two: built-in types, schema files).
     public struct Entry: Sendable {
+        /// The code this line describes.
         public let code: IssueCode
+        /// The code's level: file, row or notice.
         public let level: Level
         /// Examples of the message, as Markdown.
         public let message: String

@@ -152,5 +152,6 @@ public struct ReportDecodingError: Error, Sendable, Equatable, CustomStringConve
     /// What is wrong, in one line.
     public let problem: String
 
+    /// The error as one line: `cannot read the report: ` and the problem.
     public var description: String { "cannot read the report: " + problem }
 }

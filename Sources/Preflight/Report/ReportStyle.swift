@@ -41,6 +41,7 @@ public enum ReportStyle: String, CaseIterable, Sendable {
 ///
 /// Use one renderer per run: what the observers gathered belongs to that run.
 public final class ReportRenderer {
+    /// The shape ``render(_:)`` and ``write(_:to:)`` give the report.
     public let style: ReportStyle
     /// Pass these to the run (`observers:`); empty for `piing` and `text`.
     public let observers: [any RowObserver]
@@ -52,13 +53,16 @@ public final class ReportRenderer {
     private let streamOutput: OutputFile?
     private let streamsToCaller: Bool
 
+    /// A renderer for one run in `style`. Throws ``PreflightError/cannotWrite(path:reason:errno:)``
+    /// when the `ndjson` style cannot make the temporary file it holds lines in.
+    ///
     /// - Parameters:
     ///   - style: the report's shape.
     ///   - maxErrors: for `productsup`, the distinct messages listed (as ``ValidationOptions/maxErrors``
     ///     lists errors; 0 = all). The other styles list what the report lists.
     ///   - colour: ANSI colours in the `text` style (for a terminal only).
     ///   - fileTag: for `ndjson`, a file name put on every line (several inputs in one stream).
-    ///   - streamingTo: for `ndjson`, a descriptor (open for writing, left open) that receives
+    ///   - descriptor: for `ndjson`, a descriptor (open for writing, left open) that receives
     ///     the lines while the run goes; without it they are kept in a temporary file until
     ///     ``render(_:)`` or ``write(_:to:)``.
     public init(style: ReportStyle, maxErrors: Int = 1000, colour: Bool = false, fileTag: String? = nil,

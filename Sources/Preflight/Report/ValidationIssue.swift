@@ -104,6 +104,7 @@ public struct ValidationIssue: Sendable, Equatable, Codable, CustomStringConvert
 public struct Notice: Sendable, Equatable, Codable {
     /// `bom_present`, `unknown_column`, `mixed_line_endings`.
     public let code: String
+    /// The human message: `Unknown column: note`, …
     public let message: String
     /// The row it concerns, when one.
     public let row: Int?

@@ -1,6 +1,13 @@
 /// The input format.
 public enum InputFormat: String, Sendable, CaseIterable, Codable {
-    case csv, json, ndjson
+    /// Delimited text whose first record is the header: a comma by default, a tab for `.tsv` names
+    /// (see ``ValidationOptions/delimiter``).
+    case csv
+    /// One JSON document whose rows are an array of objects: at the top, or under the first of the
+    /// members `data`, `records`, `items`, `rows` that holds an array.
+    case json
+    /// Newline-delimited JSON: one object per line (`.ndjson`, `.jsonl`).
+    case ndjson
 
     /// The format a file name implies: `.csv` or `.tsv`, `.json`, `.ndjson` or `.jsonl` (after an optional `.gz`).
     public static func inferred(fromName name: String) -> InputFormat? {
@@ -45,12 +52,14 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     public struct File: Sendable, Equatable, Codable {
         /// The file's name (its last path component), or the name given with the bytes.
         public let name: String
+        /// The format the input was validated as.
         public let format: InputFormat
         /// Bytes validated, after decompression.
         public let sizeBytes: Int
         /// The schema's name.
         public let schemaType: String
 
+        /// An input description of your own (a test's, a report built by hand); the engine makes its own.
         public init(name: String, format: InputFormat, sizeBytes: Int, schemaType: String) {
             self.name = name
             self.format = format
@@ -59,6 +68,7 @@ public struct ValidationReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// The input the report is about.
     public let file: File
     /// Data rows (CSV records after the header, JSON elements, NDJSON lines).
     public let totalRows: Int
@@ -74,6 +84,8 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     public let totalErrors: Int
     /// Errors that concern the whole file (any makes the status ``Status/failed``).
     public let fileLevelErrors: Int
+    /// What is worth knowing but does not change ``status``: a byte order mark, columns the schema
+    /// does not know, mixed line endings.
     public let notices: [Notice]
     /// False when the run was stopped before the end (a monitor asked it to): counts cover the
     /// rows read until then.
@@ -83,6 +95,9 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     /// The run's wall time in seconds (the `text` style shows it with the throughput).
     public var seconds = 0.0
 
+    /// A report of your own (a test's, one rebuilt from stored counts); the engine makes its own.
+    /// The counts are taken as given, ``status`` follows from them, and ``stages`` and ``seconds``
+    /// start at zero.
     public init(file: File, totalRows: Int, validatedRows: Int, invalidRows: Int, errors: [ValidationIssue],
                 errorCounts: [String: Int], totalErrors: Int, fileLevelErrors: Int, notices: [Notice],
                 isComplete: Bool) {
@@ -101,6 +116,8 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     /// Rows without a row-level error.
     public var validRows: Int { totalRows - invalidRows }
 
+    /// ``Status/failed`` when any error concerns the whole file, ``Status/warnings`` when there are
+    /// only row-level errors, ``Status/valid`` when there are none.
     public var status: Status {
         if fileLevelErrors > 0 { return .failed }
         return totalErrors > 0 ? .warnings : .valid

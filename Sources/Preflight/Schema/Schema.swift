@@ -54,7 +54,12 @@ public enum ValueTyping: String, Sendable {
 /// `enum`/`const`, `pattern`, lengths, bounds, `multipleOf`. Numbers are kept as their decimal
 /// text and compared exactly.
 public struct Constraints: Sendable, Equatable {
+    /// `enum`: the values allowed, as text. A numeric column compares them by value (`7.0` is `7`),
+    /// a boolean column by truth, any other column by exact text (a JSON number also by value);
+    /// another value is an `invalid_<name>` error, "Value must be one of …".
     public var enumValues: [String]?
+    /// `const`: the one value allowed, compared as ``enumValues`` are; another value is an
+    /// `invalid_<name>` error, "Value must be '…'".
     public var const: String?
     /// A regular expression (PCRE2 syntax) the value's text must match.
     public var pattern: String?
@@ -63,16 +68,32 @@ public struct Constraints: Sendable, Equatable {
     public var patternMatchesWholeValue = true
     /// Lengths in Unicode scalars.
     public var minLength: Int?
+    /// The most Unicode scalars a text value may have; a longer one is an `invalid_<name>` error,
+    /// "Value must be at most N characters long".
     public var maxLength: Int?
+    /// The least value allowed, itself included, as decimal text (for a date column in the default
+    /// layout, a `YYYY-MM-DD` date); a smaller value is an `invalid_<name>` error, "Value must be
+    /// at least …".
     public var minimum: String?
+    /// The greatest value allowed, itself included, written as ``minimum`` is; a greater value is an
+    /// `invalid_<name>` error, "Value must be at most …".
     public var maximum: String?
+    /// A lower bound values must be above, written as ``minimum`` is; a value at or below it is an
+    /// `invalid_<name>` error, "Value must be greater than …" ("Value must be positive" for `0` on a
+    /// decimal column).
     public var exclusiveMinimum: String?
+    /// An upper bound values must be below, written as ``minimum`` is; a value at or above it is an
+    /// `invalid_<name>` error, "Value must be less than …".
     public var exclusiveMaximum: String?
+    /// A number greater than zero that every value of a numeric column must be a whole multiple of,
+    /// as decimal text (compared exactly: `0.01` allows `1.23`, not `1.234`); any other value is an
+    /// `invalid_<name>` error, "Value must be a multiple of …".
     public var multipleOf: String?
     /// No two rows may hold the same value: the second and later are errors naming the first row.
     /// Numbers compare by value and booleans by truth, as for `enum`.
     public var unique = false
 
+    /// No constraints: every value of the column's type is allowed.
     public init() {}
 
     /// Whether any constraint is set.
@@ -83,10 +104,17 @@ public struct Constraints: Sendable, Equatable {
 /// `bareNumber` false allows text before and after it (`€95`, `95%`). Values are read back to
 /// plain numbers before their type and bounds are checked.
 public struct NumberFormat: Sendable, Equatable {
+    /// The character between a number's whole and fractional parts; `.` by default.
     public var decimalChar: String
+    /// The character that groups digits (`,` in `1,234.5`), dropped when the number is read back;
+    /// nil: digits are not grouped.
     public var groupChar: String?
+    /// true: the value is the number alone; false: text before its first sign or digit and after its
+    /// last digit is allowed and dropped (`€95`, `95%`).
     public var bareNumber: Bool
 
+    /// A number format; the defaults describe a plain number (`.` for the decimal character, no group
+    /// character, nothing around it).
     public init(decimalChar: String = ".", groupChar: String? = nil, bareNumber: Bool = true) {
         self.decimalChar = decimalChar
         self.groupChar = groupChar
@@ -96,8 +124,14 @@ public struct NumberFormat: Sendable, Equatable {
 
 /// One column a schema names.
 public struct Column: Sendable, Equatable {
+    /// The column's name: a CSV header name, or a JSON key (a nested one dot-joined,
+    /// `customer.address.city`). Its value errors have the code `invalid_` followed by this name.
     public let name: String
+    /// The type every present value must have; a value of another type is an `invalid_<name>` error.
     public let type: ColumnType
+    /// Whether every row must have a value: a CSV header without the column is a
+    /// `missing_required_column` error, and a value that is absent, null, empty, only spaces or one
+    /// of the schema's ``Schema/missingValues`` is a `missing_required_field` error.
     public let required: Bool
     /// A date, datetime or time layout (`%d/%m/%Y`), or a string format (`email`, `uri`, `uuid`,
     /// `binary`); nil: the default.
@@ -105,9 +139,12 @@ public struct Column: Sendable, Equatable {
     /// How a number or integer is written when not plainly (Table Schema's `decimalChar`,
     /// `groupChar`, `bareNumber`); nil: plainly.
     public let numberFormat: NumberFormat?
+    /// What a present value must meet after its type; a value that breaks a constraint is an
+    /// `invalid_<name>` error.
     public let constraints: Constraints
     /// Boolean spellings; nil: `true, True, TRUE, 1` and `false, False, FALSE, 0`.
     public let trueValues: [String]?
+    /// The spellings of false for a boolean column (see ``trueValues``); nil: `false, False, FALSE, 0`.
     public let falseValues: [String]?
 
     /// The name as bytes, for comparisons on the hot path.
@@ -115,6 +152,10 @@ public struct Column: Sendable, Equatable {
     /// `invalid_` + name: the code of a value that breaks this column's type or constraint.
     let invalidCode: String
 
+    /// A column named `name` of type `type`. Left out, the other parameters set nothing: no layout,
+    /// no constraints, the default boolean spellings, plain numbers. The values are taken as given:
+    /// the schema file loaders refuse a layout or constraint the checks cannot use, this initializer
+    /// does not.
     public init(_ name: String, _ type: ColumnType, required: Bool, format: String? = nil,
                 constraints: Constraints = Constraints(), trueValues: [String]? = nil, falseValues: [String]? = nil,
                 numberFormat: NumberFormat? = nil) {
@@ -144,6 +185,7 @@ public struct Column: Sendable, Equatable {
 /// A platform's rules for one kind of upload: its columns, which of them is the id, and what to
 /// do with the others.
 public struct Schema: Sendable, Equatable {
+    /// The schema's name: the report's `schemaType`, and the name ``named(_:)`` finds a built-in by.
     public let name: String
     /// Columns in schema order: the order errors of JSON and NDJSON rows are listed in.
     public let columns: [Column]
@@ -152,9 +194,12 @@ public struct Schema: Sendable, Equatable {
     /// Indexes in `columns` of the id's columns: none, one, or several (the id is then their
     /// values together, as a Table Schema `primaryKey` of several fields).
     public let idColumnIndexes: [Int]
+    /// What to do with a column the schema does not name; ``OtherColumns/notice`` by default.
     public let otherColumns: OtherColumns
     /// Texts that stand for no value (Table Schema's `missingValues`); `[""]` by default.
     public let missingValues: [String]
+    /// How a JSON value's type is judged; ``ValueTyping/text`` by default (JSON Schema files:
+    /// ``ValueTyping/json``).
     public let valueTyping: ValueTyping
 
     /// Whether columns the schema does not name are expected (no `unknown_column` notice).

@@ -1,16 +1,22 @@
 /// Why a schema file cannot be used: the file, where in it (a JSON path such as
 /// `$.columns[2].type`), and what is wrong. Printed as one line; nothing is validated.
 public struct SchemaError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The schema file's path, or the name given with its bytes (``SchemaFile/load(bytes:name:)``).
     public let file: String
+    /// Where in the file: a JSON path such as `$.columns[2].type` (YAML files too); empty when the
+    /// problem is the file as a whole (unreadable, not JSON or YAML, empty).
     public let path: String
+    /// What is wrong, in one line: `unknown keyword 'colour'`, …
     public let problem: String
 
+    /// An error of your own about a schema file; the loaders make their own.
     public init(file: String, path: String, problem: String) {
         self.file = file
         self.path = path
         self.problem = problem
     }
 
+    /// The error as one line: `FILE: PATH: PROBLEM`, or `FILE: PROBLEM` when the path is empty.
     public var description: String { path.isEmpty ? "\(file): \(problem)" : "\(file): \(path): \(problem)" }
 }
 
