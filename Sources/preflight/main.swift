@@ -445,10 +445,10 @@ enum SchemaChoice {
 /// Writes all of `text` to standard output, or fails with one clear line (a full disk, a closed
 /// pipe): a report cut short must not pass for a complete one.
 func writeOut(_ text: String) throws(CommandFailure) {
-    var bytes = Array(text.utf8)
+    let bytes = Array(text.utf8)
     var written = 0
     while written < bytes.count {
-        let result = bytes.withUnsafeMutableBytes { write(1, $0.baseAddress! + written, $0.count - written) }
+        let result = bytes[written...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
         if result < 0 {
             if errno == EINTR { continue }
             if errno == EPIPE { throw CommandFailure(message: "", status: Exit.brokenPipe) }
@@ -456,7 +456,6 @@ func writeOut(_ text: String) throws(CommandFailure) {
         }
         written += result
     }
-    bytes.removeAll()
 }
 
 /// One line on standard error, prefixed with the tool's name.
