@@ -445,16 +445,12 @@ enum SchemaChoice {
 /// Writes all of `text` to standard output, or fails with one clear line (a full disk, a closed
 /// pipe): a report cut short must not pass for a complete one.
 func writeOut(_ text: String) throws(CommandFailure) {
-    let bytes = Array(text.utf8)
-    var written = 0
-    while written < bytes.count {
-        let result = bytes[written...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-        if result < 0 {
-            if errno == EINTR { continue }
-            if errno == EPIPE { throw CommandFailure(message: "", status: Exit.brokenPipe) }
-            throw CommandFailure(message: "cannot write the report: \(String(cString: strerror(errno)))", status: Exit.ioError)
-        }
-        written += result
+    let output = OutputFile(descriptor: 1, path: ReportRenderer.reportName)
+    do throws(PreflightError) {
+        try output.write(text)
+        try output.flush()
+    } catch {
+        throw CommandFailure(error)
     }
 }
 
