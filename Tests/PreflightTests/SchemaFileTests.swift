@@ -251,6 +251,7 @@ final class SchemaFileTests: XCTestCase {
                 options.lineCap = 512
             }
             XCTAssertEqual(other.errors, expected.errors, "\(threads) threads, window \(window)")
+            XCTAssertEqual(other.errors.map(\.value), expected.errors.map(\.value), "\(threads) threads, window \(window)")
             XCTAssertEqual(other.invalidRows, expected.invalidRows)
         }
     }
