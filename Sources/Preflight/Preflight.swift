@@ -9,13 +9,15 @@ import Synchronization
 /// print(report.status, report.invalidRows, "of", report.totalRows, "rows would be rejected")
 /// ```
 ///
-/// Every function comes twice: `async` (the run goes on a thread of its own, so the caller's task
-/// is free; cancelling the task stops the run at its next chunk of rows and throws
-/// ``PreflightError/cancelled``), and synchronous, for callers without concurrency (a command-line
-/// tool, a script); Swift picks the one that fits the context.
+/// Every function but `validate(chunks:…)` comes twice: `async` (the run goes on a thread of its
+/// own, so the caller's task is free; cancelling the task stops the run at its next chunk of rows
+/// and throws ``PreflightError/cancelled``), and synchronous, for callers without concurrency (a
+/// command-line tool, a script). In async code Swift picks the `async` one, so write
+/// `try await`; the synchronous one is what synchronous code gets.
 ///
 /// What is wrong with the input is the report, not an error: the functions throw only when the
-/// input cannot be read at all, an observer cannot write, or the task is cancelled.
+/// input cannot be read at all or its format cannot be told from its name, an observer cannot
+/// write, or the task is cancelled.
 ///
 /// `observers` receive every row in order with its bytes and errors while the run goes (the
 /// rejected rows, a split, a report style's collector); each is told ``RowObserver/finish()`` after

@@ -11,7 +11,7 @@ import Darwin
 ///
 /// ```swift
 /// do {
-///     let report = try Preflight.validate(file: "export.csv", schema: .piingProducts)
+///     let report = try Preflight.validate(file: "export.csv", schema: .genericTransactions)
 ///     print(report.status)
 /// } catch .cannotOpen(let path, let reason) {
 ///     print("no such input \(path): \(reason)")

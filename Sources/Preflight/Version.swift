@@ -1,4 +1,4 @@
 /// The version of preflight (the library, the command-line tool and the benchmark).
 public enum PreflightVersion {
-    public static let current = "0.1.0"
+    public static let current = "0.2.0"
 }

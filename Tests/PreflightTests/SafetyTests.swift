@@ -245,7 +245,7 @@ final class SafetyTests: CLITestCase {
         }
         outcome = try run(["--version"])
         XCTAssertEqual(outcome.status, 0)
-        XCTAssertEqual(outcome.stdout, "0.1.0\n")
+        XCTAssertEqual(outcome.stdout, "0.2.0\n")
     }
 
     // MARK: 3. Bounded resources whatever the flags

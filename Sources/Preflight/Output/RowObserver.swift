@@ -73,7 +73,9 @@ public final class RejectedRows: RowObserver {
     private var bytes: [UInt8] = []
 
     /// `handle` is called on the run's merging thread, one row at a time, in row order;
-    /// `onDiscard` when the rows handed over so far turn out void.
+    /// `onDiscard` when the rows handed over so far turn out void. With the `async` functions of
+    /// ``Preflight`` under Swift 6's checks, write the closures `{ @Sendable row in … }`: they run
+    /// on the run's own thread.
     public init(onDiscard: @escaping () -> Void = {}, _ handle: @escaping (Row) -> Void) {
         self.handle = handle
         self.onDiscard = onDiscard

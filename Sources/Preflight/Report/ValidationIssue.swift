@@ -90,7 +90,8 @@ public struct ValidationIssue: Sendable, Equatable, Codable, CustomStringConvert
         try container.encodeIfPresent(value, forKey: .value)
     }
 
-    /// "row 3 (line 4) price: invalid_price: Invalid number format: 'abc'".
+    /// "row 3 (line 4) price: invalid_price: Invalid number format: 'abc'"; the line is shown only
+    /// when it differs from the row number.
     public var description: String {
         var text = "row \(row)"
         if line != row { text += " (line \(line))" }

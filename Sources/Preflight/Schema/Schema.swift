@@ -295,7 +295,10 @@ public struct Schema: Sendable, Equatable {
 }
 
 extension Schema {
-    /// Piing's generic transaction upload.
+    /// Piing's generic transaction upload (`generic_transactions`): `transaction_id` (the id, text),
+    /// `amount` (a decimal above 0), `date` (`YYYY-MM-DD`) and `store_id`, all required; `customer_id`,
+    /// `payment_method`, `items` (an integer), `tax` and `discount` (decimals), optional. Other columns
+    /// are noticed (`unknown_column`).
     public static let genericTransactions = Schema(
         name: "generic_transactions",
         columns: [
@@ -311,7 +314,10 @@ extension Schema {
         ],
         idColumn: "transaction_id")
 
-    /// Square point-of-sale exports.
+    /// Square point-of-sale exports (`square_pos`): `transaction_id` (the id, text), `gross_sales`
+    /// (a decimal), `created_at` (a datetime, `YYYY-MM-DDThh:mm:ss` with optional fraction and zone)
+    /// and `location_id`, all required; `customer_id`, `tender_type`, `net_sales` and `tax`
+    /// (decimals), optional. Other columns are noticed (`unknown_column`).
     public static let squarePOS = Schema(
         name: "square_pos",
         columns: [
@@ -326,7 +332,8 @@ extension Schema {
         ],
         idColumn: "transaction_id")
 
-    /// Productsup Stream API items: an id, and any other attributes.
+    /// Productsup Stream API items (`productsup_stream`): a required `id` (text or a number, the
+    /// id), and any other attributes, allowed without a notice.
     public static let productsupStream = Schema(
         name: "productsup_stream",
         columns: [Column("id", .stringOrNumber, required: true)],
