@@ -36,5 +36,6 @@ expect RejectedRowsCallback "$out" "row 3 (line 3): invalid_amount  TXN002,abc,2
   "8 of 9 rows rejected; the report counts 8"
 
 out="$("$bin/AsyncPipeline" samples/transactions-broken.csv)"
-expect AsyncPipeline "$out" "streamed: warnings, 9 rows, 12 errors" "endless: cancelled after 0.5 s, as asked"
+expect AsyncPipeline "$out" "rejected: row 3 (line 3)" "rejected: row 10 (line 11)" \
+  "streamed: warnings, 9 rows, 12 errors" "endless: cancelled after 0.5 s, as asked"
 echo "examples: all four built, ran and printed what they should"

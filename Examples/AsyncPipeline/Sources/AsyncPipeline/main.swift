@@ -39,8 +39,11 @@ struct AsyncPipeline {
         }
         let path = CommandLine.arguments[1]
         do {
-            // 1. The whole stream, validated while it arrives.
-            let report = try await Preflight.validate(chunks: chunks(of: path), name: path, schema: .genericTransactions)
+            // 1. The whole stream, validated while it arrives; each rejected row is handed over as
+            //    soon as it is checked (the closure is @Sendable: it runs on the run's own thread).
+            let rejected = RejectedRows { @Sendable row in print("rejected: row \(row.row) (line \(row.line))") }
+            let report = try await Preflight.validate(chunks: chunks(of: path), name: path, schema: .genericTransactions,
+                                                      observers: [rejected])
             print("streamed: \(report.status.rawValue), \(report.totalRows) rows, \(report.totalErrors) errors")
 
             // 2. A stream that never ends, given half a second: the task is cancelled and the run
