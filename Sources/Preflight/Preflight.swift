@@ -80,18 +80,23 @@ public enum Preflight {
 
     /// Validates the bytes an async sequence yields, chunk after chunk (a download, an upload
     /// body, a decompressor), as one input called `name`. Chunks may cut rows, quoted fields and
-    /// characters anywhere. The sequence is iterated in the calling task while the rows are
+    /// characters anywhere. The sequence is iterated by a task of its own while the rows are
     /// checked on another thread; at most `bufferLimit` bytes wait between the two (the sequence
-    /// is not asked for more until validation catches up).
+    /// is not asked for more until validation catches up). When the run ends before the sequence
+    /// does (an observer failed, a monitor asked to stop), that task is cancelled and the call
+    /// returns without waiting for the sequence.
     ///
     /// An error the sequence throws ends the run with ``PreflightError/cannotRead(path:reason:)``.
     public static func validate<Chunks: AsyncSequence>(
-        chunks: Chunks, name: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
+        chunks: sending Chunks, name: String, schema: Schema, options: ValidationOptions = ValidationOptions(),
         observers: [any RowObserver] = [], monitor: (any RunMonitor)? = nil, bufferLimit: Int = 16 << 20
     ) async throws(PreflightError) -> ValidationReport where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
         let options = try options.resolved(schema: schema, name: name)
+        if Task.isCancelled { throw .cancelled }
         let feed = ChunkFeed(limit: max(bufferLimit, 1))
-        let control = RunControl()
+        // A stop (the task cancelled, a monitor's request) also wakes a reader waiting for chunks,
+        // with a failure: a stopped feed never reads as the input's end.
+        let control = RunControl(onStop: { feed.finish(.cancelled) })
         let done = Completion()
         let work = Unchecked((RunHooks(observers: observers, monitor: monitor), options))
         DispatchQueue.global().async {
@@ -102,22 +107,28 @@ public enum Preflight {
             feed.readerDone()
             done.finish(result)
         }
-        await withTaskCancellationHandler {
+        // The sequence is read by a task of its own, so that the call returns as soon as the run
+        // ends, whether or not the sequence has more to give (it is then cancelled).
+        let pump = ChunkPump(chunks)
+        let producer = Task {
             do {
-                for try await chunk in chunks {
+                while let chunk = try await pump.next() {
                     if Task.isCancelled { break }
-                    let bytes = chunk as? [UInt8] ?? Array(chunk)
-                    guard await feed.put(bytes) else { break }
+                    guard await feed.put(chunk) else { break }
                 }
                 feed.finish(Task.isCancelled ? .cancelled : nil)
             } catch {
                 feed.finish(Task.isCancelled ? .cancelled : .cannotRead(path: name, reason: "\(error)"))
             }
-        } onCancel: {
-            control.requestStop()
-            feed.finish(.cancelled)
         }
-        return try await settle(done.value, control: control)
+        let result = await withTaskCancellationHandler {
+            await done.value
+        } onCancel: {
+            producer.cancel()
+            control.requestStop()
+        }
+        producer.cancel()
+        return try await settle(result, control: control)
     }
 
     // MARK: Running
@@ -177,6 +188,20 @@ public enum Preflight {
         if !report.isComplete, control.isStopRequested, Task.isCancelled { throw .cancelled }
         return report
     }
+}
+
+/// The caller's sequence of chunks behind one non-generic face, handed to the task that reads it
+/// (the only one that ever calls `next`).
+private final class ChunkPump: @unchecked Sendable {
+    private let nextChunk: () async throws -> [UInt8]?
+
+    init<Chunks: AsyncSequence>(_ chunks: sending Chunks)
+        where Chunks.Element: Collection, Chunks.Element.Element == UInt8 {
+        var iterator = chunks.makeAsyncIterator()
+        nextChunk = { try await iterator.next().map { $0 as? [UInt8] ?? Array($0) } }
+    }
+
+    func next() async throws -> [UInt8]? { try await nextChunk() }
 }
 
 /// Hands a value across threads when the code guarantees it is used by one thread at a time (the

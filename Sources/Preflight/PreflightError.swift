@@ -70,7 +70,8 @@ public enum PreflightError: Error, Equatable, CustomStringConvertible, Sendable 
     static func parserFailure(_ what: String) -> PreflightError { .internalFailure(what) }
 
     /// The engine's stop signal (a monitor's stop request or a task's cancellation): caught by the
-    /// run, which then ends with an incomplete report.
+    /// run, which then ends with an incomplete report — only when a stop was asked for, so the
+    /// same error thrown by an observer is an error.
     static var stopped: PreflightError { .cancelled }
     var isStop: Bool { self == .cancelled }
 

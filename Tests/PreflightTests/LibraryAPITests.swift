@@ -129,6 +129,79 @@ final class LibraryAPITests: CLITestCase {
         XCTAssertEqual(piped.finishes, 0)
     }
 
+    /// A run that ends before its sequence (an observer fails, a monitor stops it) returns at once,
+    /// though the sequence never yields again; an observer's own `cancelled` is an error, not a stop.
+    func testARunThatEndsBeforeItsSequenceReturns() async throws {
+        let (stalled, continuation) = AsyncStream.makeStream(of: [UInt8].self)
+        continuation.yield(Array("id,title\n1,a\n".utf8))  // and nothing more, never finished
+        let started = Date()
+        do {
+            _ = try await Preflight.validate(chunks: stalled, name: "feed.csv", schema: .productsupStream,
+                                             observers: [Failing(.cannotWrite(path: "out", reason: "full", errno: 28))])
+            XCTFail("no error")
+        } catch {
+            XCTAssertEqual(error, .cannotWrite(path: "out", reason: "full", errno: 28))
+        }
+        let (stalled2, continuation2) = AsyncStream.makeStream(of: [UInt8].self)
+        continuation2.yield(Array("id,title\n1,a\n".utf8))
+        let report = try await Preflight.validate(chunks: stalled2, name: "feed.csv", schema: .productsupStream,
+                                                  monitor: StopAtOnce())
+        XCTAssertFalse(report.isComplete)
+        do {
+            _ = try await Preflight.validate(bytes: Array(Self.csv.utf8), name: "o.csv", schema: .genericTransactions,
+                                             observers: [Failing(.cancelled)])
+            XCTFail("no error")
+        } catch {
+            XCTAssertEqual(error, .cancelled)
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 5)
+        continuation.finish()
+        continuation2.finish()
+    }
+
+    func testASplitFinishedTwiceStaysWhole() throws {
+        let rejects = scratch.appendingPathComponent("rejects.json").path
+        let splitter = try RowSplitter(rejects: OutputFile.create(path: rejects), clean: nil, sidecar: nil,
+                                       layout: .jsonArray)
+        _ = try Preflight.validate(bytes: Array("[{\"id\":1},{\"id\":1}]".utf8), name: "a.json", schema: .productsupStream,
+                                   observers: [splitter])
+        try splitter.finish()  // the library finished it already
+        XCTAssertEqual(try contents("rejects.json"), "[\n{\"id\":1}\n]\n")
+    }
+
+    /// A column named `file` has the code of the file-level `invalid_file`; its errors name it.
+    func testAColumnNamedFileIsNotAFileLevelError() throws {
+        let schema = Schema(name: "files", columns: [Column("id", .string, required: true),
+                                                     Column("file", .integer, required: true)], idColumn: "id")
+        let report = try Preflight.validate(bytes: Array("id,file\n1,x\n2,3\n".utf8), name: "f.csv", schema: schema)
+        XCTAssertEqual(report.status, .warnings)
+        XCTAssertEqual(report.errors.map(\.kind), [.invalidColumn])
+        XCTAssertEqual(try ReportStyle.decodePiing(ReportRenderer(style: .piing).render(report)), report)
+        let failed = try Preflight.validate(bytes: Array("id,file,file\n1,x,y\n".utf8), name: "f.csv", schema: schema)
+        XCTAssertEqual(failed.status, .failed)
+        XCTAssertEqual(try ReportStyle.decodePiing(ReportRenderer(style: .piing).render(failed)), failed)
+    }
+
+    func testHostilePiingReportsAreRefused() {
+        func report(_ types: String, total: String = "1", invalid: String = "0") -> [UInt8] {
+            Array(("{\"status\":\"failed\",\"validationErrors\":[],\"validationSummary\":{\"totalRows\":\(total),"
+                + "\"preflightValidatedRows\":1,\"validRows\":1,\"invalidRows\":\(invalid)},\"errorSummary\":{\"totalErrors\":1,"
+                + "\"errorTypes\":{\(types)}},\"notices\":[],\"file\":{\"name\":\"a\",\"format\":\"csv\",\"sizeBytes\":1,"
+                + "\"schemaType\":\"s\"}}").utf8)
+        }
+        XCTAssertNoThrow(try ReportStyle.decodePiing(report("\"empty_payload\":1")))
+        for (bytes, problem) in [
+            (report("\"empty_payload\":9223372036854775807,\"file_too_large\":1"), "errorTypes add up to more than an Int holds"),
+            (report("\"empty_payload\":-1"), "errorTypes.empty_payload is not a count (an integer, 0 or more)"),
+            (report("", total: "-9223372036854775808"), "totalRows is not a count (an integer, 0 or more)"),
+            (report("", invalid: "2"), "invalidRows is more than totalRows"),
+        ] {
+            XCTAssertThrowsError(try ReportStyle.decodePiing(bytes)) {
+                XCTAssertEqual(($0 as? ReportDecodingError)?.problem, problem)
+            }
+        }
+    }
+
     func testObserversAreToldTheRunBeginsAndFinishes() throws {
         let counter = Counter()
         _ = try Preflight.validate(bytes: Array(Self.csv.utf8), name: "orders.csv", schema: .genericTransactions,
@@ -278,4 +351,17 @@ private final class Counter: RowObserver, @unchecked Sendable {
     func begin(format: InputFormat, name: String) throws(PreflightError) { begins.append("\(format.rawValue) \(name)") }
     func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) throws(PreflightError) { rows += 1 }
     func finish() throws(PreflightError) { finishes += 1 }
+}
+
+/// Fails at the start of the run with the given error.
+private final class Failing: RowObserver, @unchecked Sendable {
+    let error: PreflightError
+    init(_ error: PreflightError) { self.error = error }
+    func begin(format: InputFormat, name: String) throws(PreflightError) { throw error }
+}
+
+/// Asks the run to stop at its first look.
+private final class StopAtOnce: RunMonitor {
+    func progress(bytesRead: Int, totalBytes: Int?) {}
+    var stopRequested: Bool { true }
 }

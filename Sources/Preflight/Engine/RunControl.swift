@@ -17,9 +17,19 @@ final class RunControl: Sendable {
     /// Rows between two looks at the stop flag (and two progress updates) in a worker.
     static let rowsPerLook = 64
 
+    /// Called once a stop is asked for: wakes a reader waiting for input that may never come.
+    private let onStop: @Sendable () -> Void
+
+    init(onStop: @escaping @Sendable () -> Void = {}) {
+        self.onStop = onStop
+    }
+
     var isStopRequested: Bool { stop.load(ordering: .relaxed) }
 
-    func requestStop() { stop.store(true, ordering: .relaxed) }
+    func requestStop() {
+        stop.store(true, ordering: .relaxed)
+        onStop()
+    }
 
     /// A new window holds `bytes` bytes; reading the input got from `inputStart` to `inputEnd`.
     func beginWindow(bytes: Int, inputStart: Int, inputEnd: Int) {

@@ -71,7 +71,7 @@ enum WindowLoop {
                 try loop(&driver, from: &position, in: run)
             }
             try run.readToEnd()
-        } catch where error.isStop {
+        } catch where error.isStop && run.control.isStopRequested {
             try run.stopped()
             return
         }

@@ -23,7 +23,7 @@ struct JSONDocumentRun {
             }
             if Bytes.isGzip(input.bytes) { throw .compressed(source.name) }
             try validate(input)
-        } catch where error.isStop {
+        } catch where error.isStop && control.isStopRequested {
             outcome.isComplete = false
         }
     }

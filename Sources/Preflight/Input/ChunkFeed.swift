@@ -29,17 +29,19 @@ final class ChunkFeed: Sendable {
     /// Queues a chunk; waits while too much is queued. False when the reader wants no more.
     func put(_ chunk: [UInt8]) async -> Bool {
         if chunk.isEmpty { return true }
-        let full: Bool = state.withLock { state in
-            guard !state.readerGone, state.ended == nil else { return false }
+        let queued: (accepted: Bool, full: Bool) = state.withLock { state in
+            guard !state.readerGone, state.ended == nil else { return (false, false) }
             state.queue.append(chunk)
             state.queuedBytes += chunk.count
-            return state.queuedBytes > limit
+            return (true, state.queuedBytes > limit)
         }
+        // Nothing queued: no signal (one without a chunk would read as the end).
+        guard queued.accepted else { return false }
         available.signal()
-        if full {
+        if queued.full {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state in
-                    guard state.queuedBytes > limit, !state.readerGone else { return true }
+                    guard state.queuedBytes > limit, !state.readerGone, state.ended == nil else { return true }
                     state.waitingProducer = continuation
                     return false
                 }
@@ -51,11 +53,14 @@ final class ChunkFeed: Sendable {
 
     /// No more chunks: `failure` nil for the input's end, else what the reader is to throw.
     func finish(_ failure: PreflightError?) {
-        let first = state.withLock { state in
-            guard state.ended == nil else { return false }
+        let (first, producer): (Bool, CheckedContinuation<Void, Never>?) = state.withLock { state in
+            guard state.ended == nil else { return (false, nil) }
             state.ended = .some(failure)
-            return true
+            // A failure (a cancelled task) also frees a producer waiting for room.
+            defer { if failure != nil { state.waitingProducer = nil } }
+            return (true, failure != nil ? state.waitingProducer : nil)
         }
+        producer?.resume()
         if first { available.signal() }
     }
 

@@ -28,6 +28,7 @@ public final class RowSplitter: RowObserver {
     private var compactor = JSONCompactor()
 
     /// Rows written to each file.
+    private var finished = false
     public private(set) var rejectedRows = 0
     /// Rows without a row-level error, sent to the clean file (counted even when there is none).
     public private(set) var cleanRows = 0
@@ -106,6 +107,9 @@ public final class RowSplitter: RowObserver {
     /// (`OutputFile.commit()`); call once the run has ended complete. A splitter that goes away
     /// without it (a stopped or failed run) leaves the files at the given paths as they were.
     public func finish() throws(PreflightError) {
+        // The library finishes observers of a complete run; a caller may too: once is enough.
+        guard !finished else { return }
+        finished = true
         if layout == .jsonArray {
             if let rejects { try rejects.write(rejectedRows == 0 ? "]\n" : "\n]\n") }
             if let clean { try clean.write(cleanRows == 0 ? "]\n" : "\n]\n") }

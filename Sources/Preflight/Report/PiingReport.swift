@@ -91,8 +91,8 @@ enum PiingReport {
             throw ReportDecodingError(problem: error.message)
         }
         func int(_ value: SchemaValue?, _ name: String) throws(ReportDecodingError) -> Int {
-            guard case .number(let text)? = value, let number = Int(text) else {
-                throw ReportDecodingError(problem: "\(name) is not an integer")
+            guard case .number(let text)? = value, let number = Int(text), number >= 0 else {
+                throw ReportDecodingError(problem: "\(name) is not a count (an integer, 0 or more)")
             }
             return number
         }
@@ -113,11 +113,11 @@ enum PiingReport {
         for item in listed {
             let code = try string(item["code"], "an error's code")
             let row = try int(item["row"], "an error's row")
+            let field = item["field"] == nil ? nil : try string(item["field"], "an error's field")
             errors.append(ValidationIssue(
-                row: row, line: item["line"] == nil ? row : try int(item["line"], "an error's line"),
-                field: item["field"] == nil ? nil : try string(item["field"], "an error's field"), code: code,
-                error: try string(item["error"], "an error's message"),
-                isFileLevel: IssueCode.kind(of: code).map { IssueCode.fileLevel.contains($0) } ?? false))
+                row: row, line: item["line"] == nil ? row : try int(item["line"], "an error's line"), field: field,
+                code: code, error: try string(item["error"], "an error's message"),
+                isFileLevel: isFileLevel(code: code, field: field)))
         }
         guard case .object(let typeMembers)? = errorSummary["errorTypes"] else {
             throw ReportDecodingError(problem: "errorTypes is not an object")
@@ -134,16 +134,40 @@ enum PiingReport {
         guard let format = InputFormat(rawValue: formatName) else {
             throw ReportDecodingError(problem: "unknown format '\(formatName)'")
         }
-        let fileLevel = counts.filter { IssueCode.kind(of: $0.key).map(IssueCode.fileLevel.contains) ?? false }
+        // File-level errors: those of the file-level codes, in a `failed` report only. A column
+        // named `file` has `invalid_file` value errors too: the listed ones (they name their
+        // field) are taken off; unlisted ones cannot be told apart (README, behaviour notes).
+        var fileLevelErrors = 0
+        if case .string("failed")? = root["status"] {
+            for (code, count) in counts where isFileLevelCode(code) {
+                let (sum, overflow) = fileLevelErrors.addingReportingOverflow(count)
+                guard !overflow else { throw ReportDecodingError(problem: "errorTypes add up to more than an Int holds") }
+                fileLevelErrors = sum
+            }
+            fileLevelErrors -= errors.filter { $0.code == IssueCode.invalidFile.rawValue && $0.field != nil }.count
+            fileLevelErrors = max(fileLevelErrors, 0)
+        }
+        let totalRows = try int(summary["totalRows"], "totalRows")
+        let invalidRows = try int(summary["invalidRows"], "invalidRows")
+        guard invalidRows <= totalRows else { throw ReportDecodingError(problem: "invalidRows is more than totalRows") }
         return ValidationReport(
             file: .init(name: try string(file["name"], "file.name"), format: format,
                         sizeBytes: try int(file["sizeBytes"], "file.sizeBytes"),
                         schemaType: try string(file["schemaType"], "file.schemaType")),
-            totalRows: try int(summary["totalRows"], "totalRows"),
-            validatedRows: try int(summary["preflightValidatedRows"], "preflightValidatedRows"),
-            invalidRows: try int(summary["invalidRows"], "invalidRows"), errors: errors, errorCounts: counts,
+            totalRows: totalRows, validatedRows: try int(summary["preflightValidatedRows"], "preflightValidatedRows"),
+            invalidRows: invalidRows, errors: errors, errorCounts: counts,
             totalErrors: try int(errorSummary["totalErrors"], "totalErrors"),
-            fileLevelErrors: fileLevel.values.reduce(0, +), notices: notices, isComplete: true)
+            fileLevelErrors: fileLevelErrors, notices: notices, isComplete: true)
+    }
+
+    private static func isFileLevelCode(_ code: String) -> Bool {
+        IssueCode.kind(of: code).map(IssueCode.fileLevel.contains) ?? false
+    }
+
+    /// Whether an error with this code (and a field, or none) concerns the whole file: a
+    /// file-level code, unless it is a column's `invalid_file` (it names its field).
+    static func isFileLevel(code: String, field: String?) -> Bool {
+        isFileLevelCode(code) && !(code == IssueCode.invalidFile.rawValue && field != nil)
     }
 }
 

@@ -92,7 +92,9 @@ public final class ReportRenderer {
     /// How errors name the report's destination: "cannot write the report: …".
     public static let reportName = "the report"
 
-    /// The report in this style, as UTF-8 bytes ending with a line break. For `ndjson` streamed to
+    /// The report in this style, as UTF-8 bytes ending with a line break. An incomplete report
+    /// (``ValidationReport/isComplete`` false: a monitor stopped the run) renders its counts so far,
+    /// and no style can say it is incomplete: check before you publish it. For `ndjson` streamed to
     /// a descriptor, empty: the lines are already there.
     public func render(_ report: ValidationReport) throws(PreflightError) -> [UInt8] {
         if let text = text(of: report) { return Array(text.utf8) }

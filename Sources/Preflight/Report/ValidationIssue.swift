@@ -56,7 +56,11 @@ public struct ValidationIssue: Sendable, Equatable, Codable, CustomStringConvert
 
     /// The code's kind, to switch on: every `invalid_<column>` code is ``IssueCode/invalidColumn``;
     /// nil only for a code this version does not know.
-    public var kind: IssueCode? { IssueCode.kind(of: code) }
+    public var kind: IssueCode? {
+        // A column named `file` has the code of the file-level `invalid_file`; its errors name it.
+        if code == IssueCode.invalidFile.rawValue, field != nil { return .invalidColumn }
+        return IssueCode.kind(of: code)
+    }
 
     /// Equal when they name the same place, code and message (``value`` and the engine's ordering
     /// aside).
