@@ -60,7 +60,16 @@ final class ResourceLimitTests: XCTestCase {
 
     /// Runs the CLI on its own and measures that process's peak RSS (wait4's rusage, the number
     /// `/usr/bin/time -v` prints).
+    ///
+    /// posix_spawn starts the child in the test process's memory (vfork), and Linux carries that
+    /// memory's high-water mark into the child's peak at exec: a test process that once held
+    /// 500 MB would make every child look that large. So the test process's own mark is reset to
+    /// its current size first (`/proc/self/clear_refs`, 5), which then bounds the bias.
     private func run(_ arguments: [String]) throws -> Outcome {
+        if let clear = fopen("/proc/self/clear_refs", "w") {
+            fputs("5", clear)
+            fclose(clear)
+        }
         let output = scratch.appendingPathComponent("stdout-\(UUID().uuidString)").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)

@@ -27,8 +27,9 @@ public final class RowSplitter: RowObserver {
     private var rowIssues: ArraySlice<ValidationIssue> = []
     private var compactor = JSONCompactor()
 
-    /// Rows written to each file.
+    /// Whether `finish` has run (it runs once).
     private var finished = false
+    /// Rows written to each file.
     public private(set) var rejectedRows = 0
     /// Rows without a row-level error, sent to the clean file (counted even when there is none).
     public private(set) var cleanRows = 0
