@@ -231,8 +231,9 @@ public final class OutputFile {
     }
 }
 
-/// The temporary output files of the process that are not yet in place, as C strings in a fixed
-/// table, so that a signal handler can remove them without allocating or locking.
+/// The temporary output files (and scratch folders) of the process that are not yet in place, as
+/// C strings in a fixed table, so that a signal handler can remove them without allocating or
+/// locking.
 enum TemporaryFiles {
     private static let capacity = 32
     nonisolated(unsafe) private static let slots: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?> = {
@@ -258,10 +259,10 @@ enum TemporaryFiles {
         }
     }
 
-    /// Only `unlink`: async-signal-safe.
+    /// Only `unlink`, and `rmdir` for a folder (`TemporaryFolder`): async-signal-safe.
     static func removeAll() {
         for index in 0..<capacity {
-            if let entry = slots[index] { unlink(entry) }
+            if let entry = slots[index], unlink(entry) != 0 { rmdir(entry) }
         }
     }
 }
