@@ -27,6 +27,15 @@ public struct ValidationOptions: Sendable {
     public var uniqueIDs = true
     /// Worker threads (0 = one per core). At most ``maxThreads`` are used.
     public var threads = 0
+    /// Bytes the run may hold (0 = no limit; the command line's `--memory-limit`). The read window
+    /// is sized from it, and the duplicate-id check keeps at most its share in memory: ids past
+    /// that go to scratch files in ``temporaryDirectory`` and are checked there at the end, with
+    /// the same answer. Runs with observers keep every id in memory (they need each row's answer
+    /// as it is merged).
+    public var memoryLimit = 512 << 20
+    /// Where the duplicate-id check past ``memoryLimit`` keeps its scratch files (a private folder
+    /// made inside, removed at the end); nil: `$TMPDIR`, else `/tmp`. The command line's `--temp-dir`.
+    public var temporaryDirectory: String?
     /// Map regular files (not gzip) instead of reading them into a window: no copy and no fresh
     /// memory per window. Off by default in the library: a file cut short by another process while
     /// it is mapped raises SIGBUS, which only the program can decide how to handle (the
@@ -83,6 +92,19 @@ public struct ValidationOptions: Sendable {
     var fieldDelimiter: UInt8 { delimiter ?? UInt8(ascii: ",") }
     /// The thread count to use.
     var effectiveThreads: Int { min(threads > 0 ? threads : Parallel.coreCount, Self.maxThreads) }
-    /// The window size to use: large enough for a record at the cap, its line break and more.
-    var effectiveWindowSize: Int { max(windowSize, lineCap + 4096) }
+    /// The window size to use: within an eighth of the memory limit (at least 1 MiB), and large
+    /// enough for a record at the cap, its line break and more.
+    var effectiveWindowSize: Int {
+        let limited = memoryLimit > 0 ? min(windowSize, max(memoryLimit / 8, 1 << 20)) : windowSize
+        return max(limited, lineCap + 4096)
+    }
+
+    /// Bytes the duplicate-id check may keep in memory before it spills (nil: no limit): what the
+    /// limit leaves after the windows (the read window and what chunks keep of it, about three
+    /// windows) and 48 MiB for the program, its buffers and the error list; at least a quarter of
+    /// the limit. Observers need every answer as rows are merged: no spill then.
+    var idMemoryBudget: Int? {
+        guard memoryLimit > 0, !tracksRows else { return nil }
+        return max(memoryLimit - 3 * effectiveWindowSize - (48 << 20), memoryLimit / 4)
+    }
 }

@@ -116,6 +116,19 @@ struct Validate: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads (0 = one per core; more than the cores are capped to the cores).")
     var threads: Int = 0
 
+    @Option(help: """
+        Memory the run may hold, like 512M, 2G or 300000000 (bytes); 0 = no limit. Past its share, \
+        the duplicate-id check moves ids to scratch files in --temp-dir and checks them there, with \
+        the same answer. Default 512M.
+        """)
+    var memoryLimit: String = "512M"
+
+    @Option(name: .customLong("temp-dir"), help: """
+        Where the duplicate-id check keeps scratch files past --memory-limit (a private folder, \
+        removed at the end). Default: $TMPDIR, else /tmp.
+        """)
+    var tempDir: String?
+
     @Option(help: "CSV engine: prescan (records without quotes split by a byte scan, the rest by libcsv) or libcsv (every record).")
     var csvEngine: String = "prescan"
 
@@ -125,6 +138,12 @@ struct Validate: ParsableCommand {
         if maxRows < 0 { throw ValidationError("--max-rows must be 0 or more") }
         if lineCap < 1 { throw ValidationError("--line-cap must be 1 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+        if Self.byteCount(memoryLimit) == nil {
+            throw ValidationError("--memory-limit takes a size like 512M, 2G or a number of bytes (0 = no limit)")
+        }
+        if let limit = Self.byteCount(memoryLimit), limit > 0, limit < 16 << 20 {
+            throw ValidationError("--memory-limit must be at least 16M (or 0 for no limit)")
+        }
         if CSVEngine(rawValue: csvEngine) == nil {
             throw ValidationError("unknown CSV engine '\(csvEngine)' (available: prescan, libcsv)")
         }
@@ -176,7 +195,28 @@ struct Validate: ParsableCommand {
         options.threads = Self.threadCount(threads)
         options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
         options.mapsFiles = true  // SIGBUS is handled (`Interrupt.install`)
+        options.memoryLimit = Self.byteCount(memoryLimit) ?? options.memoryLimit
+        options.temporaryDirectory = tempDir
         return options
+    }
+
+    /// "512M", "2G", "64K", "300000000" (binary units: M is 2^20 bytes); nil for anything else.
+    static func byteCount(_ text: String) -> Int? {
+        let units: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        var digits = Substring(text.uppercased())
+        if digits.hasSuffix("B"), digits.count > 1, units[digits[digits.index(before: digits.index(before: digits.endIndex))]] != nil {
+            digits = digits.dropLast()
+        }
+        var scale = 1
+        if let last = digits.last, let unit = units[last] {
+            scale = unit
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let value = Int(digits) else {
+            return nil
+        }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : bytes
     }
 
     /// More threads than cores do not help: they only cut the input into smaller pieces.

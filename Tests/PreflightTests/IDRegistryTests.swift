@@ -86,7 +86,7 @@ final class IDRegistryTests: XCTestCase {
                 }
                 let perShard = (0..<shards).map { registry.register(chunks, firstRows: firstRows, shard: $0) }
                 let duplicates = ShardedIDRegistry.combine(perShard, chunks: chunks.count)
-                found.append(duplicates.map { $0.flatMap { [$0.entry, $0.firstRow] } })
+                found.append(duplicates.map { $0.duplicates.flatMap { [$0.entry, $0.firstRow] } })
             }
             outcomes.append(found)
         }

@@ -95,13 +95,22 @@ struct ChunkMerger {
     private let uniqueFields: [String]
     /// Where rows go besides the counts, when the run has observers.
     var delivery: RowDelivery?
+    /// Ids past the registry's budget, settled at the end (made when the first one comes).
+    private var spill: IDSpill?
+    /// The registry's budget (nil: none), and where the out-of-core check keeps its files.
+    private let idBudget: Int?
+    private let temporaryDirectory: String?
     /// A chunk's errors in global numbering, every one, for the delivery (reused).
     private var chunkIssues: [ValidationIssue] = []
 
+    /// `idBudget`: bytes the id tables may hold before ids go to the out-of-core check in
+    /// `temporaryDirectory` (nil: no limit).
     init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, uniqueFields: [String] = [],
-         idShards: Int = 1) {
+         idShards: Int = 1, idBudget: Int? = nil, temporaryDirectory: String? = nil) {
         self.log = log
-        self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count)
+        self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count, budget: idBudget)
+        self.idBudget = idBudget
+        self.temporaryDirectory = temporaryDirectory
         self.uniqueFields = uniqueFields
         self.firstDataRow = firstDataRow
         self.nextLine = firstLine
@@ -123,11 +132,72 @@ struct ChunkMerger {
         let found = try Parallel.map(ids.shardCount) { (shard) throws(PreflightError) in
             ids.register(chunks, firstRows: firstRows, shard: shard)
         }
-        let duplicates = ShardedIDRegistry.combine(found, chunks: chunks.count)
-        for (chunk, chunkDuplicates) in zip(chunks, duplicates) {
-            try merge(chunk, duplicates: chunkDuplicates, window: window)
+        let combined = ShardedIDRegistry.combine(found, chunks: chunks.count)
+        for (index, (chunk, chunkFound)) in zip(chunks, combined).enumerated() {
+            let lineBase = nextLine
+            try merge(chunk, duplicates: chunkFound.duplicates, window: window)
+            if !chunkFound.deferred.isEmpty {
+                try spill(chunkFound.deferred, of: chunk, rowBase: firstRows[index], lineBase: lineBase,
+                          duplicates: chunkFound.duplicates)
+            }
         }
     }
+
+    /// Writes a chunk's deferred ids to the out-of-core check, in row order, each marked with
+    /// whether its row is invalid already (its own errors, or a duplicate found in memory), so the
+    /// end counts each invalid row once.
+    private mutating func spill(_ deferred: [Int], of chunk: ChunkResult, rowBase: Int, lineBase: Int,
+                                duplicates: [ShardedIDRegistry.Duplicate]) throws(PreflightError) {
+        if spill == nil { spill = try IDSpill(folder: TemporaryFolder(in: temporaryDirectory)) }
+        guard let spill else { return }
+        var duplicateIndex = 0
+        for entryIndex in deferred {
+            let entry = chunk.ids.entries[entryIndex]
+            while duplicateIndex < duplicates.count, chunk.ids.entries[duplicates[duplicateIndex].entry].row < entry.row {
+                duplicateIndex += 1
+            }
+            let rowHasDuplicate = duplicateIndex < duplicates.count
+                && chunk.ids.entries[duplicates[duplicateIndex].entry].row == entry.row
+            try chunk.ids.withIDThrowing(entryIndex) { (id) throws(PreflightError) in
+                try spill.append(id, hash: entry.hash, row: rowBase + Int(entry.row), line: lineBase + Int(entry.line),
+                                 order: Int(entry.order), set: Int(entry.set),
+                                 rowHasErrors: entry.rowHasErrors || rowHasDuplicate)
+            }
+        }
+    }
+
+    /// Settles the ids deferred past the budget, once every row is merged: the duplicates among
+    /// them are counted and listed in (row, column) order with the rest, exactly as if the table
+    /// had held every id. The in-memory tables are dropped first: their memory is the check's.
+    mutating func settleDeferredIDs() throws(PreflightError) {
+        guard let spill else { return }
+        self.spill = nil
+        ids.release()
+        let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20)
+        var lastRow = -1
+        var issues: [ValidationIssue] = []
+        for duplicate in late {
+            let isID = duplicate.set == 0
+            let kind = isID ? IssueKind.duplicateID(firstRow: duplicate.firstRow)
+                : IssueKind.duplicateValue(firstRow: duplicate.firstRow)
+            let field = isID ? idField : uniqueFields[duplicate.set - 1]
+            let code = isID ? nil : "invalid_" + field
+            // Only the first `maxErrors` of them can reach the list: messages for those alone.
+            let listable = log.maxErrors == 0 || issues.count < log.maxErrors
+            duplicate.id.withUnsafeBytes { id in
+                if let issue = log.countLate(kind, row: duplicate.row, line: duplicate.line, order: duplicate.order,
+                                             field: field, invalidCode: code, value: id, building: listable) {
+                    issues.append(issue)
+                }
+            }
+            if !duplicate.rowHasErrors, duplicate.row != lastRow { log.countInvalidRow() }
+            lastRow = duplicate.row
+        }
+        log.listInOrder(issues)
+    }
+
+    /// Whether ids went past the registry's budget to the out-of-core check (tests look).
+    var spilledIDs: Int { spill?.count ?? 0 }
 
     /// Sizes the id registry for the whole input from the first chunks, which hold `share` (0–1]
     /// of it: growing a table of millions of ids step by step rehashes it again and again. The

@@ -11,7 +11,8 @@ struct RunOutcome {
                              uniqueFields: options.schema.columns.enumerated()
                                 .filter { $0.element.constraints.unique && $0.offset != options.schema.idColumnIndex }
                                 .map(\.element.name),
-                             idShards: min(options.effectiveThreads, Parallel.coreCount))
+                             idShards: min(options.effectiveThreads, Parallel.coreCount),
+                             idBudget: options.idMemoryBudget, temporaryDirectory: options.temporaryDirectory)
         merger.delivery = delivery
     }
 
@@ -23,6 +24,8 @@ struct RunOutcome {
 
     /// Adds the file-level errors only known at the end (size, emptiness) in front, as row 0.
     mutating func finish(sizeBytes: Int, isEmpty: Bool, options: ValidationOptions) throws(PreflightError) {
+        // Ids past the memory budget get their answers now, before anything is put in front.
+        try merger.settleDeferredIDs()
         var front = IssueLog(maxErrors: options.maxErrors)
         var frontIssues: [IssueKind] = []
         if options.maxFileSize > 0, sizeBytes > options.maxFileSize {

@@ -50,6 +50,38 @@ struct IssueLog {
         if kind.isFileLevel { fileLevelErrors += 1 }
     }
 
+    /// Counts an error found after the rows it belongs to were merged (an id settled by the
+    /// out-of-core check); returns it, message built, when `building` (for `listInOrder`).
+    mutating func countLate(_ kind: IssueKind, row: Int, line: Int, order: Int, field: String?, invalidCode: String?,
+                            value: UnsafeRawBufferPointer, building: Bool) -> ValidationIssue? {
+        count(kind, invalidCode: invalidCode)
+        guard building else { return nil }
+        return ValidationIssue(kind, row: row, line: line, order: order, field: field, invalidCode: invalidCode,
+                               value: value)
+    }
+
+    /// Merges errors counted late (in (row, order) order) into the list, which stays the first
+    /// `maxErrors` of all in (row, order) order; an error listed already comes first on a tie.
+    mutating func listInOrder(_ late: [ValidationIssue]) {
+        guard !late.isEmpty else { return }
+        var merged: [ValidationIssue] = []
+        merged.reserveCapacity(listed.count + late.count)
+        var index = 0, lateIndex = 0
+        while index < listed.count || lateIndex < late.count {
+            if maxErrors > 0, merged.count >= maxErrors { break }
+            if lateIndex == late.count
+                || (index < listed.count
+                    && (listed[index].row, listed[index].order) <= (late[lateIndex].row, late[lateIndex].order)) {
+                merged.append(listed[index])
+                index += 1
+            } else {
+                merged.append(late[lateIndex])
+                lateIndex += 1
+            }
+        }
+        listed = merged
+    }
+
     /// Lists an error already counted elsewhere (a chunk's), while there is room.
     mutating func list(_ issue: ValidationIssue) {
         if !isListFull { listed.append(issue) }

@@ -38,6 +38,22 @@ struct IDList {
         entries.removeAll(keepingCapacity: true)
     }
 
+    /// The bytes of id `index`, for the duration of `body`, which may throw.
+    func withIDThrowing(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(PreflightError) -> Void)
+        throws(PreflightError) {
+        let entry = entries[index]
+        let start = Int(entry.offset)
+        var failure: PreflightError?
+        arena.withUnsafeBytes {
+            do throws(PreflightError) {
+                try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(entry.length))]))
+            } catch {
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+    }
+
     /// The bytes of id `index`, for the duration of `body`.
     func withID<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let entry = entries[index]
@@ -48,25 +64,55 @@ struct IDList {
 
 /// The run's id registry, split by hash into shards that register in parallel: each shard sees
 /// its ids in row order, so the first row of every id is the same whatever the thread count.
+///
+/// With a memory budget, a shard whose tables would outgrow its share stops taking new ids: an
+/// id it does not know is then *deferred* — written to the out-of-core check (`IDSpill`) by the
+/// merge and settled at the end — while an id it knows is still a duplicate at once. Both answers
+/// are exact, so the report does not depend on where the budget ran out.
 final class ShardedIDRegistry {
     /// The id's shards, then each `unique` column's (`sets` × `shardCount`).
-    private let shards: [IDRegistry]
+    private var shards: [IDRegistry]
     let shardCount: Int
+    /// Bytes each shard's tables (all sets) may hold; nil: no limit.
+    private let shardBudget: Int?
+    /// Shards that reached their budget: they take no new ids (one flag per shard, each written
+    /// only by its shard's thread).
+    private let full: UnsafeMutableBufferPointer<Bool>
 
-    /// `sets`: the id and the `unique` columns.
-    init(shards: Int, sets: Int = 1) {
+    /// `sets`: the id and the `unique` columns; `budget`: bytes for all the tables (nil: none).
+    init(shards: Int, sets: Int = 1, budget: Int? = nil) {
         let shardCount = max(1, shards)
         self.shardCount = shardCount
+        shardBudget = budget.map { max($0 / shardCount, 256 << 10) }
+        full = .allocate(capacity: shardCount)
+        full.initialize(repeating: false)
         // The unique columns' tables start small: only the id's are sized from the input.
         self.shards = (0..<(shardCount * max(1, sets))).map { index in
             index < shardCount ? IDRegistry() : IDRegistry(slots: 1 << 10)
         }
     }
 
+    deinit { full.deallocate() }
+
     /// An id seen before: the entry in its chunk's list, and the row that registered it first.
     struct Duplicate {
         var entry: Int
         var firstRow: Int
+    }
+
+    /// What a chunk's ids came to: duplicates found, and entries deferred to the out-of-core check.
+    struct Found {
+        var duplicates: [Duplicate] = []
+        var deferred: [Int] = []
+    }
+
+    /// Whether any shard stopped taking ids.
+    var isOverBudget: Bool { full.contains(true) }
+
+    /// Drops the tables (once every id has had its answer): their memory goes back before the
+    /// out-of-core check runs.
+    func release() {
+        shards = shards.map { _ in IDRegistry(slots: 16) }
     }
 
     /// Slots in the id's shards' tables.
@@ -76,18 +122,33 @@ final class ShardedIDRegistry {
     /// all. Shards may be sized in parallel (sizing faults the table's memory in).
     func reserve(_ expected: Int, averageLength: Int, shard: Int) {
         let perShard = expected / shardCount + expected / (8 * shardCount) + 1024
-        shards[shard].reserve(perShard, averageLength: averageLength)
+        shards[shard].reserve(perShard, averageLength: averageLength, limit: shardBudget ?? .max)
+    }
+
+    /// Whether shard `shard` may register one more id of `length` bytes in `registry` within its
+    /// budget; once it may not, it takes no new id again.
+    private func mayRegister(length: Int, in registry: IDRegistry, shard: Int) -> Bool {
+        guard let budget = shardBudget else { return true }
+        if full[shard] { return false }
+        let after = registry.memoryBytesAfterRegistering(length: length)
+        if after == registry.memoryBytes { return true }  // no growth: the common case
+        var total = after - registry.memoryBytes
+        for set in 0..<(shards.count / shardCount) { total += shards[set * shardCount + shard].memoryBytes }
+        if total <= budget { return true }
+        full[shard] = true
+        return false
     }
 
     /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose
-    /// hash falls in it. Returns, per chunk, the duplicates found. Shards may run in parallel.
-    func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [[Duplicate]] {
+    /// hash falls in it. Returns, per chunk, the duplicates found and the ids deferred. Shards may
+    /// run in parallel (each touches only its own tables and its own `full` flag).
+    func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [Found] {
         let shardCount = self.shardCount
         let shards = self.shards
         let idShard = shards[shard]  // the id's table: nearly every entry's
         let batch = 16
         return chunks.enumerated().map { index, chunk in
-            var duplicates: [Duplicate] = []
+            var found = Found()
             chunk.ids.arena.withUnsafeBytes { arena in
                 chunk.ids.entries.withUnsafeBufferPointer { entries in
                     var batchStart = 0
@@ -104,23 +165,32 @@ final class ShardedIDRegistry {
                             let start = Int(entry.offset)
                             let id = UnsafeRawBufferPointer(rebasing: arena[start..<(start + Int(entry.length))])
                             let registry = entry.set == 0 ? idShard : shards[Int(entry.set) * shardCount + shard]
-                            if let first = registry.register(id, hash: entry.hash, row: firstRows[index] + Int(entry.row)) {
-                                duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
+                            if shardBudget != nil, !mayRegister(length: id.count, in: registry, shard: shard) {
+                                // Full: a known id is a duplicate now, an unknown one is settled later.
+                                if let first = registry.firstRow(of: id, hash: entry.hash) {
+                                    found.duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
+                                } else {
+                                    found.deferred.append(entryIndex)
+                                }
+                            } else if let first = registry.register(id, hash: entry.hash,
+                                                                    row: firstRows[index] + Int(entry.row)) {
+                                found.duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
                             }
                         }
                         batchStart = batchEnd
                     }
                 }
             }
-            return duplicates
+            return found
         }
     }
 
     /// The shards' findings joined per chunk, in entry order.
-    static func combine(_ found: [[[Duplicate]]], chunks: Int) -> [[Duplicate]] {
+    static func combine(_ found: [[Found]], chunks: Int) -> [Found] {
         if found.count == 1 { return found[0] }
         return (0..<chunks).map { index in
-            found.flatMap { $0[index] }.sorted { $0.entry < $1.entry }
+            Found(duplicates: found.flatMap { $0[index].duplicates }.sorted { $0.entry < $1.entry },
+                  deferred: found.flatMap { $0[index].deferred }.sorted())
         }
     }
 }

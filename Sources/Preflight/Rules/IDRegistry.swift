@@ -38,6 +38,11 @@ final class IDRegistry {
         PageMemory.deallocate(arena, count: arenaCapacity)
     }
 
+    /// Tests only: bits of every id hash kept (all by default). A test that clears most of them
+    /// makes distinct ids collide everywhere — in the table, in the shards, in the spill's
+    /// partitions — to show that equal hashes are always settled by the bytes.
+    nonisolated(unsafe) static var hashMask: UInt64 = ~0
+
     /// A fast 64-bit hash of a byte string, 8 bytes at a time.
     @inline(__always)
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
@@ -63,7 +68,7 @@ final class IDRegistry {
         }
         hash ^= hash >> 29
         hash = hash &* 0xBF58_476D_1CE4_E5B9
-        return hash ^ (hash >> 32)
+        return (hash ^ (hash >> 32)) & hashMask
     }
 
     /// Prefetches the slot where `hash` starts probing. Doing this for a batch of ids before
@@ -75,8 +80,12 @@ final class IDRegistry {
     }
 
     /// Makes room for `expected` ids in all (averaging `averageLength` bytes), so that the table
-    /// is not grown and rehashed again and again on a large input. Never shrinks.
-    func reserve(_ expected: Int, averageLength: Int) {
+    /// is not grown and rehashed again and again on a large input; within `limit` bytes in all
+    /// (fewer ids then). Never shrinks.
+    func reserve(_ expected: Int, averageLength: Int, limit: Int = .max) {
+        var expected = expected
+        let perID = 8 * 4 / 3 + Self.recordOverhead + max(1, averageLength) + 1
+        if limit < .max { expected = min(expected, limit / (2 * perID)) }
         guard expected > count else { return }
         var newSlotCount = slotCount
         while expected * 4 > newSlotCount * 3 { newSlotCount *= 2 }
@@ -87,6 +96,23 @@ final class IDRegistry {
 
     /// Slots in the table (tests look at how it was sized).
     var slotCapacity: Int { slotCount }
+
+    /// Bytes the table and its arena hold.
+    var memoryBytes: Int { PageMemory.roundedSize(slotCount * 8) + PageMemory.roundedSize(arenaCapacity) }
+
+    /// The bytes held after registering one more id of `length` bytes: `memoryBytes`, or more when
+    /// that would grow the arena or the slots (which double).
+    func memoryBytesAfterRegistering(length: Int) -> Int {
+        var slots = slotCount, arena = arenaCapacity
+        if (count + 1) * 4 > slotCount * 3 { slots *= 2 }
+        let needed = Self.recordOverhead + 4 + length
+        if arenaCapacity - arenaCount < needed {
+            arena *= 2
+            while arena - arenaCount < needed { arena *= 2 }
+        }
+        if slots == slotCount, arena == arenaCapacity { return memoryBytes }
+        return PageMemory.roundedSize(slots * 8) + PageMemory.roundedSize(arena)
+    }
 
     /// Where an id starts probing: hash bits from 8 up (the low bits pick the shard, the high
     /// ones make the tag).

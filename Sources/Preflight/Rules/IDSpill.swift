@@ -42,7 +42,11 @@ final class IDSpill {
     /// Partitions of the first level: 64 files, 64 KiB of buffer each.
     static let partitionCount = 64
 
+    /// Spills made in this process (tests look, to know a run went out of core).
+    nonisolated(unsafe) static var made = 0
+
     init(folder: TemporaryFolder) throws(PreflightError) {
+        Self.made += 1
         self.folder = folder
         var files: [SpillFile] = []
         for _ in 0..<Self.partitionCount { files.append(SpillFile(descriptor: try folder.createFile(), folder: folder)) }

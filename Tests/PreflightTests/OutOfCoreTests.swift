@@ -1,0 +1,110 @@
+import Foundation
+import XCTest
+@_spi(Tuning) @_spi(CommandLine) @testable import Preflight
+
+/// Duplicate ids past the memory limit: the run that spills them to scratch files gives the
+/// report, byte for byte, of the run that keeps every id in memory.
+final class OutOfCoreTests: CLITestCase {
+    /// An id, a `unique` code and an amount; ids and codes repeat near and far, some rows have
+    /// other errors too, some have two repeated values.
+    static let schema: Schema = {
+        var unique = Constraints()
+        unique.unique = true
+        return Schema(name: "orders", columns: [
+            Column("id", .string, required: true),
+            Column("code", .string, required: false, constraints: unique),
+            Column("amount", .decimal, required: true),
+        ], idColumn: "id")
+    }()
+
+    static func csv(rows: Int, seed: UInt64) -> [UInt8] {
+        var random = seed
+        func next() -> UInt64 {
+            random &+= 0x9E37_79B9_7F4A_7C15
+            var z = random
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var text = "id,code,amount\n"
+        for row in 0..<rows {
+            let roll = next() % 100
+            let id = roll < 3 ? "I\(next() % UInt64(row + 1))" : roll < 5 ? "I\(max(0, row - 1 - Int(next() % 50)))" : "I\(row)"
+            let code = next() % 10 == 0 ? "C\(next() % UInt64(row / 4 + 1))" : next() % 10 == 1 ? "" : "C-\(row)"
+            let amount = next() % 97 == 0 ? "x" : "1.5"
+            text += "\(id),\(code),\(amount)\n"
+        }
+        return Array(text.utf8)
+    }
+
+    private func piing(_ bytes: [UInt8], threads: Int, memoryLimit: Int, maxErrors: Int) throws -> String {
+        var options = ValidationOptions(schema: Self.schema, format: .csv)
+        options.threads = threads
+        options.windowSize = 1 << 16
+        options.lineCap = 4096
+        options.maxErrors = maxErrors
+        options.maxRows = 0
+        options.memoryLimit = memoryLimit
+        let report = try Validator.validate(bytes: bytes, name: "orders.csv", options: options)
+        return String(decoding: try ReportRenderer(style: .piing).render(report), as: UTF8.self)
+            + report.errors.map { $0.value ?? "-" }.joined(separator: "|")
+    }
+
+    func testSpilledIDsGiveTheInMemoryReport() throws {
+        let bytes = Self.csv(rows: 150_000, seed: 1)
+        for maxErrors in [0, 7] {
+            let reference = try piing(bytes, threads: 1, memoryLimit: 0, maxErrors: maxErrors)
+            XCTAssertTrue(reference.contains("\"duplicate_id\":"))
+            XCTAssertTrue(reference.contains("\"invalid_code\":"))
+            for threads in [1, 2, 7] {
+                let before = IDSpill.made
+                let spilled = try piing(bytes, threads: threads, memoryLimit: 2 << 20, maxErrors: maxErrors)
+                XCTAssertGreaterThan(IDSpill.made, before, "\(threads) threads: the ids did not spill")
+                XCTAssertTrue(spilled == reference, "\(threads) threads, max errors \(maxErrors)")
+            }
+        }
+    }
+
+    /// Distinct ids with equal hashes (bits 8–31 kept: about a hundred pairs of distinct ids with
+    /// the same whole hash, no table tags to tell any apart, every id in one spill partition):
+    /// the bytes decide.
+    func testCollidingHashesSpillExactly() throws {
+        IDRegistry.hashMask = 0xFFFF_FF00
+        defer { IDRegistry.hashMask = ~0 }
+        let bytes = Self.csv(rows: 60_000, seed: 2)
+        let reference = try piing(bytes, threads: 1, memoryLimit: 0, maxErrors: 0)
+        for threads in [1, 3] {
+            let before = IDSpill.made
+            XCTAssertTrue(try piing(bytes, threads: threads, memoryLimit: 2 << 20, maxErrors: 0) == reference)
+            XCTAssertGreaterThan(IDSpill.made, before)
+        }
+    }
+
+    func testCommandLineMemoryLimitAndTempDir() throws {
+        let path = try file("orders.csv", bytes: Self.csv(rows: 400_000, seed: 3))
+        let unlimited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "0"])
+        let limited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "16M",
+                               "--temp-dir", scratch.path])
+        XCTAssertEqual(limited.status, 1)
+        XCTAssertEqual(limited.stdout, unlimited.stdout)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(),
+                       ["orders.csv", "orders.schema.json"], "the scratch folder is gone")
+        let missing = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "16M",
+                               "--temp-dir", scratch.path + "/missing"])
+        XCTAssertEqual(missing.status, 74)
+        XCTAssertEqual(missing.stdout, "")
+        XCTAssertEqual(missing.stderr,
+                       "preflight: cannot write a temporary folder in \(scratch.path)/missing: No such file or directory\n")
+        let bad = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "lots"])
+        XCTAssertEqual(bad.status, 64)
+    }
+
+    private func schemaFile() throws -> String {
+        try file("orders.schema.json", """
+            {"name": "orders", "idField": "id", "columns": [
+              {"name": "id", "type": "string", "required": true},
+              {"name": "code", "type": "string", "unique": true},
+              {"name": "amount", "type": "decimal", "required": true}]}
+            """)
+    }
+}
