@@ -101,10 +101,10 @@ public struct ValidationOptions: Sendable {
 
     /// Bytes the duplicate-id check may keep in memory before it spills (nil: no limit): what the
     /// limit leaves after the windows (the read window and what chunks keep of it, about three
-    /// windows) and 48 MiB for the program, its buffers and the error list; at least a quarter of
+    /// windows) and 64 MiB for the program, its buffers and the error list; at least an eighth of
     /// the limit. Observers need every answer as rows are merged: no spill then.
     var idMemoryBudget: Int? {
         guard memoryLimit > 0, !tracksRows else { return nil }
-        return max(memoryLimit - 3 * effectiveWindowSize - (48 << 20), memoryLimit / 4)
+        return max(memoryLimit - 3 * effectiveWindowSize - (64 << 20), memoryLimit / 8)
     }
 }
