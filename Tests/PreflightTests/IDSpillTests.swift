@@ -52,7 +52,7 @@ final class IDSpillTests: XCTestCase {
 
     /// Random ids over a small alphabet (so they repeat), two sets, some rows with two values.
     private func values(count: Int, seed: UInt64, collide: Bool = false, long: Bool = false) -> [Value] {
-        var random = SplitMix(seed: seed)
+        var random = SplitTests.Random(state: seed)
         var values: [Value] = []
         var row = 2
         while values.count < count {
@@ -127,18 +127,5 @@ final class IDSpillTests: XCTestCase {
             XCTAssertEqual("\($0)", "cannot write a temporary folder in \(parent)/missing: No such file or directory")
         }
         XCTAssertEqual(TemporaryFolder.parent("/x"), "/x")
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -18,14 +18,8 @@ final class OutOfCoreTests: CLITestCase {
     }()
 
     static func csv(rows: Int, seed: UInt64) -> [UInt8] {
-        var random = seed
-        func next() -> UInt64 {
-            random &+= 0x9E37_79B9_7F4A_7C15
-            var z = random
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SplitTests.Random(state: seed)
+        func next() -> UInt64 { random.next() }
         var text = "id,code,amount\n"
         for row in 0..<rows {
             let roll = next() % 100
