@@ -158,11 +158,13 @@ struct ChunkMerger {
             }
             let rowHasDuplicate = duplicateIndex < duplicates.count
                 && chunk.ids.entries[duplicates[duplicateIndex].entry].row == entry.row
-            try chunk.ids.withIDThrowing(entryIndex) { (id) throws(PreflightError) in
-                try spill.append(id, hash: entry.hash, row: rowBase + Int(entry.row), line: lineBase + Int(entry.line),
-                                 order: Int(entry.order), set: Int(entry.set),
-                                 rowHasErrors: entry.rowHasErrors || rowHasDuplicate)
-            }
+            try chunk.ids.withID(entryIndex) { id in
+                Result { () throws(PreflightError) in
+                    try spill.append(id, hash: entry.hash, row: rowBase + Int(entry.row),
+                                     line: lineBase + Int(entry.line), order: Int(entry.order), set: Int(entry.set),
+                                     rowHasErrors: entry.rowHasErrors || rowHasDuplicate)
+                }
+            }.get()
         }
     }
 

@@ -39,13 +39,9 @@ public final class OutputFile {
         let folder = slash.map { String(final[...$0]) } ?? ""
         let name = slash.map { String(final[final.index(after: $0)...]) } ?? final
         // A name near the file system's limit (255 bytes) gets a short temporary name.
-        let template = ".preflight-" + String(repeating: "X", count: 6)  // mkstemp fills in the Xs
-        let temporaryName = name.utf8.count > 200 ? template : "." + name + template
-        var pattern = Array((folder + temporaryName).utf8CString)
-        let descriptor = pattern.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if descriptor < 0 { throw .cannotWrite(path, errno: errno) }
+        let prefix = name.utf8.count > 200 ? ".preflight-" : "." + name + ".preflight-"
+        guard let (descriptor, temporary) = UniqueName.file(folder + prefix) else { throw .cannotWrite(path, errno: errno) }
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        let temporary = String(decoding: pattern.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         // The permissions the file would get if created directly, or those of the file it replaces.
         _ = fchmod(descriptor, exists ? info.st_mode & 0o7777 : 0o666 & ~fileCreationMask)
         let file = OutputFile(descriptor: descriptor, path: path, closesDescriptor: true)
@@ -270,4 +266,30 @@ enum TemporaryFiles {
 /// write(2), at file scope: inside `OutputFile`, `write` names its own methods.
 private func writeToDescriptor(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
+}
+
+/// Names no other file has, made by the system: `prefix` and six random characters.
+enum UniqueName {
+    /// mkstemp(3)'s template: the prefix, then the six characters it replaces.
+    private static func template(_ prefix: String) -> [CChar] {
+        Array((prefix + String(repeating: "X", count: 6)).utf8CString)
+    }
+
+    private static func string(_ template: [CChar]) -> String {
+        String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// A new file (open for reading and writing, permissions 0600) and its path; nil with `errno` set.
+    static func file(_ prefix: String) -> (descriptor: Int32, path: String)? {
+        var pattern = template(prefix)
+        let descriptor = pattern.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        return descriptor < 0 ? nil : (descriptor, string(pattern))
+    }
+
+    /// A new folder (permissions 0700) and its path; nil with `errno` set.
+    static func folder(_ prefix: String) -> String? {
+        var pattern = template(prefix)
+        let made = pattern.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        return made == nil ? nil : string(pattern)
+    }
 }

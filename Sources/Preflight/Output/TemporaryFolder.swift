@@ -10,7 +10,7 @@ import Darwin
 /// a crash) leaves one behind, and the space comes back when the descriptor closes. The folder
 /// itself is removed when this object goes, and by the Ctrl-C handler (`TemporaryFiles`).
 final class TemporaryFolder {
-    /// The folder's path (`PARENT/preflight-XXXXXX`).
+    /// The folder's path: `PARENT/preflight-` and six random characters.
     let path: String
     /// The parent it was made in, for messages ("no space left in /tmp").
     let parent: String
@@ -27,10 +27,10 @@ final class TemporaryFolder {
         let parent = Self.parent(chosen)
         self.parent = parent
         let trimmed = parent.hasSuffix("/") && parent.count > 1 ? String(parent.dropLast()) : parent
-        var template = Array((trimmed + "/preflight-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else { throw .cannotWrite("a temporary folder in \(parent)", errno: errno) }
-        path = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard let made = UniqueName.folder(trimmed + "/preflight-") else {
+            throw .cannotWrite("a temporary folder in \(parent)", errno: errno)
+        }
+        path = made
         _ = chmod(path, 0o700)  // mkdtemp makes it 0700 already; say so whatever the umask
         TemporaryFiles.add(path)
     }
@@ -42,12 +42,12 @@ final class TemporaryFolder {
 
     /// A new nameless file in the folder, open for reading and writing (the caller closes it).
     func createFile() throws(PreflightError) -> Int32 {
-        var template = Array((path + "/spill-XXXXXX").utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        if descriptor < 0 { throw .cannotWrite("a temporary file in \(parent)", errno: errno) }
+        guard let (descriptor, name) = UniqueName.file(path + "/spill-") else {
+            throw .cannotWrite("a temporary file in \(parent)", errno: errno)
+        }
         _ = fchmod(descriptor, 0o600)
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        unlink(name)
         return descriptor
     }
 }

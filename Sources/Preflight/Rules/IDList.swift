@@ -38,22 +38,6 @@ struct IDList {
         entries.removeAll(keepingCapacity: true)
     }
 
-    /// The bytes of id `index`, for the duration of `body`, which may throw.
-    func withIDThrowing(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(PreflightError) -> Void)
-        throws(PreflightError) {
-        let entry = entries[index]
-        let start = Int(entry.offset)
-        var failure: PreflightError?
-        arena.withUnsafeBytes {
-            do throws(PreflightError) {
-                try body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + Int(entry.length))]))
-            } catch {
-                failure = error
-            }
-        }
-        if let failure { throw failure }
-    }
-
     /// The bytes of id `index`, for the duration of `body`.
     func withID<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
         let entry = entries[index]
@@ -130,8 +114,7 @@ final class ShardedIDRegistry {
     private func mayRegister(length: Int, in registry: IDRegistry, shard: Int) -> Bool {
         guard let budget = shardBudget else { return true }
         if full[shard] { return false }
-        let after = registry.memoryBytesAfterRegistering(length: length)
-        if after == registry.memoryBytes { return true }  // no growth: the common case
+        guard let after = registry.memoryBytesAfterGrowth(registering: length) else { return true }
         var total = after - registry.memoryBytes
         for set in 0..<(shards.count / shardCount) { total += shards[set * shardCount + shard].memoryBytes }
         if total <= budget { return true }

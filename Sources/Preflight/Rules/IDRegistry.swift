@@ -100,18 +100,21 @@ final class IDRegistry {
     /// Bytes the table and its arena hold.
     var memoryBytes: Int { PageMemory.roundedSize(slotCount * 8) + PageMemory.roundedSize(arenaCapacity) }
 
-    /// The bytes held after registering one more id of `length` bytes: `memoryBytes`, or more when
-    /// that would grow the arena or the slots (which double).
-    func memoryBytesAfterRegistering(length: Int) -> Int {
-        var slots = slotCount, arena = arenaCapacity
-        if (count + 1) * 4 > slotCount * 3 { slots *= 2 }
+    /// The bytes the table and arena would hold if registering one more id of `length` bytes
+    /// grows them (the slots double, the arena doubles until it fits); nil when it does not (two
+    /// comparisons: the common case).
+    @inline(__always)
+    func memoryBytesAfterGrowth(registering length: Int) -> Int? {
         let needed = Self.recordOverhead + 4 + length
-        if arenaCapacity - arenaCount < needed {
+        let growsSlots = (count + 1) * 4 > slotCount * 3
+        let growsArena = arenaCapacity - arenaCount < needed
+        guard growsSlots || growsArena else { return nil }
+        var arena = arenaCapacity
+        if growsArena {
             arena *= 2
             while arena - arenaCount < needed { arena *= 2 }
         }
-        if slots == slotCount, arena == arenaCapacity { return memoryBytes }
-        return PageMemory.roundedSize(slots * 8) + PageMemory.roundedSize(arena)
+        return PageMemory.roundedSize(growsSlots ? slotCount * 16 : slotCount * 8) + PageMemory.roundedSize(arena)
     }
 
     /// Where an id starts probing: hash bits from 8 up (the low bits pick the shard, the high
