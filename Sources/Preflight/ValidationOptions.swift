@@ -52,6 +52,9 @@ public struct ValidationOptions: Sendable {
     /// Whether rows go to observers (set by the validator): chunks then keep every error and
     /// every row's bytes.
     var tracksRows = false
+    /// Whether every id stays in memory whatever the limit (a JSON document read whole, whose
+    /// rows cannot be read again for observers).
+    var idsStayInMemory = false
 
     /// Options with the platforms' defaults; `format`: the input's format, when its name does not
     /// tell it.
@@ -102,9 +105,9 @@ public struct ValidationOptions: Sendable {
     /// Bytes the duplicate-id check may keep in memory before it spills (nil: no limit): what the
     /// limit leaves after the windows (the read window and what chunks keep of it, about three
     /// windows) and 64 MiB for the program, its buffers and the error list; at least an eighth of
-    /// the limit. Observers need every answer as rows are merged: no spill then.
+    /// the limit. With observers, rows past the first id that spills are read again (`ReplayPoint`).
     var idMemoryBudget: Int? {
-        guard memoryLimit > 0, !tracksRows else { return nil }
+        guard memoryLimit > 0, !idsStayInMemory else { return nil }
         return max(memoryLimit - 3 * effectiveWindowSize - (64 << 20), memoryLimit / 8)
     }
 }

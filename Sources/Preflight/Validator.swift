@@ -25,24 +25,72 @@
     }
 
     /// Runs `source` to its end (or until `control` is asked to stop: the report is then
-    /// incomplete), then tells the observers of a complete run that it has finished.
+    /// incomplete), then tells the observers of a complete run that it has finished. Rows held back
+    /// for their verdicts are read again and handed over first (see `ReplayPoint`).
     static func validate(_ opening: @autoclosure () throws(PreflightError) -> WindowedSource, name: String,
                          options: ValidationOptions, hooks: RunHooks, control: RunControl)
         throws(PreflightError) -> ValidationReport {
         let source = try opening()
         for observer in hooks.observers { try observer.begin(format: options.inputFormat, name: name) }
-        let report = try run(source, name: name, options: options, hooks: hooks, control: control)
+        let delivery = hooks.observers.isEmpty ? nil : RowDelivery(hooks.observers)
+        var (report, heldBack) = try run(source, name: name, options: options, delivery: delivery, hooks: hooks,
+                                         control: control)
+        if report.isComplete, let delivery {
+            if let heldBack, let point = heldBack.replayPoint, let verdicts = heldBack.outcome.merger.replayVerdicts {
+                report.isComplete = try readAgain(heldBack, from: point, verdicts: verdicts, delivery: delivery,
+                                                  options: options, control: control)
+            }
+            if report.isComplete { try delivery.handOverHeldIssues() }
+        }
         if report.isComplete {
             for observer in hooks.observers { try observer.finish() }
         }
         return report
     }
 
-    private static func run(_ source: WindowedSource, name: String, options: ValidationOptions, hooks: RunHooks,
-                            control: RunControl) throws(PreflightError) -> ValidationReport {
+    /// The second reading: the rows from `point` on, checked again and handed over with the first
+    /// reading's verdicts, from the input opened again or from the copy the first reading made.
+    /// Returns false when it was stopped.
+    private static func readAgain(_ first: RunContext, from point: ReplayPoint, verdicts: ReplayVerdicts,
+                                  delivery: RowDelivery, options: ValidationOptions, control: RunControl)
+        throws(PreflightError) -> Bool {
+        let source: WindowedSource
+        let start: Int
+        if let copy = first.copy {
+            let size = try copy.finishWriting()
+            source = try .scratch(descriptor: copy.descriptor, size: size, name: first.source.name,
+                                  windowSize: options.effectiveWindowSize)
+            start = first.copyRowsStart
+        } else {
+            source = try first.source.reopened()
+            start = point.offset
+        }
+        delivery.beginSecondReading()
         var options = options
-        options.tracksRows = !hooks.observers.isEmpty
-        let delivery = hooks.observers.isEmpty ? nil : RowDelivery(hooks.observers)
+        options.tracksRows = true
+        let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
+                                 delivery: delivery, control: control, monitor: nil,
+                                 replay: (point, start, verdicts))
+        switch options.inputFormat {
+        case .csv:
+            var driver = CSVDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        case .ndjson:
+            var driver = NDJSONDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        case .json:
+            var driver = JSONArrayDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        }
+        return run.outcome.isComplete
+    }
+
+    /// The first (usually only) reading; also returns its context when rows were held back.
+    private static func run(_ source: WindowedSource, name: String, options: ValidationOptions, delivery: RowDelivery?,
+                            hooks: RunHooks, control: RunControl)
+        throws(PreflightError) -> (ValidationReport, RunContext?) {
+        var options = options
+        options.tracksRows = delivery != nil
         let ticker = hooks.monitor.map { ProgressTicker(monitor: $0, control: control, totalBytes: source.inputSize) }
         defer {
             ticker?.stop()
@@ -50,13 +98,17 @@
         }
         let started = StageTimes.now
         var report: ValidationReport
+        var heldBack: RunContext?
         if options.inputFormat == .json, try !JSONArrayDriver.startsWithArray(source) {
+            // Read whole: its rows cannot be read again from a point, so its ids stay in memory.
+            options.idsStayInMemory = delivery != nil
             var run = JSONDocumentRun(options: options, delivery: delivery, control: control)
             try run.validate(source)
             report = run.outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
         } else {
-            let run = RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
-                                 delivery: delivery, control: control, monitor: hooks.monitor)
+            let run = try RunContext(source: source, options: options,
+                                     firstDataRow: options.inputFormat == .csv ? 2 : 1,
+                                     delivery: delivery, control: control, monitor: hooks.monitor)
             switch options.inputFormat {
             case .csv:
                 var driver = CSVDriver(options: options, control: control)
@@ -69,9 +121,10 @@
                 try WindowLoop.run(&driver, in: run)
             }
             report = run.report(name: name)
+            if run.replayPoint != nil { heldBack = run }
         }
         report.seconds = StageTimes.now - started
-        return report
+        return (report, heldBack)
     }
 
     static func fileName(of path: String) -> String {

@@ -46,7 +46,9 @@ final class IDSpillTests: XCTestCase {
             }
         }
         XCTAssertEqual(spill.count, values.count)
-        let duplicates = try spill.resolve(memoryBudget: budget)
+        let late = try spill.resolve(memoryBudget: budget)
+        var duplicates: [IDSpill.Duplicate] = []
+        while let duplicate = try late.next() { duplicates.append(duplicate) }
         return (duplicates, spill.splits, spill.unsplittable)
     }
 

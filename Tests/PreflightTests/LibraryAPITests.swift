@@ -301,7 +301,7 @@ final class LibraryAPITests: CLITestCase {
 }
 
 /// A finite async sequence of chunks, optionally failing after them.
-private struct Chunks: AsyncSequence, Sendable {
+struct Chunks: AsyncSequence, Sendable {
     typealias Element = [UInt8]
     let chunks: [[UInt8]]
     var failure: (any Error & Sendable)?

@@ -102,6 +102,14 @@ struct ChunkMerger {
     private let temporaryDirectory: String?
     /// A chunk's errors in global numbering, every one, for the delivery (reused).
     private var chunkIssues: [ValidationIssue] = []
+    /// The private scratch folder of the out-of-core check (made when first needed).
+    private var folder: TemporaryFolder?
+    /// With a delivery: the first row whose verdict had to wait for the end (rows from there on
+    /// are held back and read again, see `ReplayPoint`), and the verdicts recorded from it on.
+    private(set) var replayPoint: ReplayPoint?
+    private(set) var replayVerdicts: ReplayVerdicts?
+    /// The second reading: ids get their verdicts from the first reading's record.
+    private var verdictReader: VerdictReader?
 
     /// `idBudget`: bytes the id tables may hold before ids go to the out-of-core check in
     /// `temporaryDirectory` (nil: no limit).
@@ -118,23 +126,55 @@ struct ChunkMerger {
         self.idField = idField
     }
 
+    /// The scratch folder, made on first use.
+    mutating func scratchFolder() throws(PreflightError) -> TemporaryFolder {
+        if let folder { return folder }
+        let made = try TemporaryFolder(in: temporaryDirectory)
+        folder = made
+        return made
+    }
+
+    /// The second reading of a run with observers: rows are numbered from `point`, and ids take
+    /// their verdicts from `verdicts` (no table).
+    mutating func replay(from point: ReplayPoint, verdicts: ReplayVerdicts) throws(PreflightError) {
+        dataRows = point.row - firstDataRow
+        nextLine = point.line
+        verdictReader = try verdicts.reader()
+    }
+
     /// Merges consecutive chunks: their ids are registered first (in parallel, by shard), then each
-    /// chunk is merged in order. `window` holds the chunks' bytes (for the delivery).
-    mutating func merge(_ chunks: [ChunkResult], window: UnsafeRawBufferPointer) throws(PreflightError) {
+    /// chunk is merged in order. `window` holds the chunks' bytes (for the delivery), and starts at
+    /// byte `windowOffset` of the input.
+    mutating func merge(_ chunks: [ChunkResult], window: UnsafeRawBufferPointer, windowOffset: Int = 0)
+        throws(PreflightError) {
         var firstRows: [Int] = []
         var rows = firstDataRow + dataRows
         for chunk in chunks {
             firstRows.append(rows)
             rows += chunk.rows
         }
-        // Ids first, each shard on its own thread; a shard sees its ids in row order.
-        let ids = self.ids
-        let found = try Parallel.map(ids.shardCount) { (shard) throws(PreflightError) in
-            ids.register(chunks, firstRows: firstRows, shard: shard)
+        let combined: [ShardedIDRegistry.Found]
+        if let verdictReader {
+            combined = try chunks.indices.map { (index) throws(PreflightError) in
+                try verdictReader.found(in: chunks[index], firstRow: firstRows[index])
+            }
+        } else {
+            // Ids first, each shard on its own thread; a shard sees its ids in row order.
+            let ids = self.ids
+            let found = try Parallel.map(ids.shardCount) { (shard) throws(PreflightError) in
+                ids.register(chunks, firstRows: firstRows, shard: shard)
+            }
+            combined = ShardedIDRegistry.combine(found, chunks: chunks.count)
         }
-        let combined = ShardedIDRegistry.combine(found, chunks: chunks.count)
         for (index, (chunk, chunkFound)) in zip(chunks, combined).enumerated() {
             let lineBase = nextLine
+            if delivery != nil, replayPoint == nil, let first = chunkFound.deferred.first {
+                // This row's verdict waits for the end: hand rows over up to it, hold back the rest.
+                let local = Int(chunk.ids.entries[first].row)
+                replayPoint = ReplayPoint(row: firstRows[index] + local, line: lineBase + Int(chunk.rowLines[local]),
+                                          offset: windowOffset + chunk.spans[local].start)
+                replayVerdicts = try ReplayVerdicts(folder: scratchFolder())
+            }
             try merge(chunk, duplicates: chunkFound.duplicates, window: window)
             if !chunkFound.deferred.isEmpty {
                 try spill(chunkFound.deferred, of: chunk, rowBase: firstRows[index], lineBase: lineBase,
@@ -148,7 +188,7 @@ struct ChunkMerger {
     /// end counts each invalid row once.
     private mutating func spill(_ deferred: [Int], of chunk: ChunkResult, rowBase: Int, lineBase: Int,
                                 duplicates: [ShardedIDRegistry.Duplicate]) throws(PreflightError) {
-        if spill == nil { spill = try IDSpill(folder: TemporaryFolder(in: temporaryDirectory)) }
+        if spill == nil { spill = try IDSpill(folder: scratchFolder()) }
         guard let spill else { return }
         var duplicateIndex = 0
         for entryIndex in deferred {
@@ -178,7 +218,9 @@ struct ChunkMerger {
         let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20)
         var lastRow = -1
         var issues: [ValidationIssue] = []
-        for duplicate in late {
+        while let duplicate = try late.next() {
+            try replayVerdicts?.recordLate(row: duplicate.row, order: duplicate.order, set: duplicate.set,
+                                           firstRow: duplicate.firstRow)
             let isID = duplicate.set == 0
             let kind = isID ? IssueKind.duplicateID(firstRow: duplicate.firstRow)
                 : IssueKind.duplicateValue(firstRow: duplicate.firstRow)
@@ -291,6 +333,10 @@ struct ChunkMerger {
                 let field = isID ? idField : uniqueFields[Int(entry.set) - 1]
                 let code = isID ? nil : "invalid_" + field
                 let line = lineBase + Int(entry.line)
+                if let replayVerdicts, let point = replayPoint, row >= point.row {
+                    try replayVerdicts.recordLive(row: row, order: Int(entry.order), set: Int(entry.set),
+                                                  firstRow: duplicate.firstRow)
+                }
                 chunk.ids.withID(duplicate.entry) { id in
                     if collects {
                         chunkIssues.append(log.addReturningIssue(kind, row: row, line: line, order: Int(entry.order),
@@ -308,7 +354,11 @@ struct ChunkMerger {
                 lineEndings.add(chunk.lineEndings)
                 dataRows += chunk.rows
                 nextLine += chunk.lines
-                try delivery?.deliver(chunk, rowBase: rowBase, lineBase: lineBase, issues: chunkIssues, window: window)
+                if let delivery {
+                    try delivery.deliver(chunk, rowBase: rowBase, lineBase: lineBase, issues: chunkIssues, window: window,
+                                         limit: replayPoint.map { $0.row - rowBase })
+                    if replayPoint != nil { delivery.holdBack() }
+                }
                 return
             }
         }

@@ -14,16 +14,32 @@ final class RunContext {
     private var sizedIDs = false
     /// Where the time went so far.
     var stages = StageTimes()
+    /// The second reading of held-back rows (see `ReplayPoint`): where in this source they start,
+    /// and the line the first of them starts on.
+    let replay: (start: Int, line: Int)?
+    /// A first reading that cannot read its input again copies the held-back rows' bytes here.
+    private(set) var copy: SpillFile?
+    /// Where the rows start in `copy` (after the CSV header), and the input offset copied up to.
+    private(set) var copyRowsStart = 0
+    private var copiedTo = 0
 
+    /// `replay`: this is the second reading of the rows from the point on, which start at byte
+    /// `start` of `source`, with verdicts from the first reading.
     init(source: WindowedSource, options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?,
-         control: RunControl, monitor: (any RunMonitor)?) {
+         control: RunControl, monitor: (any RunMonitor)?,
+         replay: (point: ReplayPoint, start: Int, verdicts: ReplayVerdicts)? = nil) throws(PreflightError) {
         self.source = source
         self.options = options
         self.delivery = delivery
         self.control = control
         self.monitor = monitor
         outcome = RunOutcome(options: options, firstDataRow: firstDataRow, delivery: delivery)
+        self.replay = replay.map { ($0.start, $0.point.line) }
+        if let replay { try outcome.merger.replay(from: replay.point, verdicts: replay.verdicts) }
     }
+
+    /// The replay point of this reading's held-back rows, if rows were held back.
+    var replayPoint: ReplayPoint? { outcome.merger.replayPoint }
 
     /// The window's bytes; simdjson's padding is readable after them (`readable`).
     var window: UnsafeRawBufferPointer { source.bytes }
@@ -72,6 +88,34 @@ final class RunContext {
         defer { stages.reading += StageTimes.now - started }
         try source.refill(keepingFrom: position)
         control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
+        try copyHeldBytes()
+    }
+
+    /// Copies the window's bytes not copied yet, once rows are held back in an input that cannot
+    /// be read again (the copy starts with the CSV header, then the first held-back row's bytes).
+    private func copyHeldBytes() throws(PreflightError) {
+        guard let point = replayPoint, !source.canReadAgain, replay == nil else { return }
+        if copy == nil {
+            let file = SpillFile(descriptor: try outcome.merger.scratchFolder().createFile(),
+                                 folder: try outcome.merger.scratchFolder())
+            let header = delivery?.headerBytes ?? []
+            try file.write(header)
+            copyRowsStart = header.count
+            copiedTo = point.offset
+            copy = file
+        }
+        let from = copiedTo - windowOffset
+        guard let copy, from < source.count else { return }
+        try copy.write(UnsafeRawBufferPointer(rebasing: source.bytes[from...]))
+        copiedTo = windowOffset + source.count
+    }
+
+    /// Moves the window to start at byte `offset` of the input (forward), for the second reading.
+    func skip(to offset: Int) throws(PreflightError) -> Int {
+        while offset - windowOffset > source.count, !source.atEnd {
+            try refill(keepingFrom: source.count)
+        }
+        return try nextWindow(keepingFrom: min(offset - windowOffset, source.count))
     }
 
     private func noteContent(from start: Int) {
@@ -84,11 +128,12 @@ final class RunContext {
     func merge(_ results: [ChunkResult]) throws(PreflightError) {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
-        if !sizedIDs, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
+        if !sizedIDs, replay == nil, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
             sizedIDs = true
             try outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
         }
-        try outcome.merger.merge(results, window: source.bytes)
+        try outcome.merger.merge(results, window: source.bytes, windowOffset: windowOffset)
+        try copyHeldBytes()
     }
 
     /// The report, with the stage times.
@@ -100,6 +145,8 @@ final class RunContext {
 
     /// The run ended complete: the checks that need the whole input.
     func finish() throws(PreflightError) {
+        guard replay == nil else { return }  // a second reading only hands rows over
+        try copyHeldBytes()
         try outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
     }
 

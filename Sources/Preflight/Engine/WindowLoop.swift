@@ -29,6 +29,14 @@ protocol FormatDriver {
 
     /// Takes back the storage of results that have been merged.
     func recycle(_ results: [ChunkResult])
+
+    /// The second reading of held-back rows starts here, inside the rows, on `line`.
+    mutating func resumeInsideRows(line: Int)
+}
+
+extension FormatDriver {
+    /// CSV and NDJSON need nothing: the merge numbers the lines.
+    mutating func resumeInsideRows(line: Int) {}
 }
 
 /// A chunk that is a byte range of the window (CSV, NDJSON).
@@ -68,6 +76,12 @@ enum WindowLoop {
         do throws(PreflightError) {
             let contentStart = try run.begin()
             if var position = try driver.start(at: contentStart, in: run) {
+                if let replay = run.replay {
+                    // A second reading: on to the first held-back row.
+                    position = try run.skip(to: replay.start)
+                    run.outcome.merger.nextLine = replay.line
+                    driver.resumeInsideRows(line: replay.line)
+                }
                 try loop(&driver, from: &position, in: run)
             }
             try run.readToEnd()

@@ -86,6 +86,12 @@ struct JSONArrayDriver: FormatDriver {
         for (worker, result) in zip(workers, results) { worker.recycle(result) }
     }
 
+    /// The scan goes on at an element's start, inside the array.
+    mutating func resumeInsideRows(line: Int) {
+        scanner.resumeAtElement()
+        self.line = line
+    }
+
     /// Skips a value longer than the window, window after window, and reports it as
     /// `record_too_large`. Returns the position after it, or nil when the input ends inside it
     /// (then the document is not valid JSON).

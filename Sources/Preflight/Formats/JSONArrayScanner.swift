@@ -31,6 +31,9 @@ struct JSONArrayScanner {
     /// Line breaks passed so far, relative to the current scan's `firstLine`.
     private(set) var lines = 0
 
+    /// Scanning goes on at an element's start inside the array (a second reading of its rows).
+    mutating func resumeAtElement() { state = .element }
+
     @inline(__always)
     static func isSpace(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09

@@ -284,6 +284,46 @@ final class WindowedSource {
         PageMemory.deallocate(buffer.baseAddress!, byteCount: buffer.count)
     }
 
+    /// Whether the input can be opened again from its start: a regular file opened by path, or
+    /// bytes in memory (not standard input, a pipe or async chunks).
+    var canReadAgain: Bool {
+        switch origin {
+        case .mapped, .memory: return true
+        case .descriptor(_, let opened): return opened && inputSize != nil
+        case .feed: return false
+        }
+    }
+
+    /// The same input opened again, to be read from its start (only when `canReadAgain`). A file
+    /// whose size changed since it was first opened is refused.
+    func reopened() throws(PreflightError) -> WindowedSource {
+        switch origin {
+        case .memory(let data):
+            return .memory(data, name: name, windowSize: requestedWindowSize)
+        case .mapped, .descriptor:
+            let again = try WindowedSource.open(path: name, windowSize: requestedWindowSize, maps: isMapped)
+            guard again.inputSize == inputSize else { throw .changedWhileReading(name) }
+            return again
+        case .feed:
+            preconditionFailure("a stream cannot be read again")
+        }
+    }
+
+    /// Reads `size` bytes of a scratch file from its start (the copy of a stream's held-back rows),
+    /// named like the input for messages. The descriptor is duplicated: the source closes its own.
+    static func scratch(descriptor: Int32, size: Int, name: String, windowSize: Int) throws(PreflightError)
+        -> WindowedSource {
+        let own = dup(descriptor)
+        if own < 0 || lseek(own, 0, SEEK_SET) != 0 { throw .cannotRead("a temporary file", errno: errno) }
+        return WindowedSource(origin: .descriptor(own, closeWhenDone: true), name: name, windowSize: windowSize,
+                              knownSize: size)
+    }
+
+    private var isMapped: Bool {
+        if case .mapped = origin { return true }
+        return false
+    }
+
     /// Whether the input is gzip (its size on disk says little about the bytes to come).
     var isCompressed: Bool { gzip != nil }
 

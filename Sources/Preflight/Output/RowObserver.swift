@@ -104,24 +104,64 @@ public final class RejectedRows: RowObserver {
 }
 
 /// Passes rows from the chunks to the observers.
+///
+/// Under a memory limit, a row whose id went past the in-memory table has no verdict until the
+/// end; from that row on the delivery is *held back*: rows are not handed over (they are read
+/// again after the run, with every verdict known, and handed over then) and errors of row 0 wait
+/// for them, so observers see the same calls in the same order as with every id in memory.
 final class RowDelivery {
     private let observers: [any RowObserver]
     /// Whether a row was begun whose bytes are still coming (a row longer than the window).
     private(set) var rowIsOpen = false
+    /// Rows are held back (see above).
+    private(set) var isHeldBack = false
+    /// File-level errors that came while rows were held back.
+    private var heldIssues: [ValidationIssue] = []
+    /// The second reading of the held-back rows: the header and file-level errors it meets were
+    /// handed over by the first.
+    private var isSecondReading = false
+    /// The CSV header as handed over (the copy of a stream read again starts with it).
+    private(set) var headerBytes: [UInt8] = []
 
     init(_ observers: [any RowObserver]) {
         self.observers = observers
     }
 
     func header(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+        guard !isSecondReading else { return }
+        headerBytes = Array(bytes)
         for observer in observers { try observer.header(bytes) }
     }
 
-    /// A merged chunk's rows; `issues` are its errors in global numbering, in (row, column) order.
+    /// Rows from here on wait for the second reading.
+    func holdBack() { isHeldBack = true }
+
+    /// Second readings made in this process (tests look, to know one was made).
+    nonisolated(unsafe) static var secondReadings = 0
+
+    /// The second reading begins: rows go through again, nothing else.
+    func beginSecondReading() {
+        Self.secondReadings += 1
+        isHeldBack = false
+        isSecondReading = true
+    }
+
+    /// Rows are all handed over: the file-level errors held back follow them.
+    func handOverHeldIssues() throws(PreflightError) {
+        isHeldBack = false
+        isSecondReading = false
+        let issues = heldIssues
+        heldIssues = []
+        for issue in issues { try fileIssue(issue) }
+    }
+
+    /// A merged chunk's rows before `limit` (all when nil); `issues` are its errors in global
+    /// numbering, in (row, column) order.
     func deliver(_ chunk: ChunkResult, rowBase: Int, lineBase: Int, issues: [ValidationIssue],
-                 window: UnsafeRawBufferPointer) throws(PreflightError) {
+                 window: UnsafeRawBufferPointer, limit: Int? = nil) throws(PreflightError) {
+        guard !isHeldBack else { return }
         var issueIndex = 0
-        for index in 0..<chunk.rows {
+        for index in 0..<max(0, min(chunk.rows, limit ?? chunk.rows)) {
             let row = rowBase + index
             let first = issueIndex
             while issueIndex < issues.count, issues[issueIndex].row == row { issueIndex += 1 }
@@ -154,9 +194,16 @@ final class RowDelivery {
     }
 
     func fileIssue(_ issue: ValidationIssue) throws(PreflightError) {
+        if isSecondReading { return }
+        if isHeldBack {
+            heldIssues.append(issue)
+            return
+        }
         for observer in observers { try observer.fileIssue(issue) }
     }
 
+    /// The rows turn out void (JSON): those handed over are dropped by the observers, and none
+    /// is held back any more.
     func discardRows() throws(PreflightError) {
         if rowIsOpen { try endRow() }
         for observer in observers { try observer.discardRows() }

@@ -89,7 +89,7 @@ public struct ValidationReport: Sendable, Codable, Equatable {
     public let notices: [Notice]
     /// False when the run was stopped before the end (a monitor asked it to): counts cover the
     /// rows read until then.
-    public let isComplete: Bool
+    public internal(set) var isComplete: Bool
     /// Where the run's time went (zero for what a run did not do).
     public var stages = StageTimes()
     /// The run's wall time in seconds (the `text` style shows it with the throughput).

@@ -86,19 +86,21 @@ final class IDSpill {
         record.append(contentsOf: id)
     }
 
-    /// Checks every partition (none larger than `memoryBudget` bytes of table at a time) and
-    /// returns the duplicates in (row, order) order. The spill is used up.
-    func resolve(memoryBudget: Int) throws(PreflightError) -> [Duplicate] {
-        var lists: [[Duplicate]] = []
+    /// Checks every partition (none larger than `memoryBudget` bytes of table at a time); the
+    /// duplicates come back one at a time, in (row, order) order, from the files each checked
+    /// partition wrote them to (memory does not grow with their number). The spill is used up.
+    func resolve(memoryBudget: Int) throws(PreflightError) -> LateDuplicates {
+        var runs: [SpillFile] = []
         for file in partitions {
-            try resolve(file, level: 0, budget: max(memoryBudget, 4096), into: &lists)
+            try resolve(file, level: 0, budget: max(memoryBudget, 4096), into: &runs)
         }
-        return Self.mergeInOrder(lists)
+        return try LateDuplicates(runs)
     }
 
-    /// A partition's duplicates (each list in row order, as the partition's records are), split
-    /// first while it is too large for the budget and its hashes still differ.
-    private func resolve(_ file: SpillFile, level: Int, budget: Int, into lists: inout [[Duplicate]])
+    /// A partition's duplicates, written in row order (as the partition's records are) to a file
+    /// of their own; the partition is split first while too large for the budget and its hashes
+    /// still differ.
+    private func resolve(_ file: SpillFile, level: Int, budget: Int, into runs: inout [SpillFile])
         throws(PreflightError) {
         let size = try file.finishWriting()
         guard size > 0 else { return }
@@ -115,25 +117,26 @@ final class IDSpill {
             splits += 1
             let used = parts.compactMap { $0 }
             if used.count > 1 {
-                for part in used { try resolve(part, level: level + 1, budget: budget, into: &lists) }
+                for part in used { try resolve(part, level: level + 1, budget: budget, into: &runs) }
                 return
             }
             // Every record has the same bits here: splitting does not help. Check the one
             // non-empty part in memory, over the budget (only ids whose hashes collide get here).
             unsplittable += 1
-            for part in used { try resolveInMemory(part, into: &lists) }
+            for part in used { try resolveInMemory(part, into: &runs) }
             return
         }
-        try resolveInMemory(file, into: &lists)
+        try resolveInMemory(file, into: &runs)
     }
 
-    private func resolveInMemory(_ file: SpillFile, into lists: inout [[Duplicate]]) throws(PreflightError) {
+    private func resolveInMemory(_ file: SpillFile, into runs: inout [SpillFile]) throws(PreflightError) {
         // Tables sized for the partition: at most one id per header's worth of bytes.
         let size = try file.finishWriting()
         var slots = 16
         while slots < 2 * (size / Self.headerSize) { slots *= 2 }
         var registries: [Int: IDRegistry] = [:]
-        var found: [Duplicate] = []
+        var found: SpillFile?
+        var firstRow: [UInt8] = []
         try file.forEachRecord { (record, hash) throws(PreflightError) in
             let header = Self.header(of: record)
             let id = UnsafeRawBufferPointer(rebasing: record[Self.headerSize...])
@@ -145,12 +148,21 @@ final class IDSpill {
                 registries[header.set] = registry
             }
             if let first = registry.register(id, hash: hash, row: header.row) {
-                found.append(Duplicate(row: header.row, line: header.line, order: header.order, set: header.set,
-                                       rowHasErrors: header.rowHasErrors, firstRow: first, id: Array(id)))
+                // The record as it came, then the first row: a duplicate's record.
+                if found == nil { found = SpillFile(descriptor: try folder.createFile(), folder: folder) }
+                try found!.write(record)
+                firstRow.removeAll(keepingCapacity: true)
+                withUnsafeBytes(of: Int64(first).littleEndian) { firstRow.append(contentsOf: $0) }
+                try found!.write(firstRow)
             }
         }
         file.discard()
-        if !found.isEmpty { lists.append(found) }
+        if let found { runs.append(found) }
+    }
+
+    /// A record's length from its header (`headerSize` bytes): the header and the id's bytes.
+    static func recordLength(_ header: UnsafeRawPointer) -> Int {
+        headerSize + Int(UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
     }
 
     static func header(of record: UnsafeRawBufferPointer)
@@ -161,16 +173,75 @@ final class IDSpill {
          Int(record[32]), record[33] != 0)
     }
 
-    /// Lists each in (row, order) order, merged into one.
-    static func mergeInOrder(_ lists: [[Duplicate]]) -> [Duplicate] {
-        if lists.count == 1 { return lists[0] }
-        return lists.joined().sorted { ($0.row, $0.order, $0.set) < ($1.row, $1.order, $1.set) }
+}
+
+/// The duplicates an `IDSpill` found, read back in (row, order, set) order: a merge of the
+/// files its partitions wrote (each in row order), one record of each in memory at a time.
+final class LateDuplicates {
+    private var cursors: [SpillCursor] = []
+    /// Cursors with a record waiting, as a binary heap on (row, order, set).
+    private var heap: [(key: (Int, Int, Int), cursor: Int)] = []
+
+    init(_ runs: [SpillFile]) throws(PreflightError) {
+        for run in runs {
+            // A duplicate's record is a spill record and the first row.
+            let cursor = try SpillCursor(run, headerSize: IDSpill.headerSize) { IDSpill.recordLength($0) + 8 }
+            cursors.append(cursor)
+            try push(cursors.count - 1)
+        }
+    }
+
+    /// The next duplicate in (row, order, set) order, or nil when all are read.
+    func next() throws(PreflightError) -> IDSpill.Duplicate? {
+        guard let top = heap.first else { return nil }
+        let record = cursors[top.cursor].current!
+        let header = IDSpill.header(of: record)
+        let end = record.count - 8
+        let duplicate = IDSpill.Duplicate(
+            row: header.row, line: header.line, order: header.order, set: header.set,
+            rowHasErrors: header.rowHasErrors,
+            firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: end, as: Int64.self))),
+            id: Array(record[IDSpill.headerSize..<end]))
+        let last = heap.removeLast()
+        if !heap.isEmpty {
+            heap[0] = last
+            siftDown(0)
+        }
+        try push(top.cursor)
+        return duplicate
+    }
+
+    /// Reads the cursor's next record and puts it in the heap (a cursor at its end drops out).
+    private func push(_ index: Int) throws(PreflightError) {
+        guard let record = try cursors[index].advance() else { return }
+        let header = IDSpill.header(of: record)
+        heap.append(((header.row, header.order, header.set), index))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].key < heap[parent].key else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var smallest = parent
+            for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && heap[child].key < heap[smallest].key {
+                smallest = child
+            }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
+        }
     }
 }
 
 /// One scratch file of records: written through a buffer, then read back record by record.
 final class SpillFile {
-    private var descriptor: Int32
+    private(set) var descriptor: Int32
     private let folder: TemporaryFolder
     private var buffer: [UInt8] = []
     private var written = 0
@@ -220,49 +291,92 @@ final class SpillFile {
         return written
     }
 
-    /// Reads the file back, a record at a time, with its hash.
+    /// Reads the file of spill records back, a record at a time, with its hash.
     func forEachRecord(_ body: (UnsafeRawBufferPointer, UInt64) throws(PreflightError) -> Void) throws(PreflightError) {
-        let size = try finishWriting()
-        var capacity = Self.bufferSize * 4
-        var data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { data.deallocate() }
-        var filled = 0  // bytes in `data`, from a record's start
-        var offset = 0
-        while offset < size {
-            let got = pread(descriptor, data + filled, min(capacity - filled, size - offset), off_t(offset))
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .cannotRead("a temporary file in \(folder.parent)", errno: errno)
+        let cursor = try SpillCursor(self, headerSize: IDSpill.headerSize, bufferSize: Self.bufferSize * 4) {
+            IDSpill.recordLength($0)
+        }
+        while let record = try cursor.advance() {
+            try body(record, UInt64(littleEndian: record.loadUnaligned(as: UInt64.self)))
+        }
+    }
+
+    /// Reads `count` bytes at `offset` into `target` (the file's own reads, for `SpillCursor`).
+    fileprivate func read(into target: UnsafeMutableRawPointer, count: Int, at offset: Int) throws(PreflightError) -> Int {
+        while true {
+            let got = pread(descriptor, target, count, off_t(offset))
+            if got >= 0 { return got }
+            if errno != EINTR { throw .cannotRead("a temporary file in \(folder.parent)", errno: errno) }
+        }
+    }
+
+    fileprivate var folderName: String { folder.parent }
+}
+
+/// Reads a scratch file's records front to back through a buffer of its own (many may be open
+/// at once: a small one, grown for a record longer than it). A record's length is told from its
+/// first `headerSize` bytes.
+final class SpillCursor {
+    private let file: SpillFile
+    private let size: Int
+    private let headerSize: Int
+    private let recordLength: (UnsafeRawPointer) -> Int
+    private var data: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// Bytes in `data`; the current record's start and end in it; the file offset read up to.
+    private var filled = 0, start = 0, end = 0, offset = 0
+
+    init(_ file: SpillFile, headerSize: Int, bufferSize: Int = 1 << 14,
+         recordLength: @escaping (UnsafeRawPointer) -> Int) throws(PreflightError) {
+        self.file = file
+        size = try file.finishWriting()
+        self.headerSize = headerSize
+        self.recordLength = recordLength
+        capacity = max(bufferSize, headerSize)
+        data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { data.deallocate() }
+
+    /// The record `advance` returned last.
+    private(set) var current: UnsafeRawBufferPointer?
+
+    /// The next record (valid until the next call), or nil at the file's end.
+    func advance() throws(PreflightError) -> UnsafeRawBufferPointer? {
+        start = end
+        current = nil
+        var length = 0
+        while true {
+            if filled - start >= headerSize {
+                length = recordLength(UnsafeRawPointer(data + start))
+                if filled - start >= length { break }
             }
-            if got == 0 { throw .cannotRead("a temporary file in \(folder.parent)", errno: EIO) }
+            // Not a whole record in the buffer: move what is there to the front, grow if needed, read.
+            if start > 0 {
+                memmove(data, data + start, filled - start)
+                filled -= start
+                start = 0
+            }
+            if length > capacity {
+                while length > capacity { capacity *= 2 }
+                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+                larger.copyMemory(from: data, byteCount: filled)
+                data.deallocate()
+                data = larger
+            }
+            if offset == size {
+                guard filled == 0 else { throw .cannotRead("a temporary file in \(file.folderName)", errno: EIO) }
+                end = 0
+                return nil
+            }
+            let got = try file.read(into: data + filled, count: min(capacity - filled, size - offset), at: offset)
+            if got == 0 { throw .cannotRead("a temporary file in \(file.folderName)", errno: EIO) }
             offset += got
             filled += got
-            var start = 0
-            while filled - start >= IDSpill.headerSize {
-                let length = Int(UInt32(littleEndian: data.loadUnaligned(fromByteOffset: start + 28, as: UInt32.self)))
-                let end = start + IDSpill.headerSize + length
-                if end > capacity {
-                    // A record longer than the buffer: make room for it whole.
-                    while end - start > capacity { capacity *= 2 }
-                    let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-                    larger.copyMemory(from: data + start, byteCount: filled - start)
-                    data.deallocate()
-                    data = larger
-                    filled -= start
-                    start = 0
-                    break
-                }
-                guard end <= filled else { break }
-                let hash = UInt64(littleEndian: data.loadUnaligned(fromByteOffset: start, as: UInt64.self))
-                try body(UnsafeRawBufferPointer(start: data + start, count: end - start), hash)
-                start = end
-            }
-            if start > 0 {
-                memmove(data, data + start, filled - start)  // the regions may overlap
-                filled -= start
-            }
         }
-        guard filled == 0 else { throw .cannotRead("a temporary file in \(folder.parent)", errno: EIO) }
+        end = start + length
+        current = UnsafeRawBufferPointer(start: data + start, count: length)
+        return current
     }
 }
 

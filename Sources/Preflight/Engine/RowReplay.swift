@@ -1,0 +1,118 @@
+/// A run with observers under a memory limit reads the input twice when it must. Observers need
+/// each row's duplicate verdict as the row goes by, but an id past the in-memory table only gets
+/// its verdict at the end. So the first reading hands rows over until the first such row (the
+/// *replay point*), then holds them back while it goes on counting; it records the duplicate
+/// verdict of every id from that row on (found in memory as rows merge, or settled at the end).
+/// The second reading starts at the replay point's byte, checks the rows again and hands them over,
+/// taking each id's verdict from the record instead of a table: the observers get exactly the
+/// calls of an in-memory run, in memory bounded by the windows. A file (or bytes in memory) is
+/// read again from the point; standard input and async chunks are copied to a scratch file from
+/// the point as they are read (with the CSV header in front), and that copy is read again.
+struct ReplayPoint {
+    /// The first held-back row, and the line it starts on.
+    var row: Int
+    var line: Int
+    /// Its first byte in the (decompressed) input.
+    var offset: Int
+}
+
+/// The duplicate verdicts of the rows from the replay point on, as records of 24 bytes:
+/// `row i64, firstRow i64, order i32, set u8` and padding. Those found in memory are written in
+/// row order as chunks merge, those settled at the end in (row, order) order by the settling.
+final class ReplayVerdicts {
+    private let live: SpillFile
+    private let late: SpillFile
+    private var record = [UInt8](repeating: 0, count: recordSize)
+    static let recordSize = 24
+
+    init(folder: TemporaryFolder) throws(PreflightError) {
+        live = SpillFile(descriptor: try folder.createFile(), folder: folder)
+        late = SpillFile(descriptor: try folder.createFile(), folder: folder)
+    }
+
+    /// A duplicate found in memory, in row order.
+    func recordLive(row: Int, order: Int, set: Int, firstRow: Int) throws(PreflightError) {
+        try write(row: row, order: order, set: set, firstRow: firstRow, to: live)
+    }
+
+    /// A duplicate settled at the end, in (row, order) order.
+    func recordLate(row: Int, order: Int, set: Int, firstRow: Int) throws(PreflightError) {
+        try write(row: row, order: order, set: set, firstRow: firstRow, to: late)
+    }
+
+    private func write(row: Int, order: Int, set: Int, firstRow: Int, to file: SpillFile) throws(PreflightError) {
+        record.withUnsafeMutableBytes { bytes in
+            bytes.storeBytes(of: Int64(row).littleEndian, toByteOffset: 0, as: Int64.self)
+            bytes.storeBytes(of: Int64(firstRow).littleEndian, toByteOffset: 8, as: Int64.self)
+            bytes.storeBytes(of: Int32(truncatingIfNeeded: order).littleEndian, toByteOffset: 16, as: Int32.self)
+            bytes.storeBytes(of: UInt8(truncatingIfNeeded: set), toByteOffset: 20, as: UInt8.self)
+        }
+        try file.write(record)
+    }
+
+    /// Reads the verdicts back, both records merged in (row, order, set) order.
+    func reader() throws(PreflightError) -> VerdictReader {
+        try VerdictReader(live: cursor(live), late: cursor(late))
+    }
+
+    private func cursor(_ file: SpillFile) throws(PreflightError) -> SpillCursor {
+        try SpillCursor(file, headerSize: Self.recordSize, bufferSize: 1 << 16) { _ in Self.recordSize }
+    }
+}
+
+/// The second reading's source of duplicate verdicts: for each chunk, its ids that repeat an
+/// earlier row's, as the registry would have found them.
+final class VerdictReader {
+    struct Verdict {
+        var row: Int
+        var order: Int
+        var set: Int
+        var firstRow: Int
+    }
+
+    private let cursors: [SpillCursor]
+    /// Each cursor's current verdict (nil at its end).
+    private var heads: [Verdict?] = []
+    /// The verdicts of the row being looked at.
+    private var rowVerdicts: [Verdict] = []
+    private var loadedRow = -1
+
+    fileprivate init(live: SpillCursor, late: SpillCursor) throws(PreflightError) {
+        cursors = [live, late]
+        for cursor in cursors { heads.append(try Self.read(cursor)) }
+    }
+
+    private static func read(_ cursor: SpillCursor) throws(PreflightError) -> Verdict? {
+        guard let record = try cursor.advance() else { return nil }
+        return Verdict(row: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 0, as: Int64.self))),
+                       order: Int(Int32(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: Int32.self))),
+                       set: Int(record[20]),
+                       firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))))
+    }
+
+    /// The chunk's duplicates (in entry order, as the registry gives them); its rows are numbered
+    /// from `firstRow`. Chunks come in row order.
+    func found(in chunk: ChunkResult, firstRow: Int) throws(PreflightError) -> ShardedIDRegistry.Found {
+        var found = ShardedIDRegistry.Found()
+        for (index, entry) in chunk.ids.entries.enumerated() {
+            let row = firstRow + Int(entry.row)
+            if row != loadedRow { try load(row) }
+            if let verdict = rowVerdicts.first(where: { $0.order == Int(entry.order) && $0.set == Int(entry.set) }) {
+                found.duplicates.append(.init(entry: index, firstRow: verdict.firstRow))
+            }
+        }
+        return found
+    }
+
+    /// Takes the verdicts of `row` from both records (those of earlier rows are passed over).
+    private func load(_ row: Int) throws(PreflightError) {
+        loadedRow = row
+        rowVerdicts.removeAll(keepingCapacity: true)
+        for index in cursors.indices {
+            while let head = heads[index], head.row <= row {
+                if head.row == row { rowVerdicts.append(head) }
+                heads[index] = try Self.read(cursors[index])
+            }
+        }
+    }
+}
