@@ -27,11 +27,18 @@ struct DataGenerator {
     private(set) var truth = Truth()
     /// The last id a row registered (a duplicate reuses it).
     private var lastID: String?
+    /// One row in this many without another error repeats a registered id picked from `sample`.
+    let duplicateEvery: Int
+    /// A uniform sample of the ids registered so far (reservoir sampling): repeats near and far.
+    private var sample: [String] = []
+    private var registered = 0
+    private static let sampleSize = 1 << 16
 
-    init(format: InputFormat, rows: Int, seed: UInt64, errorEvery: Int, path: String) throws {
+    init(format: InputFormat, rows: Int, seed: UInt64, errorEvery: Int, duplicateEvery: Int = 0, path: String) throws {
         self.format = format
         self.rows = rows
         self.errorEvery = errorEvery
+        self.duplicateEvery = duplicateEvery
         state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
         _ = FileManager.default.createFile(atPath: path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: path) else {
@@ -81,13 +88,16 @@ struct DataGenerator {
         }
         let classes = self.classes
         for index in 0..<rows {
-            let injected: String?
+            var injected: String?
             if largeRows.contains(index) {
                 injected = "too_large"
             } else if format == .csv, index == rows - 1 {
                 injected = "unterminated"
             } else {
                 injected = random(errorEvery) == 0 ? classes[random(classes.count)] : nil
+            }
+            if injected == nil, duplicateEvery > 0, !sample.isEmpty, random(duplicateEvery) == 0 {
+                injected = "id_repeated"
             }
             if format == .json, index > 0 { write(",\n") }
             switch format {
@@ -119,6 +129,8 @@ struct DataGenerator {
         case "id_missing": id = nil; codes = ["missing_id"]
         case "id_duplicate":
             if let lastID { id = lastID; codes = ["duplicate_id"] }
+        case "id_repeated":
+            id = sample[random(sample.count)]; codes = ["duplicate_id"]
         case "items_fraction": items = "2.5"; codes = ["invalid_items"]
         default: break
         }
@@ -162,10 +174,25 @@ struct DataGenerator {
         } else {
             write(line + (injected == "unterminated" ? "" : "\n"))
         }
-        if registers { lastID = row.id }
+        if registers, let id = row.id { register(id) }
         truth.rows += 1
         if !codes.isEmpty { truth.invalidRows += 1 }
         for code in codes { truth.errors[code, default: 0] += 1 }
+    }
+
+    /// A row's id went into the duplicate check: the next `id_duplicate` repeats it, and it may be
+    /// sampled for `id_repeated` (the sample is only kept when that class is on, so that files
+    /// without it stay those of earlier versions).
+    private mutating func register(_ id: String) {
+        lastID = id
+        guard duplicateEvery > 0 else { return }
+        registered += 1
+        if sample.count < Self.sampleSize {
+            sample.append(id)
+        } else {
+            let slot = random(registered)
+            if slot < Self.sampleSize { sample[slot] = id }
+        }
     }
 
     private func jsonString(_ text: String) -> String {
@@ -218,7 +245,7 @@ struct DataGenerator {
             write(bytes: bytes)
         }
         write("\n")
-        if let registers { lastID = registers }
+        if let registers { register(registers) }
         truth.rows += 1
         if !codes.isEmpty { truth.invalidRows += 1 }
         for code in codes { truth.errors[code, default: 0] += 1 }
@@ -227,7 +254,7 @@ struct DataGenerator {
     private mutating func jsonRow(_ index: Int, _ injected: String?) {
         let (text, codes, registers) = objectText(index, injected)
         write(text ?? "{}")
-        if let registers { lastID = registers }
+        if let registers { register(registers) }
         truth.rows += 1
         if !codes.isEmpty { truth.invalidRows += 1 }
         for code in codes { truth.errors[code, default: 0] += 1 }

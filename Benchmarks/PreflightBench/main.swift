@@ -1,7 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
-@_spi(Tuning) import Preflight
+@_spi(Tuning) @_spi(CommandLine) import Preflight
 
 /// One timed validation, checked against the truth.
 struct Measurement: Codable {
@@ -9,6 +9,8 @@ struct Measurement: Codable {
     var rows: Int
     var bytes: Int
     var threads: Int
+    /// The run's memory limit in bytes (0: none).
+    var memoryLimit: Int
     var repetition: Int
     var seconds: Double
     var peakRSSBytes: Int
@@ -18,6 +20,8 @@ struct Measurement: Codable {
     var mismatch: String?
     /// Seconds per stage of the run: reading, planning, checking, merging (the report's `stages`).
     var stages: [String: Double] = [:]
+    /// Bytes of ids the duplicate check wrote to scratch files.
+    var spilledBytes = 0
 
     var megabytesPerSecond: Double { Double(bytes) / 1e6 / seconds }
     var rowsPerSecond: Double { Double(rows) / seconds }
@@ -63,6 +67,12 @@ struct PreflightBench: ParsableCommand {
     @Option(help: "Timed repetitions per thread count; the best is reported.")
     var repeats: Int = 3
 
+    @Option(help: "Memory limits to run under, comma-separated (as --memory-limit: 512M, 2G, 0 for none).")
+    var memoryLimits: String = "512M"
+
+    @Option(help: "One row in this many (of those without another error) repeats an earlier row's id, near or far (0: none beyond the error classes).")
+    var duplicateEvery: Int = 0
+
     @Option(help: "Seed of the generator.")
     var seed: UInt64 = 42
 
@@ -91,6 +101,12 @@ struct PreflightBench: ParsableCommand {
             print(try ConstraintCosts.run(path: path, bytes: size))
             return
         }
+        let limits = try memoryLimits.split(separator: ",").map { text -> Int in
+            guard let bytes = ValidationOptions.byteCount(String(text)), bytes == 0 || bytes >= 16 << 20 else {
+                throw ValidationError("--memory-limits takes sizes such as 512M, 2G or 0, each at least 16M")
+            }
+            return bytes
+        }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let threadCounts = threads.map { $0.split(separator: ",").compactMap { Int($0) } } ?? Array(Set([1, cores])).sorted()
         let chosenFormats = formats.split(separator: ",").compactMap { InputFormat(rawValue: String($0)) }
@@ -107,13 +123,15 @@ struct PreflightBench: ParsableCommand {
                     : [CSVEngine.prescan]
                 for engine in engines {
                     for repetition in 0..<repeats {
-                        for threadCount in threadCounts {
-                            let probe = threadCount > 1 ? Floors.capacityProbe(threads: threadCount) : 1
-                            // This machine evicts idle page cache within minutes: read the file right before timing it.
-                            Floors.warm(path: path)
-                            measurements.append(try measure(path: path, format: format, engine: engine, rows: rowCount,
-                                                            bytes: size, threads: threadCount, repetition: repetition,
-                                                            probe: probe, truth: truth))
+                        for limit in limits {
+                            for threadCount in threadCounts {
+                                let probe = threadCount > 1 ? Floors.capacityProbe(threads: threadCount) : 1
+                                // This machine evicts idle page cache within minutes: read the file right before timing it.
+                                Floors.warm(path: path)
+                                measurements.append(try measure(path: path, format: format, engine: engine, rows: rowCount,
+                                                                bytes: size, threads: threadCount, memoryLimit: limit,
+                                                                repetition: repetition, probe: probe, truth: truth))
+                            }
                         }
                     }
                 }
@@ -144,27 +162,30 @@ struct PreflightBench: ParsableCommand {
 
     /// The data file and its truth, generated unless already there.
     private func dataFile(format: InputFormat, rows: Int) throws -> (String, Truth) {
-        let base = "\(directory)/tx-\(rows)-s\(seed)-e\(errorEvery).\(format.rawValue)"
+        let base = "\(directory)/tx-\(rows)-s\(seed)-e\(errorEvery)"
+            + (duplicateEvery > 0 ? "-d\(duplicateEvery)" : "") + ".\(format.rawValue)"
         let truthPath = base + ".truth.json"
         if FileManager.default.fileExists(atPath: base), let data = FileManager.default.contents(atPath: truthPath),
            let truth = try? JSONDecoder().decode(Truth.self, from: data) {
             return (base, truth)
         }
         progress("generating \(base)")
-        var generator = try DataGenerator(format: format, rows: rows, seed: seed, errorEvery: errorEvery, path: base)
+        var generator = try DataGenerator(format: format, rows: rows, seed: seed, errorEvery: errorEvery,
+                                          duplicateEvery: duplicateEvery, path: base)
         try generator.generate()
         try JSONEncoder().encode(generator.truth).write(to: URL(fileURLWithPath: truthPath))
         return (base, generator.truth)
     }
 
     private func measure(path: String, format: InputFormat, engine: CSVEngine, rows: Int, bytes: Int, threads: Int,
-                         repetition: Int, probe: Double, truth: Truth) throws -> Measurement {
+                         memoryLimit: Int, repetition: Int, probe: Double, truth: Truth) throws -> Measurement {
         var options = ValidationOptions(schema: .genericTransactions, format: format)
         options.threads = threads
         options.csvEngine = engine
         options.maxFileSize = 0
         options.maxRows = 0
         options.mapsFiles = true  // as the command line reads files
+        options.memoryLimit = memoryLimit
         resetPeakRSS()
         let start = DispatchTime.now().uptimeNanoseconds
         let report = try Validator.validate(path: path, options: options)
@@ -175,12 +196,13 @@ struct PreflightBench: ParsableCommand {
         found.errors = report.errorCounts
         let mismatch = found == truth ? nil : "expected \(describe(truth)), found \(describe(found))"
         let label = engine == .prescan ? format.rawValue : "\(format.rawValue) (--csv-engine \(engine.rawValue))"
-        return Measurement(format: label, rows: rows, bytes: bytes, threads: threads, repetition: repetition,
-                           seconds: seconds, peakRSSBytes: peakRSS(), probe: probe, verified: mismatch == nil,
-                           mismatch: mismatch,
+        return Measurement(format: label, rows: rows, bytes: bytes, threads: threads, memoryLimit: memoryLimit,
+                           repetition: repetition, seconds: seconds, peakRSSBytes: peakRSS(), probe: probe,
+                           verified: mismatch == nil, mismatch: mismatch,
                            stages: ["reading": report.stages.reading, "planning": report.stages.planning,
                                     "checking": report.stages.checking, "settling": report.stages.settling,
-                                    "merging": report.stages.merging])
+                                    "merging": report.stages.merging, "spilled ids": report.stages.settlingSpilledIDs],
+                           spilledBytes: report.stages.spilledBytes)
     }
 
     private func describe(_ truth: Truth) -> String {
@@ -216,51 +238,71 @@ struct PreflightBench: ParsableCommand {
 
     private func printTable(_ measurements: [Measurement], _ floors: [Floor], threadCounts: [Int]) {
         func fixed(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
-        print("| format | rows | MB | threads | preflight MB/s | rows/s | peak RSS MB | floors MB/s (preflight ÷ floor) | counts |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        func limitText(_ bytes: Int) -> String {
+            bytes == 0 ? "none" : bytes % (1 << 30) == 0 ? "\(bytes >> 30)G" : "\(bytes >> 20)M"
+        }
+        let limits = measurements.reduce(into: [Int]()) { if !$0.contains($1.memoryLimit) { $0.append($1.memoryLimit) } }
+        print("| format | rows | MB | threads | memory limit | preflight MB/s | rows/s | peak RSS MB | spilled MB | floors MB/s (preflight ÷ floor) | counts |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         var keys: [(String, Int)] = []
         for m in measurements where !keys.contains(where: { $0 == (m.format, m.rows) }) { keys.append((m.format, m.rows)) }
         for (format, rowCount) in keys {
+            for limit in limits {
             for threads in threadCounts {
-                let runs = measurements.filter { $0.format == format && $0.rows == rowCount && $0.threads == threads }
+                let runs = measurements.filter {
+                    $0.format == format && $0.rows == rowCount && $0.threads == threads && $0.memoryLimit == limit
+                }
                 guard let bestRun = runs.min(by: { $0.seconds < $1.seconds }) else { continue }
                 let floorFormat = String(format.prefix { $0 != " " })
                 let floorText = floors.filter { $0.format == floorFormat && $0.rows == rowCount && $0.threads == threads }
                     .map { "\($0.name) \(fixed($0.megabytesPerSecond)) (\(fixed(bestRun.megabytesPerSecond / $0.megabytesPerSecond * 100))%)" }
                     .joined(separator: "; ")
                 let verified = runs.allSatisfy(\.verified) ? "verified" : "MISMATCH"
-                print("| \(format) | \(rowCount) | \(fixed(Double(bestRun.bytes) / 1e6)) | \(threads) | \(fixed(bestRun.megabytesPerSecond)) | \(fixed(bestRun.rowsPerSecond / 1e6, 2))M | \(bestRun.peakRSSBytes / 1_000_000) | \(floorText) | \(verified) |")
+                print("| \(format) | \(rowCount) | \(fixed(Double(bestRun.bytes) / 1e6)) | \(threads) | \(limitText(limit)) | \(fixed(bestRun.megabytesPerSecond)) | \(fixed(bestRun.rowsPerSecond / 1e6, 2))M | \(bestRun.peakRSSBytes / 1_000_000) | \(bestRun.spilledBytes / 1_000_000) | \(floorText) | \(verified) |")
+            }
             }
         }
         print("")
         print("Where the time goes (best run; seconds, and share of the run): reading windows, planning chunks (JSON: the")
         print("element scan), checking (the workers, in parallel: parsing and rules), settling (one thread: CSV chunks")
-        print("whose cut a malformed quote misled are read again), merging (order and duplicate ids):")
-        print("| format | rows | threads | total s | reading | planning | checking | settling | merging | other |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("whose cut a malformed quote misled are read again), merging (order and duplicate ids), spilled ids (checking")
+        print("at the end the ids that went past the memory limit):")
+        print("| format | rows | threads | memory limit | total s | reading | planning | checking | settling | merging | spilled ids | other |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for (format, rowCount) in keys {
+            for limit in limits {
             for threads in threadCounts {
-                let runs = measurements.filter { $0.format == format && $0.rows == rowCount && $0.threads == threads }
+                let runs = measurements.filter {
+                    $0.format == format && $0.rows == rowCount && $0.threads == threads && $0.memoryLimit == limit
+                }
                 guard let bestRun = runs.min(by: { $0.seconds < $1.seconds }) else { continue }
-                let names = ["reading", "planning", "checking", "settling", "merging"]
+                let names = ["reading", "planning", "checking", "settling", "merging", "spilled ids"]
                 let parts = names.map { bestRun.stages[$0] ?? 0 }
                 let cells = (parts + [bestRun.seconds - parts.reduce(0, +)]).map {
                     "\(fixed($0, 3)) (\(fixed($0 / bestRun.seconds * 100))%)"
                 }
-                print("| \(format) | \(rowCount) | \(threads) | \(fixed(bestRun.seconds, 3)) | " + cells.joined(separator: " | ") + " |")
+                print("| \(format) | \(rowCount) | \(threads) | \(limitText(limit)) | \(fixed(bestRun.seconds, 3)) | "
+                      + cells.joined(separator: " | ") + " |")
+            }
             }
         }
         guard let most = threadCounts.max(), most > 1 else { return }
         print("")
         print("Scaling, run by run (1 → \(most) threads), with the ALU capacity probe measured just before:")
-        print("| format | rows | repetition | 1 thread MB/s | \(most) threads MB/s | speed-up | probe |")
-        print("|---|---|---|---|---|---|---|")
+        print("| format | rows | memory limit | repetition | 1 thread MB/s | \(most) threads MB/s | speed-up | probe |")
+        print("|---|---|---|---|---|---|---|---|")
         for (format, rowCount) in keys {
-            for repetition in 0..<repeats {
-                let one = measurements.first { $0.format == format && $0.rows == rowCount && $0.threads == 1 && $0.repetition == repetition }
-                let many = measurements.first { $0.format == format && $0.rows == rowCount && $0.threads == most && $0.repetition == repetition }
-                guard let one, let many else { continue }
-                print("| \(format) | \(rowCount) | \(repetition + 1) | \(fixed(one.megabytesPerSecond)) | \(fixed(many.megabytesPerSecond)) | \(fixed(one.seconds / many.seconds, 2))× | \(fixed(many.probe, 2))× |")
+            for limit in limits {
+                for repetition in 0..<repeats {
+                    func run(_ threads: Int) -> Measurement? {
+                        measurements.first {
+                            $0.format == format && $0.rows == rowCount && $0.threads == threads
+                                && $0.repetition == repetition && $0.memoryLimit == limit
+                        }
+                    }
+                    guard let one = run(1), let many = run(most) else { continue }
+                    print("| \(format) | \(rowCount) | \(limitText(limit)) | \(repetition + 1) | \(fixed(one.megabytesPerSecond)) | \(fixed(many.megabytesPerSecond)) | \(fixed(one.seconds / many.seconds, 2))× | \(fixed(many.probe, 2))× |")
+                }
             }
         }
     }

@@ -110,4 +110,16 @@ public struct ValidationOptions: Sendable {
         guard memoryLimit > 0, !idsStayInMemory else { return nil }
         return max(memoryLimit - 3 * effectiveWindowSize - (64 << 20), memoryLimit / 8)
     }
+
+    /// "512M", "512MB", "2G", "64K", "300000000" (binary units: M is 2^20 bytes); nil otherwise.
+    @_spi(CommandLine) public static func byteCount(_ text: String) -> Int? {
+        var digits = Substring(text.uppercased())
+        if digits.count > 2, digits.hasSuffix("B") { digits = digits.dropLast() }  // "512MB"
+        let scales: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        let scale = digits.last.flatMap { scales[$0] } ?? 1
+        if scale > 1 { digits = digits.dropLast() }
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int(digits) else { return nil }
+        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
+        return overflow ? nil : bytes
+    }
 }

@@ -37,8 +37,11 @@
                                          control: control)
         if report.isComplete, let delivery {
             if let heldBack, let point = heldBack.replayPoint, let verdicts = heldBack.outcome.merger.replayVerdicts {
+                let started = StageTimes.now
                 report.isComplete = try readAgain(heldBack, from: point, verdicts: verdicts, delivery: delivery,
                                                   options: options, control: control)
+                report.stages.secondReading = StageTimes.now - started
+                report.seconds += report.stages.secondReading
             }
             if report.isComplete { try delivery.handOverHeldIssues() }
         }

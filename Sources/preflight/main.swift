@@ -138,10 +138,10 @@ struct Validate: ParsableCommand {
         if maxRows < 0 { throw ValidationError("--max-rows must be 0 or more") }
         if lineCap < 1 { throw ValidationError("--line-cap must be 1 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
-        if Self.byteCount(memoryLimit) == nil {
+        if ValidationOptions.byteCount(memoryLimit) == nil {
             throw ValidationError("--memory-limit takes a size like 512M, 2G or a number of bytes (0 = no limit)")
         }
-        if let limit = Self.byteCount(memoryLimit), limit > 0, limit < 16 << 20 {
+        if let limit = ValidationOptions.byteCount(memoryLimit), limit > 0, limit < 16 << 20 {
             throw ValidationError("--memory-limit must be at least 16M (or 0 for no limit)")
         }
         if CSVEngine(rawValue: csvEngine) == nil {
@@ -195,21 +195,9 @@ struct Validate: ParsableCommand {
         options.threads = Self.threadCount(threads)
         options.csvEngine = CSVEngine(rawValue: csvEngine) ?? .prescan
         options.mapsFiles = true  // SIGBUS is handled (`Interrupt.install`)
-        options.memoryLimit = Self.byteCount(memoryLimit) ?? options.memoryLimit
+        options.memoryLimit = ValidationOptions.byteCount(memoryLimit) ?? options.memoryLimit
         options.temporaryDirectory = tempDir
         return options
-    }
-
-    /// "512M", "512MB", "2G", "64K", "300000000" (binary units: M is 2^20 bytes); nil otherwise.
-    static func byteCount(_ text: String) -> Int? {
-        var digits = Substring(text.uppercased())
-        if digits.count > 2, digits.hasSuffix("B") { digits = digits.dropLast() }  // "512MB"
-        let scales: [Character: Int] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
-        let scale = digits.last.flatMap { scales[$0] } ?? 1
-        if scale > 1 { digits = digits.dropLast() }
-        guard !digits.isEmpty, digits.allSatisfy({ $0 >= "0" && $0 <= "9" }), let value = Int(digits) else { return nil }
-        let (bytes, overflow) = value.multipliedReportingOverflow(by: scale)
-        return overflow ? nil : bytes
     }
 
     /// More threads than cores do not help: they only cut the input into smaller pieces.

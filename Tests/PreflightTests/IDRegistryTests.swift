@@ -123,7 +123,7 @@ final class IDRegistryTests: XCTestCase {
 
     /// Small and large blocks read as zeros, are writable to their last byte, and are 64-byte aligned.
     func testPageMemoryIsZeroedAlignedAndWritable() {
-        for size in [1, 100, PageMemory.mappedThreshold - 1, PageMemory.mappedThreshold, 9 << 20] {
+        for size in [1, 100, PageMemory.mappedThreshold - 1, PageMemory.mappedThreshold, PageMemory.hugeThreshold - 1, PageMemory.hugeThreshold, 9 << 20] {
             let block = PageMemory.allocate(byteCount: size)
             XCTAssertEqual(Int(bitPattern: block) % 64, 0)
             let bytes = UnsafeMutableRawBufferPointer(start: block, count: size)

@@ -214,6 +214,7 @@ struct ChunkMerger {
     mutating func settleDeferredIDs() throws(PreflightError) {
         guard let spill else { return }
         self.spill = nil
+        spilledBytes = spill.byteCount
         ids.release()
         let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20)
         var lastRow = -1
@@ -242,6 +243,8 @@ struct ChunkMerger {
 
     /// Whether ids went past the registry's budget to the out-of-core check (tests look).
     var spilledIDs: Int { spill?.count ?? 0 }
+    /// Bytes the out-of-core check was given, once settled.
+    private(set) var spilledBytes = 0
 
     /// Sizes the id registry for the whole input from the first chunks, which hold `share` (0–1]
     /// of it: growing a table of millions of ids step by step rehashes it again and again. The

@@ -147,6 +147,11 @@ final class RunContext {
     func finish() throws(PreflightError) {
         guard replay == nil else { return }  // a second reading only hands rows over
         try copyHeldBytes()
+        let started = StageTimes.now
+        defer {
+            stages.settlingSpilledIDs = StageTimes.now - started
+            stages.spilledBytes = outcome.merger.spilledBytes
+        }
         try outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
     }
 

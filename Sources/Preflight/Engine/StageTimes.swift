@@ -18,6 +18,13 @@ public struct StageTimes: Sendable, Equatable, Codable {
     public var settling = 0.0
     /// Putting chunks in order and registering ids in the duplicate check (shards in parallel).
     public var merging = 0.0
+    /// Checking, at the end, the ids that went past the memory limit to scratch files.
+    public var settlingSpilledIDs = 0.0
+    /// A run with observers under a memory limit: reading again the rows held back for their
+    /// duplicate verdicts (see "Memory and scratch files" in the README).
+    public var secondReading = 0.0
+    /// Bytes of ids the duplicate check wrote to scratch files (0 when every id fit in memory).
+    public var spilledBytes = 0
 
     /// Zero for every stage.
     public init() {}
