@@ -79,6 +79,9 @@ struct PreflightBench: ParsableCommand {
     @Option(help: "One row in this many carries an injected error.")
     var errorEvery: Int = 100
 
+    @Flag(help: "Leave out the floors (they load the whole file into memory: not for files larger than it).")
+    var skipFloors = false
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -135,8 +138,11 @@ struct PreflightBench: ParsableCommand {
                         }
                     }
                 }
-                progress("\(format.rawValue) \(rowCount) rows: floors")
-                floors += try measureFloors(path: path, format: format, rows: rowCount, size: size, threadCounts: threadCounts)
+                if !skipFloors {
+                    progress("\(format.rawValue) \(rowCount) rows: floors")
+                    floors += try measureFloors(path: path, format: format, rows: rowCount, size: size,
+                                                threadCounts: threadCounts)
+                }
             }
         }
         if json {

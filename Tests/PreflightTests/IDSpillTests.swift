@@ -35,7 +35,7 @@ final class IDSpillTests: XCTestCase {
         try spillCounting(values, budget: budget).duplicates
     }
 
-    private func spillCounting(_ values: [Value], budget: Int) throws
+    private func spillCounting(_ values: [Value], budget: Int, threads: Int = 1) throws
         -> (duplicates: [IDSpill.Duplicate], splits: Int, unsplittable: Int) {
         let folder = try TemporaryFolder(in: nil)
         let spill = try IDSpill(folder: folder)
@@ -46,7 +46,7 @@ final class IDSpillTests: XCTestCase {
             }
         }
         XCTAssertEqual(spill.count, values.count)
-        let late = try spill.resolve(memoryBudget: budget)
+        let late = try spill.resolve(memoryBudget: budget, threads: threads)
         var duplicates: [IDSpill.Duplicate] = []
         while let duplicate = try late.next() { duplicates.append(duplicate) }
         return (duplicates, spill.splits, spill.unsplittable)
@@ -80,6 +80,10 @@ final class IDSpillTests: XCTestCase {
             for budget in [4096, 64 << 10, 512 << 20] {
                 let outcome = try spillCounting(input, budget: budget)
                 XCTAssertEqual(outcome.duplicates, truth, "seed \(seed), budget \(budget)")
+                // Partitions checked three at a time where the budget holds three (512 MiB).
+                let parallel = try spillCounting(input, budget: budget, threads: 3)
+                XCTAssertEqual(parallel.duplicates, truth, "seed \(seed), budget \(budget), 3 threads")
+                XCTAssertEqual(parallel.splits > 0, outcome.splits > 0)
                 // A 4 KiB budget splits partitions; 512 MiB none.
                 if budget == 4096 { XCTAssertGreaterThan(outcome.splits, 0, "seed \(seed)") }
                 if budget == 512 << 20 { XCTAssertEqual(outcome.splits, 0, "seed \(seed)") }

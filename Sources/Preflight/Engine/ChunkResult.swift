@@ -216,7 +216,7 @@ struct ChunkMerger {
         self.spill = nil
         spilledBytes = spill.byteCount
         ids.release()
-        let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20)
+        let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20, threads: ids.shardCount)
         var lastRow = -1
         var issues: [ValidationIssue] = []
         while let duplicate = try late.next() {

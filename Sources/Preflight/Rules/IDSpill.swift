@@ -63,11 +63,26 @@ final class IDSpill {
     /// Writes one id, after those of earlier rows.
     func append(_ id: UnsafeRawBufferPointer, hash: UInt64, row: Int, line: Int, order: Int, set: Int,
                 rowHasErrors: Bool) throws(PreflightError) {
-        record.removeAll(keepingCapacity: true)
-        Self.encode(hash: hash, row: row, line: line, order: order, set: set, rowHasErrors: rowHasErrors, id: id,
-                    into: &record)
-        try partitions[Self.partition(of: hash, level: 0)].write(record)
-        byteCount += record.count
+        let file = partitions[Self.partition(of: hash, level: 0)]
+        let size = Self.headerSize + id.count
+        if size <= SpillFile.bufferSize {
+            // Encoded in place in the file's buffer.
+            let at = try file.reserve(size)
+            at.storeBytes(of: hash.littleEndian, toByteOffset: 0, as: UInt64.self)
+            at.storeBytes(of: Int64(row).littleEndian, toByteOffset: 8, as: Int64.self)
+            at.storeBytes(of: Int64(line).littleEndian, toByteOffset: 16, as: Int64.self)
+            at.storeBytes(of: Int32(truncatingIfNeeded: order).littleEndian, toByteOffset: 24, as: Int32.self)
+            at.storeBytes(of: UInt32(truncatingIfNeeded: id.count).littleEndian, toByteOffset: 28, as: UInt32.self)
+            at.storeBytes(of: UInt8(truncatingIfNeeded: set), toByteOffset: 32, as: UInt8.self)
+            at.storeBytes(of: UInt8(rowHasErrors ? 1 : 0), toByteOffset: 33, as: UInt8.self)
+            if let base = id.baseAddress { (at + Self.headerSize).copyMemory(from: base, byteCount: id.count) }
+        } else {
+            record.removeAll(keepingCapacity: true)
+            Self.encode(hash: hash, row: row, line: line, order: order, set: set, rowHasErrors: rowHasErrors, id: id,
+                        into: &record)
+            try file.write(record)
+        }
+        byteCount += size
         count += 1
     }
 
@@ -86,22 +101,43 @@ final class IDSpill {
         record.append(contentsOf: id)
     }
 
-    /// Checks every partition (none larger than `memoryBudget` bytes of table at a time); the
-    /// duplicates come back one at a time, in (row, order) order, from the files each checked
-    /// partition wrote them to (memory does not grow with their number). The spill is used up.
-    func resolve(memoryBudget: Int) throws(PreflightError) -> LateDuplicates {
-        var runs: [SpillFile] = []
-        for file in partitions {
-            try resolve(file, level: 0, budget: max(memoryBudget, 4096), into: &runs)
+    /// Checks every partition (none larger than `memoryBudget` bytes of table at a time, in all);
+    /// the duplicates come back one at a time, in (row, order) order, from the files each checked
+    /// partition wrote them to (memory does not grow with their number). Up to `threads`
+    /// partitions are checked at once when the budget holds that many of the largest. The spill
+    /// is used up.
+    func resolve(memoryBudget: Int, threads: Int = 1) throws(PreflightError) -> LateDuplicates {
+        var largest = 0
+        for file in partitions { largest = max(largest, try file.finishWriting()) }
+        let budget = max(memoryBudget, 4096)
+        let tasks = max(1, min(threads, budget / max(1, 2 * largest)))
+        let partitions = self.partitions
+        let done = try Parallel.map(tasks) { (task) throws(PreflightError) -> ([SpillFile], Counts) in
+            var runs: [SpillFile] = []
+            var counts = Counts()
+            for index in stride(from: task, to: partitions.count, by: tasks) {
+                try resolve(partitions[index], level: 0, budget: budget / tasks, into: &runs, counts: &counts)
+            }
+            return (runs, counts)
         }
-        return try LateDuplicates(runs)
+        for (_, counts) in done {
+            splits += counts.splits
+            unsplittable += counts.unsplittable
+        }
+        return try LateDuplicates(done.flatMap(\.0))
+    }
+
+    /// Partitions split again, and partitions whose hashes could not be split, by one task.
+    private struct Counts {
+        var splits = 0
+        var unsplittable = 0
     }
 
     /// A partition's duplicates, written in row order (as the partition's records are) to a file
     /// of their own; the partition is split first while too large for the budget and its hashes
     /// still differ.
-    private func resolve(_ file: SpillFile, level: Int, budget: Int, into runs: inout [SpillFile])
-        throws(PreflightError) {
+    private func resolve(_ file: SpillFile, level: Int, budget: Int, into runs: inout [SpillFile],
+                         counts: inout Counts) throws(PreflightError) {
         let size = try file.finishWriting()
         guard size > 0 else { return }
         // A table of the partition's ids costs about twice their records.
@@ -114,15 +150,15 @@ final class IDSpill {
                 try parts[part]!.write(record)
             }
             file.discard()
-            splits += 1
+            counts.splits += 1
             let used = parts.compactMap { $0 }
             if used.count > 1 {
-                for part in used { try resolve(part, level: level + 1, budget: budget, into: &runs) }
+                for part in used { try resolve(part, level: level + 1, budget: budget, into: &runs, counts: &counts) }
                 return
             }
             // Every record has the same bits here: splitting does not help. Check the one
             // non-empty part in memory, over the budget (only ids whose hashes collide get here).
-            unsplittable += 1
+            counts.unsplittable += 1
             for part in used { try resolveInMemory(part, into: &runs) }
             return
         }
@@ -243,17 +279,22 @@ final class LateDuplicates {
 final class SpillFile {
     private(set) var descriptor: Int32
     private let folder: TemporaryFolder
-    private var buffer: [UInt8] = []
+    /// Bytes not written out yet: `buffered` of `bufferSize`.
+    private let buffer: UnsafeMutableRawPointer
+    private var buffered = 0
     private var written = 0
-    private static let bufferSize = 1 << 16
+    static let bufferSize = 1 << 16
 
     init(descriptor: Int32, folder: TemporaryFolder) {
         self.descriptor = descriptor
         self.folder = folder
-        buffer.reserveCapacity(Self.bufferSize)
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
-    deinit { discard() }
+    deinit {
+        discard()
+        buffer.deallocate()
+    }
 
     /// Closes the file: its space comes back (it has no name).
     func discard() {
@@ -262,27 +303,45 @@ final class SpillFile {
     }
 
     func write(_ bytes: [UInt8]) throws(PreflightError) {
-        if buffer.count + bytes.count > Self.bufferSize { try flush() }
-        buffer.append(contentsOf: bytes)
+        // (`withUnsafeBytes` rethrows untyped: the typed error goes through a `Result`.)
+        try bytes.withUnsafeBytes { bytes in Result { () throws(PreflightError) in try write(bytes) } }.get()
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
-        if buffer.count + bytes.count > Self.bufferSize { try flush() }
-        buffer.append(contentsOf: bytes)
+        guard bytes.count <= Self.bufferSize else {
+            try flush()
+            try writeOut(bytes)
+            return
+        }
+        try reserve(bytes.count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+    }
+
+    /// Room for the next `count` bytes (at most `bufferSize`), for the caller to fill in place.
+    @inline(__always)
+    func reserve(_ count: Int) throws(PreflightError) -> UnsafeMutableRawPointer {
+        if buffered + count > Self.bufferSize { try flush() }
+        let at = buffer + buffered
+        buffered += count
+        return at
     }
 
     private func flush() throws(PreflightError) {
+        try writeOut(UnsafeRawBufferPointer(start: buffer, count: buffered))
+        buffered = 0
+    }
+
+    /// Writes `bytes` at the end of the file, past the buffer.
+    private func writeOut(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
         var done = 0
-        while done < buffer.count {
-            let result = buffer.withUnsafeBytes { pwrite(descriptor, $0.baseAddress! + done, $0.count - done, off_t(written + done)) }
+        while done < bytes.count {
+            let result = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(written + done))
             if result < 0 {
                 if errno == EINTR { continue }
                 throw .cannotWrite("a temporary file in \(folder.parent)", errno: errno)
             }
             done += result
         }
-        written += buffer.count
-        buffer.removeAll(keepingCapacity: true)
+        written += bytes.count
     }
 
     /// Writes out what is buffered; returns the file's size.
