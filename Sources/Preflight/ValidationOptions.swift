@@ -95,20 +95,22 @@ public struct ValidationOptions: Sendable {
     var fieldDelimiter: UInt8 { delimiter ?? UInt8(ascii: ",") }
     /// The thread count to use.
     var effectiveThreads: Int { min(threads > 0 ? threads : Parallel.coreCount, Self.maxThreads) }
-    /// The window size to use: within an eighth of the memory limit (at least 1 MiB), and large
+    /// The window size to use: within a sixteenth of the memory limit (at least 1 MiB), and large
     /// enough for a record at the cap, its line break and more.
     var effectiveWindowSize: Int {
-        let limited = memoryLimit > 0 ? min(windowSize, max(memoryLimit / 8, 1 << 20)) : windowSize
+        let limited = memoryLimit > 0 ? min(windowSize, max(memoryLimit / 16, 1 << 20)) : windowSize
         return max(limited, lineCap + 4096)
     }
 
     /// Bytes the duplicate-id check may keep in memory before it spills (nil: no limit): what the
-    /// limit leaves after the windows (the read window and what chunks keep of it, about three
-    /// windows) and 64 MiB for the program, its buffers and the error list; at least an eighth of
-    /// the limit. With observers, rows past the first id that spills are read again (`ReplayPoint`).
+    /// limit leaves after the windows and 40 MiB for the program (its code and libraries take
+    /// about 21 MB resident, a debug build more; the error list and buffers the rest); at least a
+    /// sixteenth of the limit. Five windows: the read window, and the chunk results of two windows
+    /// (each row's line and ids, kept and recycled per worker) come to about four more, as
+    /// measured. With observers, rows past the first id that spills are read again (`ReplayPoint`).
     var idMemoryBudget: Int? {
         guard memoryLimit > 0, !idsStayInMemory else { return nil }
-        return max(memoryLimit - 3 * effectiveWindowSize - (64 << 20), memoryLimit / 8)
+        return max(memoryLimit - 5 * effectiveWindowSize - (40 << 20), memoryLimit / 16)
     }
 
     /// "512M", "512MB", "2G", "64K", "300000000" (binary units: M is 2^20 bytes); nil otherwise.

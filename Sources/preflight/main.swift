@@ -141,8 +141,8 @@ struct Validate: ParsableCommand {
         if ValidationOptions.byteCount(memoryLimit) == nil {
             throw ValidationError("--memory-limit takes a size like 512M, 2G or a number of bytes (0 = no limit)")
         }
-        if let limit = ValidationOptions.byteCount(memoryLimit), limit > 0, limit < 16 << 20 {
-            throw ValidationError("--memory-limit must be at least 16M (or 0 for no limit)")
+        if let limit = ValidationOptions.byteCount(memoryLimit), limit > 0, limit < 64 << 20 {
+            throw ValidationError("--memory-limit must be at least 64M (or 0 for no limit): the program itself takes about 30 MB")
         }
         if CSVEngine(rawValue: csvEngine) == nil {
             throw ValidationError("unknown CSV engine '\(csvEngine)' (available: prescan, libcsv)")

@@ -75,15 +75,15 @@ final class OutOfCoreTests: CLITestCase {
     }
 
     func testCommandLineMemoryLimitAndTempDir() throws {
-        let path = try file("orders.csv", bytes: Self.csv(rows: 400_000, seed: 3))
+        let path = try file("orders.csv", bytes: Self.csv(rows: 800_000, seed: 3))
         let unlimited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "0"])
-        let limited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "16M",
+        let limited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "64M",
                                "--temp-dir", scratch.path])
         XCTAssertEqual(limited.status, 1)
         XCTAssertEqual(limited.stdout, unlimited.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(),
                        ["orders.csv", "orders.schema.json"], "the scratch folder is gone")
-        let missing = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "16M",
+        let missing = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "64M",
                                "--temp-dir", scratch.path + "/missing"])
         XCTAssertEqual(missing.status, 74)
         XCTAssertEqual(missing.stdout, "")

@@ -58,36 +58,58 @@ final class ResourceLimitTests: XCTestCase {
         return path
     }
 
-    /// Runs the CLI on its own and measures that process's peak RSS (wait4's rusage, the number
+    /// Runs the CLI on its own and measures that process's peak RSS (its rusage, the number
     /// `/usr/bin/time -v` prints).
     ///
-    /// posix_spawn starts the child in the test process's memory (vfork), and Linux carries that
+    /// posix_spawn starts a child in the test process's memory (vfork), and Linux carries that
     /// memory's high-water mark into the child's peak at exec: a test process that once held
-    /// 500 MB would make every child look that large. So the test process's own mark is reset to
-    /// its current size first (`/proc/self/clear_refs`, 5), which then bounds the bias.
+    /// 500 MB would make every child look that large. So the CLI is started by a small Python
+    /// process that forks (a copy of its own few megabytes) and reports the child's rusage on
+    /// standard error. Without python3, the test process's own mark is reset to its current size
+    /// first (`/proc/self/clear_refs`, 5), which then bounds the bias.
     private func run(_ arguments: [String]) throws -> Outcome {
-        if let clear = fopen("/proc/self/clear_refs", "w") {
+        let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        if python == nil, let clear = fopen("/proc/self/clear_refs", "w") {
             fputs("5", clear)
             fclose(clear)
         }
         let output = scratch.appendingPathComponent("stdout-\(UUID().uuidString)").path
+        let errors = scratch.appendingPathComponent("stderr-\(UUID().uuidString)").path
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let wrapper = """
+            import os, sys
+            pid = os.fork()
+            if pid == 0:
+                os.execv(sys.argv[1], sys.argv[1:])
+            _, status, usage = os.wait4(pid, 0)
+            sys.stderr.write("peak-rss-kb %d\\n" % usage.ru_maxrss)
+            code = os.waitstatus_to_exitcode(status)
+            sys.exit(code if code >= 0 else 128 - code)
+            """
+        let command = python.map { [$0, "-c", wrapper, binary] } ?? [binary]
+        let argv = (command + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
         let start = Date()
-        XCTAssertEqual(posix_spawn(&pid, binary, &actions, nil, argv, environ), 0)
+        XCTAssertEqual(posix_spawn(&pid, command[0], &actions, nil, argv, environ), 0)
         var status: Int32 = 0
         var usage = rusage()
         XCTAssertEqual(wait4(pid, &status, 0, &usage), pid)
         let seconds = Date().timeIntervalSince(start)
         let stdout = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        var peak = usage.ru_maxrss
+        if python != nil, let last = stderr.split(separator: "\n").last, last.hasPrefix("peak-rss-kb "),
+           let reported = Int(last.dropFirst("peak-rss-kb ".count)) {
+            peak = reported
+        }
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        let outcome = Outcome(status: exitStatus, peakRSSKilobytes: usage.ru_maxrss, seconds: seconds, stdout: stdout)
-        print("preflight \(arguments.dropFirst().joined(separator: " ")): exit \(exitStatus), peak RSS \(usage.ru_maxrss / 1024) MB, \(String(format: "%.2f", seconds)) s")
+        let outcome = Outcome(status: exitStatus, peakRSSKilobytes: peak, seconds: seconds, stdout: stdout)
+        print("preflight \(arguments.dropFirst().joined(separator: " ")): exit \(exitStatus), peak RSS \(peak / 1024) MB, \(String(format: "%.2f", seconds)) s")
         return outcome
     }
 
@@ -187,5 +209,50 @@ final class ResourceLimitTests: XCTestCase {
         XCTAssertTrue(outcome.stdout.contains(#""preflightErrors":[{"row":2,"code":"record_too_large","error":"Product payload is too large"},{"row":3,"field":"id","code":"duplicate_id","error":"Duplicate id: '1' (first seen in row 1)"}]"#),
                       String(outcome.stdout.prefix(600)))
         assertBounded(outcome)
+    }
+
+    /// `--memory-limit` holds for the whole process, whatever the format and report style, with
+    /// `--rejects` and `--clean`: a million distinct ids (over 100 MB of tables and chunk lists
+    /// in memory) under 64 MiB, and the same answers as without a limit. Every style on CSV; the
+    /// report without observers and the one with all of them on NDJSON and JSON.
+    func testMemoryLimitHoldsForEveryFormatAndStyle() throws {
+        let rows = 1_000_000
+        func id(_ index: Int) -> String { "I\(index &* 7919 % 1_000_000_007)" }
+        var files: [String] = []
+        for format in ["csv", "ndjson", "json"] {
+            var text = format == "csv" ? "id,code,amount\n" : format == "json" ? "[\n" : ""
+            text.reserveCapacity(rows * 40)
+            for index in 0..<rows {
+                switch format {
+                case "csv": text += "\(id(index)),C\(index % 1000),\(index % 97 == 0 ? "x" : "1.5")\n"
+                default:
+                    if format == "json", index > 0 { text += ",\n" }
+                    text += "{\"id\":\"\(id(index))\",\"code\":\"C\(index % 1000)\"}" + (format == "ndjson" ? "\n" : "")
+                }
+            }
+            if format == "json" { text += "\n]\n" }
+            let path = scratch.appendingPathComponent("ids.\(format)").path
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            files.append(path)
+        }
+        // Without a limit the tables alone are over 64 MiB: the limit is what keeps the runs small.
+        let unlimited = try run(["validate", files[0], "--schema", "productsup_stream", "--max-file-size", "0",
+                                 "--max-rows", "0", "--memory-limit", "0"])
+        XCTAssertGreaterThan(unlimited.peakRSSKilobytes, 64 * 1024)
+        for path in files {
+            for style in path.hasSuffix(".csv") ? ["piing", "productsup", "jumbo", "ndjson"] : ["piing", "jumbo"] {
+                var arguments = ["validate", path, "--schema", "productsup_stream", "--max-file-size", "0",
+                                 "--max-rows", "0", "--report", style]
+                if style == "jumbo" {
+                    let base = scratch.appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent).path
+                    arguments += ["--rejects", base + ".rejects", "--clean", base + ".clean"]
+                }
+                let reference = try run(arguments + ["--memory-limit", "0"])
+                let limited = try run(arguments + ["--memory-limit", "64M"])
+                XCTAssertEqual(limited.status, reference.status, "\(path) \(style)")
+                XCTAssertTrue(limited.stdout == reference.stdout, "\(path) \(style): another answer under the limit")
+                XCTAssertLessThan(limited.peakRSSKilobytes, 64 * 1024, "\(path) \(style): peak RSS over the limit")
+            }
+        }
     }
 }
