@@ -27,11 +27,14 @@ public struct ValidationOptions: Sendable {
     public var uniqueIDs = true
     /// Worker threads (0 = one per core). At most ``maxThreads`` are used.
     public var threads = 0
-    /// Bytes the run may hold (0 = no limit; the command line's `--memory-limit`). The read window
-    /// is sized from it, and the duplicate-id check keeps at most its share in memory: ids past
-    /// that go to scratch files in ``temporaryDirectory`` and are checked there at the end, with
-    /// the same answer. Runs with observers keep every id in memory (they need each row's answer
-    /// as it is merged).
+    /// Bytes the run may hold (0 = no limit; the command line's `--memory-limit`, which takes at
+    /// least 64 MiB: the program itself needs about 30 MB). The read window is sized from it, and
+    /// the duplicate-id check keeps at most its share in memory: ids past that go to scratch
+    /// files in ``temporaryDirectory`` and are checked there at the end, with the same answer.
+    /// With observers, the rows from the first such id on are held back and read again once every
+    /// answer is known (a file or bytes from that row; a stream from a scratch copy made as it
+    /// was read), so observers get exactly the calls of a run without a limit. A JSON document
+    /// whose array sits in a wrapper object is read whole whatever the limit.
     public var memoryLimit = 512 << 20
     /// Where the duplicate-id check past ``memoryLimit`` keeps its scratch files (a private folder
     /// made inside, removed at the end); nil: `$TMPDIR`, else `/tmp`. The command line's `--temp-dir`.

@@ -58,22 +58,23 @@
                                   delivery: RowDelivery, options: ValidationOptions, control: RunControl)
         throws(PreflightError) -> Bool {
         let source: WindowedSource
-        let start: Int
+        let rows: RowRange
         if let copy = first.copy {
             let size = try copy.finishWriting()
             source = try .scratch(descriptor: copy.descriptor, size: size, name: first.source.name,
                                   windowSize: options.effectiveWindowSize)
-            start = first.copyRowsStart
+            rows = RowRange(start: first.copyRowsStart, line: point.line)
         } else {
+            // From the first held-back row to where the first reading's rows ended.
             source = try first.source.reopened()
-            start = point.offset
+            rows = RowRange(start: point.offset, line: point.line, end: first.rows?.end, inputSize: first.rows?.inputSize)
         }
         delivery.beginSecondReading()
         var options = options
         options.tracksRows = true
         let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
-                                 delivery: delivery, control: control, monitor: nil,
-                                 replay: (point, start, verdicts))
+                                 delivery: delivery, control: control, monitor: nil, rows: rows,
+                                 replay: (point, verdicts))
         switch options.inputFormat {
         case .csv:
             var driver = CSVDriver(options: options, control: control)
@@ -102,16 +103,29 @@
         let started = StageTimes.now
         var report: ValidationReport
         var heldBack: RunContext?
+        var rows: RowRange?
+        var input = source
         if options.inputFormat == .json, try !JSONArrayDriver.startsWithArray(source) {
-            // Read whole: its rows cannot be read again from a point, so its ids stay in memory.
-            options.idsStayInMemory = delivery != nil
-            var run = JSONDocumentRun(options: options, delivery: delivery, control: control)
-            try run.validate(source)
-            report = run.outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
-        } else {
-            let run = try RunContext(source: source, options: options,
+            if let (wrapped, array) = try wrapperArray(source, options: options) {
+                // A wrapper object whose array streams like a top-level one.
+                input = wrapped
+                rows = array
+            } else {
+                // Read whole: its rows cannot be read again from a point, so its ids stay in memory.
+                // (From its start: looking for the wrapper may have moved the window on.)
+                let whole = source.bytesRead - source.count != 0 ? try source.reopened() : source
+                options.idsStayInMemory = delivery != nil
+                var run = JSONDocumentRun(options: options, delivery: delivery, control: control)
+                try run.validate(whole)
+                report = run.outcome.report(name: name, sizeBytes: whole.bytesRead, options: options)
+                report.seconds = StageTimes.now - started
+                return (report, nil)
+            }
+        }
+        do {
+            let run = try RunContext(source: input, options: options,
                                      firstDataRow: options.inputFormat == .csv ? 2 : 1,
-                                     delivery: delivery, control: control, monitor: hooks.monitor)
+                                     delivery: delivery, control: control, monitor: hooks.monitor, rows: rows)
             switch options.inputFormat {
             case .csv:
                 var driver = CSVDriver(options: options, control: control)
@@ -128,6 +142,20 @@
         }
         report.seconds = StageTimes.now - started
         return (report, heldBack)
+    }
+
+    /// For a JSON document that is not an array: when the input can be read again, its wrapper's
+    /// array found (`JSONWrapperScan`) and the rest of the document valid, a fresh reading of the
+    /// input and where the array lies in it. Nil otherwise: the document is then read whole.
+    private static func wrapperArray(_ source: WindowedSource, options: ValidationOptions)
+        throws(PreflightError) -> (WindowedSource, RowRange)? {
+        guard source.canReadAgain, JSONWrapperScan.streams else { return nil }
+        let contentStart = Bytes.hasBOM(source.bytes) ? 3 : 0
+        guard let location = try JSONWrapperScan.locate(source, from: contentStart),
+              try JSONWrapperScan.check(location, in: source.reopened(), from: contentStart, lineCap: options.lineCap)
+        else { return nil }
+        return (try source.reopened(),
+                RowRange(start: location.start, line: location.line, end: location.end, inputSize: location.size))
     }
 
     static func fileName(of path: String) -> String {

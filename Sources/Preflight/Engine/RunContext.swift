@@ -1,3 +1,12 @@
+/// Where a reading's rows lie in its input when they are not all of it: from byte `start` (on
+/// `line`) to `end` (nil: the input's end), in an input of `inputSize` bytes (nil: as read).
+struct RowRange {
+    var start: Int
+    var line: Int
+    var end: Int?
+    var inputSize: Int?
+}
+
 /// One run's shared state, for the window loop and the format driver: the input's window, the
 /// outcome being merged, where rows go, the stop flag. A driver moves through the input only
 /// through it, so window handling (progress, stop requests, emptiness) is written once.
@@ -14,29 +23,36 @@ final class RunContext {
     private var sizedIDs = false
     /// Where the time went so far.
     var stages = StageTimes()
-    /// The second reading of held-back rows (see `ReplayPoint`): where in this source they start,
-    /// and the line the first of them starts on.
-    let replay: (start: Int, line: Int)?
+    /// Where this reading's rows lie when not the whole input (a wrapper's array; the rows held
+    /// back for a second reading).
+    let rows: RowRange?
+    /// A second reading of held-back rows (see `ReplayPoint`): it only hands rows over.
+    let isSecondReading: Bool
     /// A first reading that cannot read its input again copies the held-back rows' bytes here.
     private(set) var copy: SpillFile?
     /// Where the rows start in `copy` (after the CSV header), and the input offset copied up to.
     private(set) var copyRowsStart = 0
     private var copiedTo = 0
 
-    /// `replay`: this is the second reading of the rows from the point on, which start at byte
-    /// `start` of `source`, with verdicts from the first reading.
+    /// `rows`: where the rows lie in `source`; `replay`: this is the second reading of the rows
+    /// from the point on, with verdicts from the first reading.
     init(source: WindowedSource, options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?,
-         control: RunControl, monitor: (any RunMonitor)?,
-         replay: (point: ReplayPoint, start: Int, verdicts: ReplayVerdicts)? = nil) throws(PreflightError) {
+         control: RunControl, monitor: (any RunMonitor)?, rows: RowRange? = nil,
+         replay: (point: ReplayPoint, verdicts: ReplayVerdicts)? = nil) throws(PreflightError) {
         self.source = source
         self.options = options
         self.delivery = delivery
         self.control = control
         self.monitor = monitor
         outcome = RunOutcome(options: options, firstDataRow: firstDataRow, delivery: delivery)
-        self.replay = replay.map { ($0.start, $0.point.line) }
+        self.rows = rows
+        isSecondReading = replay != nil
+        if let end = rows?.end { source.limit(to: end) }
         if let replay { try outcome.merger.replay(from: replay.point, verdicts: replay.verdicts) }
     }
+
+    /// The input's size (all of it, when this reading's rows are a part).
+    var inputSize: Int { rows?.inputSize ?? source.bytesRead }
 
     /// The replay point of this reading's held-back rows, if rows were held back.
     var replayPoint: ReplayPoint? { outcome.merger.replayPoint }
@@ -94,7 +110,7 @@ final class RunContext {
     /// Copies the window's bytes not copied yet, once rows are held back in an input that cannot
     /// be read again (the copy starts with the CSV header, then the first held-back row's bytes).
     private func copyHeldBytes() throws(PreflightError) {
-        guard let point = replayPoint, !source.canReadAgain, replay == nil else { return }
+        guard let point = replayPoint, !source.canReadAgain, !isSecondReading else { return }
         if copy == nil {
             let file = SpillFile(descriptor: try outcome.merger.scratchFolder().createFile(),
                                  folder: try outcome.merger.scratchFolder())
@@ -110,12 +126,17 @@ final class RunContext {
         copiedTo = windowOffset + source.count
     }
 
-    /// Moves the window to start at byte `offset` of the input (forward), for the second reading.
+    /// Moves the window to start at byte `offset` of the input (forward), where the rows of this
+    /// reading start; returns the position in the window (0).
     func skip(to offset: Int) throws(PreflightError) -> Int {
-        while offset - windowOffset > source.count, !source.atEnd {
-            try refill(keepingFrom: source.count)
-        }
-        return try nextWindow(keepingFrom: min(offset - windowOffset, source.count))
+        if offset - windowOffset <= source.count { return try nextWindow(keepingFrom: offset - windowOffset) }
+        if monitor?.stopRequested == true { control.requestStop() }
+        if control.isStopRequested { throw .stopped }
+        let inputStart = source.inputBytesRead
+        try source.skip(to: offset)
+        control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
+        noteContent(from: 0)
+        return 0
     }
 
     private func noteContent(from start: Int) {
@@ -128,7 +149,7 @@ final class RunContext {
     func merge(_ results: [ChunkResult]) throws(PreflightError) {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
-        if !sizedIDs, replay == nil, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
+        if !sizedIDs, !isSecondReading, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
             sizedIDs = true
             try outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
         }
@@ -138,21 +159,21 @@ final class RunContext {
 
     /// The report, with the stage times.
     func report(name: String) -> ValidationReport {
-        var report = outcome.report(name: name, sizeBytes: source.bytesRead, options: options)
+        var report = outcome.report(name: name, sizeBytes: inputSize, options: options)
         report.stages = stages
         return report
     }
 
     /// The run ended complete: the checks that need the whole input.
     func finish() throws(PreflightError) {
-        guard replay == nil else { return }  // a second reading only hands rows over
+        guard !isSecondReading else { return }  // a second reading only hands rows over
         try copyHeldBytes()
         let started = StageTimes.now
         defer {
             stages.settlingSpilledIDs = StageTimes.now - started
             stages.spilledBytes = outcome.merger.spilledBytes
         }
-        try outcome.finish(sizeBytes: source.bytesRead, isEmpty: !sawContent, options: options)
+        try outcome.finish(sizeBytes: inputSize, isEmpty: !sawContent, options: options)
     }
 
     /// The run was stopped: the counts so far, without the checks that need the whole input.

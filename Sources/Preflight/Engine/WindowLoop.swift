@@ -30,13 +30,14 @@ protocol FormatDriver {
     /// Takes back the storage of results that have been merged.
     func recycle(_ results: [ChunkResult])
 
-    /// The second reading of held-back rows starts here, inside the rows, on `line`.
-    mutating func resumeInsideRows(line: Int)
+    /// Reading starts inside the input, on `line`: at a wrapper's array, or (`atElement`) at the
+    /// first held-back row of a second reading.
+    mutating func beginInside(line: Int, atElement: Bool)
 }
 
 extension FormatDriver {
     /// CSV and NDJSON need nothing: the merge numbers the lines.
-    mutating func resumeInsideRows(line: Int) {}
+    mutating func beginInside(line: Int, atElement: Bool) {}
 }
 
 /// A chunk that is a byte range of the window (CSV, NDJSON).
@@ -76,11 +77,11 @@ enum WindowLoop {
         do throws(PreflightError) {
             let contentStart = try run.begin()
             if var position = try driver.start(at: contentStart, in: run) {
-                if let replay = run.replay {
-                    // A second reading: on to the first held-back row.
-                    position = try run.skip(to: replay.start)
-                    run.outcome.merger.nextLine = replay.line
-                    driver.resumeInsideRows(line: replay.line)
+                if let rows = run.rows {
+                    // The rows are a part of the input (a wrapper's array, held-back rows): on to them.
+                    position = try run.skip(to: rows.start)
+                    run.outcome.merger.nextLine = rows.line
+                    driver.beginInside(line: rows.line, atElement: run.isSecondReading)
                 }
                 try loop(&driver, from: &position, in: run)
             }

@@ -68,7 +68,7 @@ struct JSONArrayDriver: FormatDriver {
         }
         let results = checked.map(\.0)
         switch scanned {
-        case .finished, .stopped:
+        case .finished, .stopped, .arrayEnded:
             return Settled(results: results, next: .finished)
         case .syntax(let offset, let message):
             // The document is invalid: the rows of this window are not merged, those before are dropped.
@@ -86,9 +86,9 @@ struct JSONArrayDriver: FormatDriver {
         for (worker, result) in zip(workers, results) { worker.recycle(result) }
     }
 
-    /// The scan goes on at an element's start, inside the array.
-    mutating func resumeInsideRows(line: Int) {
-        scanner.resumeAtElement()
+    /// The scan starts on `line`: at the array's `[` (a wrapper's), or at an element's start.
+    mutating func beginInside(line: Int, atElement: Bool) {
+        if atElement { scanner.resumeAtElement() }
         self.line = line
     }
 

@@ -21,7 +21,13 @@ struct JSONArrayScanner {
         case syntax(offset: Int, message: String)
         /// `shouldStop` said so: the run is being stopped.
         case stopped
+        /// With `stopsAtArrayEnd`: the array ended; `end` is one past its `]`.
+        case arrayEnded(end: Int)
     }
+
+    /// Stop at the array's `]` (an array that is a member's value) instead of checking that
+    /// nothing follows it.
+    var stopsAtArrayEnd = false
 
     private enum State {
         case beforeArray, firstElementOrEnd, element, separatorOrEnd, afterArray
@@ -89,6 +95,7 @@ struct JSONArrayScanner {
                     if state == .element { return .syntax(offset: index, message: "a value must follow a comma") }
                     state = .afterArray
                     index += 1
+                    if stopsAtArrayEnd { return .arrayEnded(end: index) }
                     continue
                 }
                 if byte == UInt8(ascii: ",") { return .syntax(offset: index, message: "expected a value") }
@@ -107,6 +114,7 @@ struct JSONArrayScanner {
                     state = .element
                 } else if byte == UInt8(ascii: "]") {
                     state = .afterArray
+                    if stopsAtArrayEnd { return .arrayEnded(end: index + 1) }
                 } else {
                     return .syntax(offset: index, message: "expected ',' or ']' after an element")
                 }

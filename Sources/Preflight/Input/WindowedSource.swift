@@ -26,6 +26,8 @@ final class WindowedSource {
     private var windowStart = 0
     /// A regular file's size when it was opened: reading more or fewer bytes means it changed.
     private var expectedSize: Int?
+    /// Where the input ends for this reading, when not at its last byte (a wrapper's array).
+    private var endLimit: Int?
     /// Whether the first bytes were looked at for gzip's magic number yet.
     private var sniffed = false
     private var gzip: GzipInput?
@@ -227,10 +229,11 @@ final class WindowedSource {
         precondition(offset >= 0 && offset <= count)
         if case .mapped(let file) = origin {
             windowStart += offset
-            count = min(windowSize, file.size - windowStart)
+            let end = min(file.size, endLimit ?? file.size)
+            count = max(0, min(windowSize, end - windowStart))
             bytesRead = windowStart + count
             inputBytesRead = bytesRead
-            atEnd = bytesRead == file.size
+            atEnd = bytesRead == end
             file.release(before: windowStart)
             guard file.isUnchanged else { throw .changedWhileReading(name) }
             return
@@ -251,8 +254,14 @@ final class WindowedSource {
                 bytesRead += got
             }
         }
-        if let expectedSize, atEnd ? bytesRead != expectedSize : bytesRead > expectedSize {
+        if let expectedSize, endLimit == nil, atEnd ? bytesRead != expectedSize : bytesRead > expectedSize {
             throw .changedWhileReading(name)
+        }
+        if let endLimit, bytesRead >= endLimit {
+            // Bytes past the end of this reading are not part of it.
+            count -= bytesRead - endLimit
+            bytesRead = endLimit
+            atEnd = true
         }
         // simdjson may read the padding after the last valid byte: keep it harmless.
         (buffer.baseAddress! + count).initializeMemory(as: UInt8.self, repeating: 0x20, count: InputBytes.padding)
@@ -282,6 +291,34 @@ final class WindowedSource {
 
     private static func deallocateWindow(_ buffer: UnsafeMutableRawBufferPointer) {
         PageMemory.deallocate(buffer.baseAddress!, byteCount: buffer.count)
+    }
+
+    /// Ends this reading at byte `end` of the input (before any byte past it is read).
+    func limit(to end: Int) {
+        endLimit = end
+    }
+
+    /// Moves the window to start at byte `offset` of the input (at or after the window's start)
+    /// and fills it: a regular file seeks (a mapped one moves its window); anything else reads
+    /// and drops the bytes before it.
+    func skip(to offset: Int) throws(PreflightError) {
+        precondition(offset >= bytesRead - count)
+        if offset > bytesRead, case .mapped = origin {
+            windowStart = offset
+            count = 0
+            try refill(keepingFrom: 0)
+            return
+        }
+        if offset > bytesRead, case .descriptor(let descriptor, true) = origin, sniffed, gzip == nil, inputSize != nil,
+           lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) {
+            count = 0
+            bytesRead = offset
+            inputBytesRead = offset
+            try refill(keepingFrom: 0)
+            return
+        }
+        while bytesRead < offset, !atEnd { try refill(keepingFrom: count) }
+        try refill(keepingFrom: max(0, count - (bytesRead - offset)))
     }
 
     /// Whether the input can be opened again from its start: a regular file opened by path, or
