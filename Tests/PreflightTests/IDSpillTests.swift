@@ -47,6 +47,7 @@ final class IDSpillTests: XCTestCase {
         }
         XCTAssertEqual(spill.count, values.count)
         let late = try spill.resolve(memoryBudget: budget, threads: threads)
+        XCTAssertLessThanOrEqual(late.fileCount, IDSpill.partitionCount, "one file of duplicates per partition at most")
         var duplicates: [IDSpill.Duplicate] = []
         while let duplicate = try late.next() { duplicates.append(duplicate) }
         return (duplicates, spill.splits, spill.unsplittable)

@@ -116,7 +116,14 @@ final class IDSpill {
             var runs: [SpillFile] = []
             var counts = Counts()
             for index in stride(from: task, to: partitions.count, by: tasks) {
-                try resolve(partitions[index], level: 0, budget: budget / tasks, into: &runs, counts: &counts)
+                var partitionRuns: [SpillFile] = []
+                try resolve(partitions[index], level: 0, budget: budget / tasks, into: &partitionRuns, counts: &counts)
+                // A partition split again has a file of duplicates per part: merged into one, so
+                // that the end reads at most one file per partition (open files, buffers).
+                if partitionRuns.count > 1 {
+                    partitionRuns = [try Self.merge(partitionRuns, in: folder)]
+                }
+                runs += partitionRuns
             }
             return (runs, counts)
         }
@@ -196,6 +203,23 @@ final class IDSpill {
         if let found { runs.append(found) }
     }
 
+    /// Writes the duplicates of `runs` into one file, in (row, order, set) order.
+    private static func merge(_ runs: [SpillFile], in folder: TemporaryFolder) throws(PreflightError) -> SpillFile {
+        let merged = SpillFile(descriptor: try folder.createFile(), folder: folder)
+        let late = try LateDuplicates(runs)
+        var record: [UInt8] = []
+        while let duplicate = try late.next() {
+            record.removeAll(keepingCapacity: true)
+            duplicate.id.withUnsafeBytes { id in
+                encode(hash: 0, row: duplicate.row, line: duplicate.line, order: duplicate.order, set: duplicate.set,
+                       rowHasErrors: duplicate.rowHasErrors, id: id, into: &record)
+            }
+            withUnsafeBytes(of: Int64(duplicate.firstRow).littleEndian) { record.append(contentsOf: $0) }
+            try merged.write(record)
+        }
+        return merged
+    }
+
     /// A record's length from its header (`headerSize` bytes): the header and the id's bytes.
     static func recordLength(_ header: UnsafeRawPointer) -> Int {
         headerSize + Int(UInt32(littleEndian: header.loadUnaligned(fromByteOffset: 28, as: UInt32.self)))
@@ -217,6 +241,9 @@ final class LateDuplicates {
     private var cursors: [SpillCursor] = []
     /// Cursors with a record waiting, as a binary heap on (row, order, set).
     private var heap: [(key: (Int, Int, Int), cursor: Int)] = []
+
+    /// Files read (at most one per partition; tests look).
+    var fileCount: Int { cursors.count }
 
     init(_ runs: [SpillFile]) throws(PreflightError) {
         for run in runs {
@@ -279,8 +306,9 @@ final class LateDuplicates {
 final class SpillFile {
     private(set) var descriptor: Int32
     private let folder: TemporaryFolder
-    /// Bytes not written out yet: `buffered` of `bufferSize`.
-    private let buffer: UnsafeMutableRawPointer
+    /// Bytes not written out yet: `buffered` of `bufferSize`. Made on the first write and let go
+    /// by `finishWriting` (thousands of files may wait to be read back).
+    private var buffer: UnsafeMutableRawPointer?
     private var buffered = 0
     private var written = 0
     static let bufferSize = 1 << 16
@@ -288,12 +316,11 @@ final class SpillFile {
     init(descriptor: Int32, folder: TemporaryFolder) {
         self.descriptor = descriptor
         self.folder = folder
-        buffer = .allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     deinit {
         discard()
-        buffer.deallocate()
+        buffer?.deallocate()
     }
 
     /// Closes the file: its space comes back (it has no name).
@@ -320,12 +347,18 @@ final class SpillFile {
     @inline(__always)
     func reserve(_ count: Int) throws(PreflightError) -> UnsafeMutableRawPointer {
         if buffered + count > Self.bufferSize { try flush() }
-        let at = buffer + buffered
+        let base = buffer ?? {
+            let made = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+            buffer = made
+            return made
+        }()
+        let at = base + buffered
         buffered += count
         return at
     }
 
     private func flush() throws(PreflightError) {
+        guard let buffer, buffered > 0 else { return }
         try writeOut(UnsafeRawBufferPointer(start: buffer, count: buffered))
         buffered = 0
     }
@@ -344,9 +377,11 @@ final class SpillFile {
         written += bytes.count
     }
 
-    /// Writes out what is buffered; returns the file's size.
+    /// Writes out what is buffered and lets the buffer go; returns the file's size.
     func finishWriting() throws(PreflightError) -> Int {
         try flush()
+        buffer?.deallocate()
+        buffer = nil
         return written
     }
 
