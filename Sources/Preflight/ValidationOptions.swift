@@ -33,8 +33,9 @@ public struct ValidationOptions: Sendable {
     /// files in ``temporaryDirectory`` and are checked there at the end, with the same answer.
     /// With observers, the rows from the first such id on are held back and read again once every
     /// answer is known (a file or bytes from that row; a stream from a scratch copy made as it
-    /// was read), so observers get exactly the calls of a run without a limit. A JSON document
-    /// whose array sits in a wrapper object is read whole whatever the limit.
+    /// was read), so observers get exactly the calls of a run without a limit. A JSON wrapper
+    /// object that cannot stream (read from a descriptor or a stream, names written with escapes,
+    /// over 64 MiB outside its array) is read whole whatever the limit.
     public var memoryLimit = 512 << 20
     /// Where the duplicate-id check past ``memoryLimit`` keeps its scratch files (a private folder
     /// made inside, removed at the end); nil: `$TMPDIR`, else `/tmp`. The command line's `--temp-dir`.

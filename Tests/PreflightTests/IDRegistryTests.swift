@@ -57,7 +57,7 @@ final class IDRegistryTests: XCTestCase {
     /// Three windows of chunks, registered with 1, 2 and 3 shards: every duplicate is found once,
     /// in its chunk's entry order, naming the lowest row that holds the id, however the
     /// partitions are dealt out.
-    func testShardsFindTheSameDuplicatesInEntryOrder() {
+    func testShardsFindTheSameDuplicatesInEntryOrder() throws {
         func chunk(_ ids: [String]) -> ChunkResult {
             var result = ChunkResult(maxErrors: 10)
             for (row, id) in ids.enumerated() {
@@ -84,7 +84,7 @@ final class IDRegistryTests: XCTestCase {
                     firstRows.append(firstRow)
                     firstRow += chunk.ids.count
                 }
-                let perShard = (0..<shards).map { registry.register(chunks, firstRows: firstRows, shard: $0) }
+                let perShard = try (0..<shards).map { try registry.register(chunks, firstRows: firstRows, firstLines: firstRows, shard: $0) }
                 let duplicates = ShardedIDRegistry.combine(perShard, chunks: chunks.count)
                 found.append(duplicates.map { $0.duplicates.flatMap { [$0.entry, $0.firstRow] } })
             }

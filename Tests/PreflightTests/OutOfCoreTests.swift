@@ -31,8 +31,16 @@ final class OutOfCoreTests: CLITestCase {
         return Array(text.utf8)
     }
 
-    private func piing(_ bytes: [UInt8], threads: Int, memoryLimit: Int, maxErrors: Int) throws -> String {
-        var options = ValidationOptions(schema: Self.schema, format: .csv)
+    /// The same columns without `unique`: ids alone, which the registry's shards spill themselves.
+    static let idsOnly = Schema(name: "orders", columns: [
+        Column("id", .string, required: true),
+        Column("code", .string, required: false),
+        Column("amount", .decimal, required: true),
+    ], idColumn: "id")
+
+    private func piing(_ bytes: [UInt8], threads: Int, memoryLimit: Int, maxErrors: Int,
+                       schema: Schema = OutOfCoreTests.schema) throws -> String {
+        var options = ValidationOptions(schema: schema, format: .csv)
         options.threads = threads
         options.windowSize = 1 << 16
         options.lineCap = 4096
@@ -55,6 +63,24 @@ final class OutOfCoreTests: CLITestCase {
                 let spilled = try piing(bytes, threads: threads, memoryLimit: 2 << 20, maxErrors: maxErrors)
                 XCTAssertGreaterThan(IDSpill.made, before, "\(threads) threads: the ids did not spill")
                 XCTAssertTrue(spilled == reference, "\(threads) threads, max errors \(maxErrors)")
+            }
+        }
+    }
+
+    /// Ids alone: each shard writes the ids it defers to its own spill, in parallel; the answers
+    /// are the same, hash collisions included.
+    func testShardsSpillTheirOwnIDs() throws {
+        let bytes = Self.csv(rows: 150_000, seed: 7)
+        for collide in [false, true] {
+            if collide { IDRegistry.hashMask = 0xFFFF_FF00 }
+            defer { IDRegistry.hashMask = ~0 }
+            let reference = try piing(bytes, threads: 1, memoryLimit: 0, maxErrors: 0, schema: Self.idsOnly)
+            XCTAssertTrue(reference.contains("\"duplicate_id\":"))
+            for threads in [1, 2, 7] {
+                let before = IDSpill.made
+                let spilled = try piing(bytes, threads: threads, memoryLimit: 2 << 20, maxErrors: 0, schema: Self.idsOnly)
+                XCTAssertGreaterThan(IDSpill.made, before, "\(threads) threads: the ids did not spill")
+                XCTAssertTrue(spilled == reference, "\(threads) threads, collisions \(collide)")
             }
         }
     }

@@ -103,7 +103,7 @@ struct ChunkMerger {
     /// A chunk's errors in global numbering, every one, for the delivery (reused).
     private var chunkIssues: [ValidationIssue] = []
     /// The private scratch folder of the out-of-core check (made when first needed).
-    private var folder: TemporaryFolder?
+    private let folder: ScratchFolder
     /// With a delivery: the first row whose verdict had to wait for the end (rows from there on
     /// are held back and read again, see `ReplayPoint`), and the verdicts recorded from it on.
     private(set) var replayPoint: ReplayPoint?
@@ -116,7 +116,8 @@ struct ChunkMerger {
     init(log: IssueLog, firstDataRow: Int, firstLine: Int, maxRows: Int, idField: String, uniqueFields: [String] = [],
          idShards: Int = 1, idBudget: Int? = nil, temporaryDirectory: String? = nil) {
         self.log = log
-        self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count, budget: idBudget)
+        folder = ScratchFolder(parent: temporaryDirectory)
+        self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count, budget: idBudget, folder: folder)
         self.idBudget = idBudget
         self.temporaryDirectory = temporaryDirectory
         self.uniqueFields = uniqueFields
@@ -127,11 +128,8 @@ struct ChunkMerger {
     }
 
     /// The scratch folder, made on first use.
-    mutating func scratchFolder() throws(PreflightError) -> TemporaryFolder {
-        if let folder { return folder }
-        let made = try TemporaryFolder(in: temporaryDirectory)
-        folder = made
-        return made
+    func scratchFolder() throws(PreflightError) -> TemporaryFolder {
+        try folder.get()
     }
 
     /// The second reading of a run with observers: rows are numbered from `point`, and ids take
@@ -147,11 +145,13 @@ struct ChunkMerger {
     /// byte `windowOffset` of the input.
     mutating func merge(_ chunks: [ChunkResult], window: UnsafeRawBufferPointer, windowOffset: Int = 0)
         throws(PreflightError) {
-        var firstRows: [Int] = []
-        var rows = firstDataRow + dataRows
+        var firstRows: [Int] = [], firstLines: [Int] = []
+        var rows = firstDataRow + dataRows, lines = nextLine
         for chunk in chunks {
             firstRows.append(rows)
+            firstLines.append(lines)
             rows += chunk.rows
+            lines += chunk.lines
         }
         let combined: [ShardedIDRegistry.Found]
         if let verdictReader {
@@ -162,7 +162,7 @@ struct ChunkMerger {
             // Ids first, each shard on its own thread; a shard sees its ids in row order.
             let ids = self.ids
             let found = try Parallel.map(ids.shardCount) { (shard) throws(PreflightError) in
-                ids.register(chunks, firstRows: firstRows, shard: shard)
+                try ids.register(chunks, firstRows: firstRows, firstLines: firstLines, shard: shard)
             }
             combined = ShardedIDRegistry.combine(found, chunks: chunks.count)
         }
@@ -176,7 +176,7 @@ struct ChunkMerger {
                 replayVerdicts = try ReplayVerdicts(folder: scratchFolder())
             }
             try merge(chunk, duplicates: chunkFound.duplicates, window: window)
-            if !chunkFound.deferred.isEmpty {
+            if !chunkFound.deferred.isEmpty, !ids.spillsInShards {
                 try spill(chunkFound.deferred, of: chunk, rowBase: firstRows[index], lineBase: lineBase,
                           duplicates: chunkFound.duplicates)
             }
@@ -212,11 +212,17 @@ struct ChunkMerger {
     /// them are counted and listed in (row, column) order with the rest, exactly as if the table
     /// had held every id. The in-memory tables are dropped first: their memory is the check's.
     mutating func settleDeferredIDs() throws(PreflightError) {
-        guard let spill else { return }
+        let spills = ids.takeSpills() + (spill.map { [$0] } ?? [])
+        guard !spills.isEmpty else { return }
         self.spill = nil
-        spilledBytes = spill.byteCount
+        spilledBytes = spills.reduce(0) { $0 + $1.byteCount }
         ids.release()
-        let late = try spill.resolve(memoryBudget: idBudget ?? 256 << 20, threads: ids.shardCount)
+        // Each spill on its own, with the whole budget (an id is in one shard's spill only).
+        var files: [SpillFile] = []
+        for spill in spills {
+            files += try spill.resolveToFiles(memoryBudget: idBudget ?? 256 << 20, threads: ids.shardCount)
+        }
+        let late = try LateDuplicates(files)
         var lastRow = -1
         var issues: [ValidationIssue] = []
         while let duplicate = try late.next() {
@@ -241,8 +247,6 @@ struct ChunkMerger {
         log.listInOrder(issues)
     }
 
-    /// Whether ids went past the registry's budget to the out-of-core check (tests look).
-    var spilledIDs: Int { spill?.count ?? 0 }
     /// Bytes the out-of-core check was given, once settled.
     private(set) var spilledBytes = 0
 

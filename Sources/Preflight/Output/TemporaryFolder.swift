@@ -51,3 +51,32 @@ final class TemporaryFolder {
         return descriptor
     }
 }
+
+/// A run's scratch folder, made by whichever thread first needs it (the id registry's shards
+/// spill in parallel) and shared by everything the run writes there.
+final class ScratchFolder: @unchecked Sendable {
+    private let parent: String?
+    private var folder: TemporaryFolder?
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    /// `parent`: as `TemporaryFolder(in:)` takes it (nil: `$TMPDIR`, else `/tmp`).
+    init(parent: String?) {
+        self.parent = parent
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// The folder, made on first use.
+    func get() throws(PreflightError) -> TemporaryFolder {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if let folder { return folder }
+        let made = try TemporaryFolder(in: parent)
+        folder = made
+        return made
+    }
+}

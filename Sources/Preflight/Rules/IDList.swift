@@ -62,21 +62,48 @@ final class ShardedIDRegistry {
     /// Shards that reached their budget: they take no new ids (one flag per shard, each written
     /// only by its shard's thread).
     private let full: UnsafeMutableBufferPointer<Bool>
+    /// With the id's set alone, a full shard writes the ids it defers to a spill of its own as it
+    /// registers them, in parallel with the other shards (a row then has one id, so "its row is
+    /// invalid already" is its own errors, known here). With `unique` columns too, a row's ids
+    /// fall in several shards, and the merge writes the deferred ids (`Found.deferred`) instead.
+    let spillsInShards: Bool
+    /// Each shard's spill (written only by its shard's thread), made when it first defers.
+    private let spills: UnsafeMutableBufferPointer<IDSpill?>
+    private let folder: ScratchFolder?
 
-    /// `sets`: the id and the `unique` columns; `budget`: bytes for all the tables (nil: none).
-    init(shards: Int, sets: Int = 1, budget: Int? = nil) {
+    /// `sets`: the id and the `unique` columns; `budget`: bytes for all the tables (nil: none);
+    /// `folder`: where deferred ids go (the shards write them themselves when they can).
+    init(shards: Int, sets: Int = 1, budget: Int? = nil, folder: ScratchFolder? = nil) {
         let shardCount = max(1, shards)
         self.shardCount = shardCount
         shardBudget = budget.map { max($0 / shardCount, 256 << 10) }
         full = .allocate(capacity: shardCount)
         full.initialize(repeating: false)
+        spills = .allocate(capacity: shardCount)
+        spills.initialize(repeating: nil)
+        self.folder = folder
+        spillsInShards = sets == 1 && budget != nil && folder != nil
         // The unique columns' tables start small: only the id's are sized from the input.
         self.shards = (0..<(shardCount * max(1, sets))).map { index in
             index < shardCount ? IDRegistry() : IDRegistry(slots: 1 << 10)
         }
     }
 
-    deinit { full.deallocate() }
+    deinit {
+        full.deallocate()
+        spills.deinitialize()
+        spills.deallocate()
+    }
+
+    /// The shards' spills, handed over to be settled (the shards keep none).
+    func takeSpills() -> [IDSpill] {
+        var taken: [IDSpill] = []
+        for shard in 0..<shardCount {
+            if let spill = spills[shard] { taken.append(spill) }
+            spills[shard] = nil
+        }
+        return taken
+    }
 
     /// An id seen before: the entry in its chunk's list, and the row that registered it first.
     struct Duplicate {
@@ -122,15 +149,18 @@ final class ShardedIDRegistry {
         return false
     }
 
-    /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`) whose
-    /// hash falls in it. Returns, per chunk, the duplicates found and the ids deferred. Shards may
-    /// run in parallel (each touches only its own tables and its own `full` flag).
-    func register(_ chunks: [ChunkResult], firstRows: [Int], shard: Int) -> [Found] {
+    /// Registers, in shard `shard`, the ids of consecutive chunks (first rows `firstRows`, first
+    /// lines `firstLines`) whose hash falls in it. Returns, per chunk, the duplicates found and the
+    /// ids deferred (written to the shard's spill already when `spillsInShards`). Shards may run
+    /// in parallel (each touches only its own tables, `full` flag and spill).
+    func register(_ chunks: [ChunkResult], firstRows: [Int], firstLines: [Int], shard: Int)
+        throws(PreflightError) -> [Found] {
         let shardCount = self.shardCount
         let shards = self.shards
         let idShard = shards[shard]  // the id's table: nearly every entry's
         let batch = 16
-        return chunks.enumerated().map { index, chunk in
+        var failure: PreflightError?
+        let result = chunks.enumerated().map { index, chunk in
             var found = Found()
             chunk.ids.arena.withUnsafeBytes { arena in
                 chunk.ids.entries.withUnsafeBufferPointer { entries in
@@ -154,6 +184,16 @@ final class ShardedIDRegistry {
                                     found.duplicates.append(Duplicate(entry: entryIndex, firstRow: first))
                                 } else {
                                     found.deferred.append(entryIndex)
+                                    if spillsInShards, failure == nil {
+                                        do throws(PreflightError) {
+                                            try spill(shard).append(
+                                                id, hash: entry.hash, row: firstRows[index] + Int(entry.row),
+                                                line: firstLines[index] + Int(entry.line), order: Int(entry.order),
+                                                set: 0, rowHasErrors: entry.rowHasErrors)
+                                        } catch {
+                                            failure = error
+                                        }
+                                    }
                                 }
                             } else if let first = registry.register(id, hash: entry.hash,
                                                                     row: firstRows[index] + Int(entry.row)) {
@@ -166,6 +206,16 @@ final class ShardedIDRegistry {
             }
             return found
         }
+        if let failure { throw failure }
+        return result
+    }
+
+    /// Shard `shard`'s spill, made on first use.
+    private func spill(_ shard: Int) throws(PreflightError) -> IDSpill {
+        if let made = spills[shard] { return made }
+        let made = try IDSpill(folder: folder!.get())
+        spills[shard] = made
+        return made
     }
 
     /// The shards' findings joined per chunk, in entry order.

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -43,10 +44,11 @@ final class IDSpill {
     static let partitionCount = 64
 
     /// Spills made in this process (tests look, to know a run went out of core).
-    nonisolated(unsafe) static var made = 0
+    static var made: Int { madeCount.load(ordering: .relaxed) }
+    private static let madeCount = Atomic<Int>(0)
 
     init(folder: TemporaryFolder) throws(PreflightError) {
-        Self.made += 1
+        Self.madeCount.add(1, ordering: .relaxed)
         self.folder = folder
         var files: [SpillFile] = []
         for _ in 0..<Self.partitionCount { files.append(SpillFile(descriptor: try folder.createFile(), folder: folder)) }
@@ -107,6 +109,12 @@ final class IDSpill {
     /// partitions are checked at once when the budget holds that many of the largest. The spill
     /// is used up.
     func resolve(memoryBudget: Int, threads: Int = 1) throws(PreflightError) -> LateDuplicates {
+        try LateDuplicates(resolveToFiles(memoryBudget: memoryBudget, threads: threads))
+    }
+
+    /// `resolve`'s work: the files of duplicates, at most one per partition, each in (row, order)
+    /// order (several spills' files can then be read back as one).
+    func resolveToFiles(memoryBudget: Int, threads: Int = 1) throws(PreflightError) -> [SpillFile] {
         var largest = 0
         for file in partitions { largest = max(largest, try file.finishWriting()) }
         let budget = max(memoryBudget, 4096)
@@ -131,7 +139,7 @@ final class IDSpill {
             splits += counts.splits
             unsplittable += counts.unsplittable
         }
-        return try LateDuplicates(done.flatMap(\.0))
+        return done.flatMap(\.0)
     }
 
     /// Partitions split again, and partitions whose hashes could not be split, by one task.
