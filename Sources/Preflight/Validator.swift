@@ -75,17 +75,7 @@
         let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
                                  delivery: delivery, control: control, monitor: nil, rows: rows,
                                  replay: (point, verdicts))
-        switch options.inputFormat {
-        case .csv:
-            var driver = CSVDriver(options: options, control: control)
-            try WindowLoop.run(&driver, in: run)
-        case .ndjson:
-            var driver = NDJSONDriver(options: options, control: control)
-            try WindowLoop.run(&driver, in: run)
-        case .json:
-            var driver = JSONArrayDriver(options: options, control: control)
-            try WindowLoop.run(&driver, in: run)
-        }
+        try loop(run, options: options, control: control)
         return run.outcome.isComplete
     }
 
@@ -126,22 +116,28 @@
             let run = try RunContext(source: input, options: options,
                                      firstDataRow: options.inputFormat == .csv ? 2 : 1,
                                      delivery: delivery, control: control, monitor: hooks.monitor, rows: rows)
-            switch options.inputFormat {
-            case .csv:
-                var driver = CSVDriver(options: options, control: control)
-                try WindowLoop.run(&driver, in: run)
-            case .ndjson:
-                var driver = NDJSONDriver(options: options, control: control)
-                try WindowLoop.run(&driver, in: run)
-            case .json:
-                var driver = JSONArrayDriver(options: options, control: control)
-                try WindowLoop.run(&driver, in: run)
-            }
+            try loop(run, options: options, control: control)
             report = run.report(name: name)
             if run.replayPoint != nil { heldBack = run }
         }
         report.seconds = StageTimes.now - started
         return (report, heldBack)
+    }
+
+    /// Runs the window loop over `run` with the format's driver (a JSON document here is an array).
+    private static func loop(_ run: RunContext, options: ValidationOptions, control: RunControl)
+        throws(PreflightError) {
+        switch options.inputFormat {
+        case .csv:
+            var driver = CSVDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        case .ndjson:
+            var driver = NDJSONDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        case .json:
+            var driver = JSONArrayDriver(options: options, control: control)
+            try WindowLoop.run(&driver, in: run)
+        }
     }
 
     /// For a JSON document that is not an array: when the input can be read again, its wrapper's
