@@ -28,7 +28,7 @@ public struct ValidationOptions: Sendable {
     /// Worker threads (0 = one per core). At most ``maxThreads`` are used.
     public var threads = 0
     /// Bytes the run may hold (0 = no limit; the command line's `--memory-limit`, which takes at
-    /// least 64 MiB: the program itself needs about 30 MB). The read window is sized from it, and
+    /// least 64 MiB: the command-line program alone is about 21 MB resident). The read window is sized from it, and
     /// the duplicate-id check keeps at most its share in memory: ids past that go to scratch
     /// files in ``temporaryDirectory`` and are checked there at the end, with the same answer.
     /// With observers, the rows from the first such id on are held back and read again once every

@@ -39,7 +39,7 @@
             if let heldBack, let point = heldBack.replayPoint, let verdicts = heldBack.outcome.merger.replayVerdicts {
                 let started = StageTimes.now
                 report.isComplete = try readAgain(heldBack, from: point, verdicts: verdicts, delivery: delivery,
-                                                  options: options, control: control)
+                                                  options: options, control: control, monitor: hooks.monitor)
                 report.stages.secondReading = StageTimes.now - started
                 report.seconds += report.stages.secondReading
             }
@@ -55,8 +55,8 @@
     /// reading's verdicts, from the input opened again or from the copy the first reading made.
     /// Returns false when it was stopped.
     private static func readAgain(_ first: RunContext, from point: ReplayPoint, verdicts: ReplayVerdicts,
-                                  delivery: RowDelivery, options: ValidationOptions, control: RunControl)
-        throws(PreflightError) -> Bool {
+                                  delivery: RowDelivery, options: ValidationOptions, control: RunControl,
+                                  monitor: (any RunMonitor)?) throws(PreflightError) -> Bool {
         let source: WindowedSource
         let rows: RowRange
         if let copy = first.copy {
@@ -73,9 +73,13 @@
         var options = options
         options.tracksRows = true
         let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
-                                 delivery: delivery, control: control, monitor: nil, rows: rows,
+                                 delivery: delivery, control: control, monitor: monitor, rows: rows,
                                  replay: (point, verdicts))
         try loop(run, options: options, control: control)
+        // A complete second reading ends on the first reading's last row, or the input changed.
+        if run.outcome.isComplete, run.outcome.merger.dataRows != first.outcome.merger.dataRows {
+            throw .changedWhileReading(first.source.name)
+        }
         return run.outcome.isComplete
     }
 

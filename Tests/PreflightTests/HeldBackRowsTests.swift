@@ -122,4 +122,32 @@ final class HeldBackRowsTests: CLITestCase {
         XCTAssertEqual(limited.calls[discard...], reference.calls[reference.calls.firstIndex(of: "discard")!...])
         XCTAssertEqual(limited.report, reference.report)
     }
+
+    /// A file rewritten (same size) while its rows are held back is refused at its second reading,
+    /// not read again as if it were the same.
+    func testAFileChangedBeforeItsSecondReadingIsRefused() throws {
+        final class Rewriter: RowObserver {
+            let path: String
+            var done = false
+            init(path: String) { self.path = path }
+            func beginRow(row: Int, line: Int, issues: ArraySlice<ValidationIssue>) {
+                guard !done else { return }
+                done = true
+                // Same size, other content, a later modification time.
+                var bytes = FileManager.default.contents(atPath: path)!
+                bytes[bytes.count - 2] = bytes[bytes.count - 2] == UInt8(ascii: "5") ? UInt8(ascii: "6") : UInt8(ascii: "5")
+                usleep(20_000)
+                FileManager.default.createFile(atPath: path, contents: bytes)
+            }
+        }
+        let path = try file("orders.csv", bytes: Self.rows(.csv, count: 20_000, seed: 8))
+        var options = ValidationOptions(schema: OutOfCoreTests.schema, format: .csv)
+        options.windowSize = 1 << 16
+        options.lineCap = 4096
+        options.memoryLimit = 2 << 20
+        XCTAssertThrowsError(try Validator.validate(path: path, options: options,
+                                                    hooks: RunHooks(observers: [Rewriter(path: path)]))) {
+            XCTAssertEqual($0 as? PreflightError, .changedWhileReading(path))
+        }
+    }
 }

@@ -185,6 +185,8 @@ final class RunContext {
     /// Drops every row read so far and starts the outcome again with one file-level error at row
     /// 0 (a JSON syntax error voids the whole file). A BOM notice is kept.
     func voidRows(with kind: IssueKind) throws(PreflightError) {
+        // The rows read again were valid JSON the first time: the input changed in between.
+        if isSecondReading { throw .changedWhileReading(source.name) }
         var fresh = RunOutcome(options: options, firstDataRow: 1, delivery: delivery)
         fresh.notices = outcome.notices.filter { $0.code == IssueCode.bomPresent.rawValue }
         try delivery?.discardRows()

@@ -26,6 +26,9 @@ final class WindowedSource {
     private var windowStart = 0
     /// A regular file's size when it was opened: reading more or fewer bytes means it changed.
     private var expectedSize: Int?
+    /// A regular file opened by path: what identifies its content (device, inode, size,
+    /// modification time), so that a second reading of a file changed since is refused.
+    private var identity: [Int] = []
     /// Where the input ends for this reading, when not at its last byte (a wrapper's array).
     private var endLimit: Int?
     /// Whether the first bytes were looked at for gzip's magic number yet.
@@ -118,12 +121,23 @@ final class WindowedSource {
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
         let knownSize = (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
+        #if canImport(Glibc)
+        let identity = [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec),
+                        Int(status.st_mtim.tv_nsec)]
+        #else
+        let identity = [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtimespec.tv_sec),
+                        Int(status.st_mtimespec.tv_nsec)]
+        #endif
         if maps, let size = knownSize, let head = MappedFile.firstTwoBytes(of: descriptor),
            head != (0x1F, 0x8B), let file = MappedFile(descriptor: descriptor, size: size) {
-            return WindowedSource(origin: .mapped(file), name: path, windowSize: windowSize, knownSize: size)
+            let source = WindowedSource(origin: .mapped(file), name: path, windowSize: windowSize, knownSize: size)
+            source.identity = identity
+            return source
         }
-        return WindowedSource(origin: .descriptor(descriptor, closeWhenDone: true), name: path, windowSize: windowSize,
-                              knownSize: knownSize)
+        let source = WindowedSource(origin: .descriptor(descriptor, closeWhenDone: true), name: path,
+                                    windowSize: windowSize, knownSize: knownSize)
+        source.identity = identity
+        return source
     }
 
     /// Streams from a descriptor the caller owns (standard input).
@@ -303,7 +317,8 @@ final class WindowedSource {
     /// and drops the bytes before it.
     func skip(to offset: Int) throws(PreflightError) {
         precondition(offset >= bytesRead - count)
-        if offset > bytesRead, case .mapped = origin {
+        if offset > bytesRead, case .mapped(let file) = origin {
+            guard offset <= min(file.size, endLimit ?? file.size) else { throw .changedWhileReading(name) }
             windowStart = offset
             count = 0
             try refill(keepingFrom: 0)
@@ -318,6 +333,8 @@ final class WindowedSource {
             return
         }
         while bytesRead < offset, !atEnd { try refill(keepingFrom: count) }
+        // The input ends before the offset a first reading found in it: it changed since.
+        guard bytesRead >= offset else { throw .changedWhileReading(name) }
         try refill(keepingFrom: max(0, count - (bytesRead - offset)))
     }
 
@@ -339,7 +356,7 @@ final class WindowedSource {
             return .memory(data, name: name, windowSize: requestedWindowSize)
         case .mapped, .descriptor:
             let again = try WindowedSource.open(path: name, windowSize: requestedWindowSize, maps: isMapped)
-            guard again.inputSize == inputSize else { throw .changedWhileReading(name) }
+            guard again.identity == identity else { throw .changedWhileReading(name) }
             return again
         case .feed:
             preconditionFailure("a stream cannot be read again")

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Receives a run's rows in row order, each with its raw bytes and every one of its errors (no
 /// cap), for outputs that need more than the report: the NDJSON error stream, the rejects/clean
 /// split, Productsup's first examples. Calls come from one thread, in input order, whatever the
@@ -137,11 +139,12 @@ final class RowDelivery {
     func holdBack() { isHeldBack = true }
 
     /// Second readings made in this process (tests look, to know one was made).
-    nonisolated(unsafe) static var secondReadings = 0
+    static var secondReadings: Int { secondReadingCount.load(ordering: .relaxed) }
+    private static let secondReadingCount = Atomic<Int>(0)
 
     /// The second reading begins: rows go through again, nothing else.
     func beginSecondReading() {
-        Self.secondReadings += 1
+        Self.secondReadingCount.add(1, ordering: .relaxed)
         isHeldBack = false
         isSecondReading = true
     }
@@ -206,6 +209,8 @@ final class RowDelivery {
     /// is held back any more.
     func discardRows() throws(PreflightError) {
         if rowIsOpen { try endRow() }
+        isHeldBack = false
+        heldIssues = []
         for observer in observers { try observer.discardRows() }
     }
 }

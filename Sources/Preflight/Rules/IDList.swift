@@ -82,7 +82,8 @@ final class ShardedIDRegistry {
         spills = .allocate(capacity: shardCount)
         spills.initialize(repeating: nil)
         self.folder = folder
-        spillsInShards = sets == 1 && budget != nil && folder != nil
+        // Up to four shards: each spill holds 64 open files and their buffers while it is written.
+        spillsInShards = sets == 1 && budget != nil && folder != nil && shardCount <= 4
         // The unique columns' tables start small: only the id's are sized from the input.
         self.shards = (0..<(shardCount * max(1, sets))).map { index in
             index < shardCount ? IDRegistry() : IDRegistry(slots: 1 << 10)

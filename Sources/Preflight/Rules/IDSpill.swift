@@ -319,7 +319,7 @@ final class SpillFile {
     private var buffer: UnsafeMutableRawPointer?
     private var buffered = 0
     private var written = 0
-    static let bufferSize = 1 << 16
+    static let bufferSize = 1 << 15
 
     init(descriptor: Int32, folder: TemporaryFolder) {
         self.descriptor = descriptor
