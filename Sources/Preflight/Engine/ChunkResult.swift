@@ -99,7 +99,6 @@ struct ChunkMerger {
     private var spill: IDSpill?
     /// The registry's budget (nil: none), and where the out-of-core check keeps its files.
     private let idBudget: Int?
-    private let temporaryDirectory: String?
     /// A chunk's errors in global numbering, every one, for the delivery (reused).
     private var chunkIssues: [ValidationIssue] = []
     /// The private scratch folder of the out-of-core check (made when first needed).
@@ -119,7 +118,6 @@ struct ChunkMerger {
         folder = ScratchFolder(parent: temporaryDirectory)
         self.ids = ShardedIDRegistry(shards: idShards, sets: 1 + uniqueFields.count, budget: idBudget, folder: folder)
         self.idBudget = idBudget
-        self.temporaryDirectory = temporaryDirectory
         self.uniqueFields = uniqueFields
         self.firstDataRow = firstDataRow
         self.nextLine = firstLine
@@ -225,26 +223,30 @@ struct ChunkMerger {
         let late = try LateDuplicates(files)
         var lastRow = -1
         var issues: [ValidationIssue] = []
-        while let duplicate = try late.next() {
+        while let record = try late.nextRecord() {
+            let duplicate = IDSpill.header(of: record), firstRow = IDSpill.firstRow(of: record)
             try replayVerdicts?.recordLate(row: duplicate.row, order: duplicate.order, set: duplicate.set,
-                                           firstRow: duplicate.firstRow)
-            let isID = duplicate.set == 0
-            let kind = isID ? IssueKind.duplicateID(firstRow: duplicate.firstRow)
-                : IssueKind.duplicateValue(firstRow: duplicate.firstRow)
-            let field = isID ? idField : uniqueFields[duplicate.set - 1]
-            let code = isID ? nil : "invalid_" + field
+                                           firstRow: firstRow)
+            let (kind, field, code) = repeated(set: duplicate.set, firstRow: firstRow)
             // Only the first `maxErrors` of them can reach the list: messages for those alone.
             let listable = log.maxErrors == 0 || issues.count < log.maxErrors
-            duplicate.id.withUnsafeBytes { id in
-                if let issue = log.countLate(kind, row: duplicate.row, line: duplicate.line, order: duplicate.order,
-                                             field: field, invalidCode: code, value: id, building: listable) {
-                    issues.append(issue)
-                }
+            if let issue = log.countLate(kind, row: duplicate.row, line: duplicate.line, order: duplicate.order,
+                                         field: field, invalidCode: code, value: IDSpill.id(of: record),
+                                         building: listable) {
+                issues.append(issue)
             }
             if !duplicate.rowHasErrors, duplicate.row != lastRow { log.countInvalidRow() }
             lastRow = duplicate.row
         }
         log.listInOrder(issues)
+    }
+
+    /// How a value of set `set` (0: the id; k: the k-th `unique` column) seen first in row
+    /// `firstRow` is reported: its kind, its column, and the code of a `unique` column's error.
+    private func repeated(set: Int, firstRow: Int) -> (kind: IssueKind, field: String, code: String?) {
+        if set == 0 { return (.duplicateID(firstRow: firstRow), idField, nil) }
+        let field = uniqueFields[set - 1]
+        return (.duplicateValue(firstRow: firstRow), field, "invalid_" + field)
     }
 
     /// Bytes the out-of-core check was given, once settled.
@@ -334,11 +336,7 @@ struct ChunkMerger {
                 let duplicate = duplicates[duplicateIndex]
                 let entry = chunk.ids.entries[duplicate.entry]
                 let row = rowBase + Int(entry.row)
-                let isID = entry.set == 0
-                let kind = isID ? IssueKind.duplicateID(firstRow: duplicate.firstRow)
-                    : IssueKind.duplicateValue(firstRow: duplicate.firstRow)
-                let field = isID ? idField : uniqueFields[Int(entry.set) - 1]
-                let code = isID ? nil : "invalid_" + field
+                let (kind, field, code) = repeated(set: Int(entry.set), firstRow: duplicate.firstRow)
                 let line = lineBase + Int(entry.line)
                 if let replayVerdicts, let point = replayPoint, row >= point.row {
                     try replayVerdicts.recordLive(row: row, order: Int(entry.order), set: Int(entry.set),

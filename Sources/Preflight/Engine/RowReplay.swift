@@ -17,12 +17,11 @@ struct ReplayPoint {
 }
 
 /// The duplicate verdicts of the rows from the replay point on, as records of 24 bytes:
-/// `row i64, firstRow i64, order i32, set u8` and padding. Those found in memory are written in
+/// `row i64, firstRow i64, order i32, set u32`. Those found in memory are written in
 /// row order as chunks merge, those settled at the end in (row, order) order by the settling.
 final class ReplayVerdicts {
     private let live: SpillFile
     private let late: SpillFile
-    private var record = [UInt8](repeating: 0, count: recordSize)
     static let recordSize = 24
 
     init(folder: TemporaryFolder) throws(PreflightError) {
@@ -41,13 +40,12 @@ final class ReplayVerdicts {
     }
 
     private func write(row: Int, order: Int, set: Int, firstRow: Int, to file: SpillFile) throws(PreflightError) {
-        record.withUnsafeMutableBytes { bytes in
-            bytes.storeBytes(of: Int64(row).littleEndian, toByteOffset: 0, as: Int64.self)
-            bytes.storeBytes(of: Int64(firstRow).littleEndian, toByteOffset: 8, as: Int64.self)
-            bytes.storeBytes(of: Int32(truncatingIfNeeded: order).littleEndian, toByteOffset: 16, as: Int32.self)
-            bytes.storeBytes(of: UInt8(truncatingIfNeeded: set), toByteOffset: 20, as: UInt8.self)
-        }
-        try file.write(record)
+        // Encoded in place in the file's buffer.
+        let at = try file.reserve(Self.recordSize)
+        at.storeBytes(of: Int64(row).littleEndian, toByteOffset: 0, as: Int64.self)
+        at.storeBytes(of: Int64(firstRow).littleEndian, toByteOffset: 8, as: Int64.self)
+        at.storeBytes(of: Int32(truncatingIfNeeded: order).littleEndian, toByteOffset: 16, as: Int32.self)
+        at.storeBytes(of: UInt32(truncatingIfNeeded: set).littleEndian, toByteOffset: 20, as: UInt32.self)
     }
 
     /// Reads the verdicts back, both records merged in (row, order, set) order.
@@ -86,7 +84,7 @@ final class VerdictReader {
         guard let record = try cursor.advance() else { return nil }
         return Verdict(row: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 0, as: Int64.self))),
                        order: Int(Int32(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: Int32.self))),
-                       set: Int(record[20]),
+                       set: Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 20, as: UInt32.self))),
                        firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))))
     }
 

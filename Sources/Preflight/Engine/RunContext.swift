@@ -71,7 +71,7 @@ final class RunContext {
 
     /// Reads the first window; returns where the content starts (after a BOM, which is noticed).
     func begin() throws(PreflightError) -> Int {
-        try refill(keepingFrom: 0)
+        try refill { () throws(PreflightError) in try source.refill(keepingFrom: 0) }
         if Bytes.isGzip(source.bytes) { throw .compressed(source.name) }
         var position = 0
         if Bytes.hasBOM(source.bytes) {
@@ -85,9 +85,21 @@ final class RunContext {
     /// Moves on to the next window, keeping the bytes from `position`; returns where they now
     /// start. A stop request ends the run here.
     func nextWindow(keepingFrom position: Int) throws(PreflightError) -> Int {
+        try moveWindow { () throws(PreflightError) in try source.refill(keepingFrom: position) }
+    }
+
+    /// Moves the window to start at byte `offset` of the input (forward), where the rows of this
+    /// reading start; returns the position in the window (0).
+    func skip(to offset: Int) throws(PreflightError) -> Int {
+        if offset - windowOffset <= source.count { return try nextWindow(keepingFrom: offset - windowOffset) }
+        return try moveWindow { () throws(PreflightError) in try source.skip(to: offset) }
+    }
+
+    /// Moves the window with `move` unless a stop was asked for; returns where its bytes start.
+    private func moveWindow(_ move: () throws(PreflightError) -> Void) throws(PreflightError) -> Int {
         if monitor?.stopRequested == true { control.requestStop() }
         if control.isStopRequested { throw .stopped }
-        try refill(keepingFrom: position)
+        try refill(by: move)
         noteContent(from: 0)
         return 0
     }
@@ -97,12 +109,13 @@ final class RunContext {
         while !source.atEnd { _ = try nextWindow(keepingFrom: source.count) }
     }
 
-    /// Reads the next window and tells the progress ticker where it lies in the input.
-    private func refill(keepingFrom position: Int) throws(PreflightError) {
+    /// Moves the window with `move` (a refill or a skip), times it, tells the progress ticker
+    /// where the window lies in the input, and copies held-back bytes of a stream.
+    private func refill(by move: () throws(PreflightError) -> Void) throws(PreflightError) {
         let inputStart = source.inputBytesRead
         let started = StageTimes.now
         defer { stages.reading += StageTimes.now - started }
-        try source.refill(keepingFrom: position)
+        try move()
         control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
         try copyHeldBytes()
     }
@@ -112,8 +125,8 @@ final class RunContext {
     private func copyHeldBytes() throws(PreflightError) {
         guard let point = replayPoint, !source.canReadAgain, !isSecondReading else { return }
         if copy == nil {
-            let file = SpillFile(descriptor: try outcome.merger.scratchFolder().createFile(),
-                                 folder: try outcome.merger.scratchFolder())
+            let folder = try outcome.merger.scratchFolder()
+            let file = SpillFile(descriptor: try folder.createFile(), folder: folder)
             let header = delivery?.headerBytes ?? []
             try file.write(header)
             copyRowsStart = header.count
@@ -126,18 +139,6 @@ final class RunContext {
         copiedTo = windowOffset + source.count
     }
 
-    /// Moves the window to start at byte `offset` of the input (forward), where the rows of this
-    /// reading start; returns the position in the window (0).
-    func skip(to offset: Int) throws(PreflightError) -> Int {
-        if offset - windowOffset <= source.count { return try nextWindow(keepingFrom: offset - windowOffset) }
-        if monitor?.stopRequested == true { control.requestStop() }
-        if control.isStopRequested { throw .stopped }
-        let inputStart = source.inputBytesRead
-        try source.skip(to: offset)
-        control.beginWindow(bytes: source.count, inputStart: inputStart, inputEnd: source.inputBytesRead)
-        noteContent(from: 0)
-        return 0
-    }
 
     private func noteContent(from start: Int) {
         guard !sawContent, start < source.count else { return }
@@ -167,7 +168,6 @@ final class RunContext {
     /// The run ended complete: the checks that need the whole input.
     func finish() throws(PreflightError) {
         guard !isSecondReading else { return }  // a second reading only hands rows over
-        try copyHeldBytes()
         let started = StageTimes.now
         defer {
             stages.settlingSpilledIDs = StageTimes.now - started

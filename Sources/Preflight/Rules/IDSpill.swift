@@ -215,17 +215,17 @@ final class IDSpill {
     private static func merge(_ runs: [SpillFile], in folder: TemporaryFolder) throws(PreflightError) -> SpillFile {
         let merged = SpillFile(descriptor: try folder.createFile(), folder: folder)
         let late = try LateDuplicates(runs)
-        var record: [UInt8] = []
-        while let duplicate = try late.next() {
-            record.removeAll(keepingCapacity: true)
-            duplicate.id.withUnsafeBytes { id in
-                encode(hash: 0, row: duplicate.row, line: duplicate.line, order: duplicate.order, set: duplicate.set,
-                       rowHasErrors: duplicate.rowHasErrors, id: id, into: &record)
-            }
-            withUnsafeBytes(of: Int64(duplicate.firstRow).littleEndian) { record.append(contentsOf: $0) }
-            try merged.write(record)
-        }
+        while let record = try late.nextRecord() { try merged.write(record) }
         return merged
+    }
+
+    /// A duplicate's record (from `LateDuplicates.nextRecord`): the first row of its id, and the id.
+    static func firstRow(of record: UnsafeRawBufferPointer) -> Int {
+        Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: record.count - 8, as: Int64.self)))
+    }
+
+    static func id(of record: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: record[headerSize..<(record.count - 8)])
     }
 
     /// A record's length from its header (`headerSize` bytes): the header and the id's bytes.
@@ -252,6 +252,8 @@ final class LateDuplicates {
 
     /// Files read (at most one per partition; tests look).
     var fileCount: Int { cursors.count }
+    /// The cursor whose record `nextRecord` returned last: it moves on at the next call.
+    private var pending: Int?
 
     init(_ runs: [SpillFile]) throws(PreflightError) {
         for run in runs {
@@ -262,24 +264,30 @@ final class LateDuplicates {
         }
     }
 
-    /// The next duplicate in (row, order, set) order, or nil when all are read.
-    func next() throws(PreflightError) -> IDSpill.Duplicate? {
+    /// The next duplicate's record in (row, order, set) order — a spill record, then the first
+    /// row (`IDSpill.firstRow(of:)`) — valid until the next call; nil when all are read.
+    func nextRecord() throws(PreflightError) -> UnsafeRawBufferPointer? {
+        if let pending {
+            self.pending = nil
+            try push(pending)
+        }
         guard let top = heap.first else { return nil }
-        let record = cursors[top.cursor].current!
-        let header = IDSpill.header(of: record)
-        let end = record.count - 8
-        let duplicate = IDSpill.Duplicate(
-            row: header.row, line: header.line, order: header.order, set: header.set,
-            rowHasErrors: header.rowHasErrors,
-            firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: end, as: Int64.self))),
-            id: Array(record[IDSpill.headerSize..<end]))
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
             siftDown(0)
         }
-        try push(top.cursor)
-        return duplicate
+        pending = top.cursor
+        return cursors[top.cursor].current
+    }
+
+    /// The next duplicate, decoded (tests compare them).
+    func next() throws(PreflightError) -> IDSpill.Duplicate? {
+        guard let record = try nextRecord() else { return nil }
+        let header = IDSpill.header(of: record)
+        return IDSpill.Duplicate(row: header.row, line: header.line, order: header.order, set: header.set,
+                                 rowHasErrors: header.rowHasErrors, firstRow: IDSpill.firstRow(of: record),
+                                 id: Array(IDSpill.id(of: record)))
     }
 
     /// Reads the cursor's next record and puts it in the heap (a cursor at its end drops out).
