@@ -116,7 +116,7 @@ struct DataGenerator {
                                                                         store: String, items: String, codes: [String]) {
         var id: String? = "TXN\(index)"
         var amount = "\(random(100_000) + 1).\(random(90) + 10)"
-        var date = "2026-\(String(format: "%02d", random(12) + 1))-\(String(format: "%02d", random(28) + 1))"
+        var date = "2026-\(Self.twoDigits(random(12) + 1))-\(Self.twoDigits(random(28) + 1))"
         var store = "STORE-\(random(500))"
         var items = "\(random(20))"
         var codes: [String] = []
@@ -195,8 +195,15 @@ struct DataGenerator {
         }
     }
 
+    /// `String(format: "%02d")` without Foundation's formatter (the generator's hot spot).
+    private static func twoDigits(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
     private func jsonString(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        // Most values need no escaping: skip Foundation's three searches for them.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") }) {
+            return "\"" + text + "\""
+        }
+        return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 
