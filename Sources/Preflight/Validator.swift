@@ -110,7 +110,11 @@
                 let whole = source.bytesRead - source.count != 0 ? try source.reopened() : source
                 options.idsStayInMemory = delivery != nil
                 var run = JSONDocumentRun(options: options, delivery: delivery, control: control)
-                try run.validate(whole)
+                do {
+                    try run.validate(whole)
+                } catch {
+                    throw run.outcome.merger.existingScratchFolder?.explainingFullDisk(error, growth: nil) ?? error
+                }
                 report = run.outcome.report(name: name, sizeBytes: whole.bytesRead, options: options)
                 report.seconds = StageTimes.now - started
                 return (report, nil)
@@ -120,7 +124,11 @@
             let run = try RunContext(source: input, options: options,
                                      firstDataRow: options.inputFormat == .csv ? 2 : 1,
                                      delivery: delivery, control: control, monitor: hooks.monitor, rows: rows)
-            try loop(run, options: options, control: control)
+            do {
+                try loop(run, options: options, control: control)
+            } catch {
+                throw run.explainingFullDisk(error)
+            }
             report = run.report(name: name)
             if run.replayPoint != nil { heldBack = run }
         }

@@ -100,6 +100,38 @@ final class OutOfCoreTests: CLITestCase {
         }
     }
 
+    /// A full scratch disk (the test hook fills it at a set size) is one error naming the folder
+    /// and the space the run needs; with that much room the run completes with the same report.
+    func testFullScratchDiskSaysTheSpaceNeeded() throws {
+        let bytes = Self.csv(rows: 150_000, seed: 4)
+        let reference = try piing(bytes, threads: 2, memoryLimit: 0, maxErrors: 0)
+        defer { TemporaryFolder.capacityForTests = nil }
+        for capacity in [100_000, 1_000_000] {
+            TemporaryFolder.capacityForTests = capacity
+            var need = 0
+            XCTAssertThrowsError(try piing(bytes, threads: 2, memoryLimit: 2 << 20, maxErrors: 0)) { error in
+                guard case .cannotWrite(let path, let reason, let code) = error as? PreflightError else {
+                    return XCTFail("\(error)")
+                }
+                XCTAssertEqual(code, ENOSPC)
+                XCTAssertEqual(path, "a temporary file in \(TemporaryFolder.parent(nil))")
+                let pattern = #/No space left on device; scratch files held ([0-9.]+) (KB|MB) when it filled after ([0-9]+)% of the input: the run needs about ([0-9.]+) (KB|MB) free there \(or a higher --memory-limit\)/#
+                guard let match = reason.wholeMatch(of: pattern) else { return XCTFail(reason) }
+                func bytes(_ number: Substring, _ unit: Substring) -> Int {
+                    Int(Double(number)! * (unit == "KB" ? 1e3 : 1e6))
+                }
+                let held = bytes(match.1, match.2)
+                need = bytes(match.4, match.5)
+                XCTAssertLessThanOrEqual(held, capacity)
+                XCTAssertGreaterThan(held, capacity * 9 / 10, reason)
+                XCTAssertGreaterThan(need, held, reason)
+            }
+            TemporaryFolder.capacityForTests = need
+            XCTAssertTrue(try piing(bytes, threads: 2, memoryLimit: 2 << 20, maxErrors: 0) == reference,
+                          "\(need) bytes of scratch space, as the error said, were not enough")
+        }
+    }
+
     func testCommandLineMemoryLimitAndTempDir() throws {
         let path = try file("orders.csv", bytes: Self.csv(rows: 800_000, seed: 3))
         let unlimited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "0"])

@@ -130,6 +130,9 @@ struct ChunkMerger {
         try folder.get()
     }
 
+    /// The scratch folder if the run has made it.
+    var existingScratchFolder: TemporaryFolder? { folder.existing }
+
     /// The second reading of a run with observers: rows are numbered from `point`, and ids take
     /// their verdicts from `verdicts` (no table).
     mutating func replay(from point: ReplayPoint, verdicts: ReplayVerdicts) throws(PreflightError) {
@@ -248,6 +251,9 @@ struct ChunkMerger {
         let field = uniqueFields[set - 1]
         return (.duplicateValue(firstRow: firstRow), field, "invalid_" + field)
     }
+
+    /// Bytes the out-of-core check has been given so far (between windows).
+    var spilledBytesSoFar: Int { ids.spilledBytesSoFar + (spill?.byteCount ?? 0) }
 
     /// Bytes the out-of-core check was given, once settled.
     private(set) var spilledBytes = 0

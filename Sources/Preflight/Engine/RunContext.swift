@@ -21,6 +21,8 @@ final class RunContext {
     private var sawContent = false
     /// Whether the id registry was sized from the first window yet.
     private var sizedIDs = false
+    /// How the scratch files grew with the input read (for a full disk's message).
+    private var scratchGrowth: ScratchGrowth?
     /// Where the time went so far.
     var stages = StageTimes()
     /// Where this reading's rows lie when not the whole input (a wrapper's array; the rows held
@@ -156,6 +158,10 @@ final class RunContext {
         }
         try outcome.merger.merge(results, window: source.bytes, windowOffset: windowOffset)
         try copyHeldBytes()
+        if let size = source.inputSize, !source.isCompressed, outcome.merger.existingScratchFolder != nil {
+            if scratchGrowth == nil { scratchGrowth = ScratchGrowth(size: size) }
+            scratchGrowth?.note(read: source.inputBytesRead, spilled: outcome.merger.spilledBytesSoFar)
+        }
     }
 
     /// The report, with the stage times.
@@ -174,6 +180,12 @@ final class RunContext {
             stages.spilledBytes = outcome.merger.spilledBytes
         }
         try outcome.finish(sizeBytes: inputSize, isEmpty: !sawContent, options: options)
+    }
+
+    /// `error`, with the space the run needs when it is the scratch folder's full disk.
+    func explainingFullDisk(_ error: PreflightError) -> PreflightError {
+        guard let folder = outcome.merger.existingScratchFolder else { return error }
+        return folder.explainingFullDisk(error, growth: scratchGrowth)
     }
 
     /// The run was stopped: the counts so far, without the checks that need the whole input.

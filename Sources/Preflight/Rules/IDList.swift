@@ -96,6 +96,11 @@ final class ShardedIDRegistry {
         spills.deallocate()
     }
 
+    /// Bytes the shards' spills were given so far (read between windows, when no shard writes).
+    var spilledBytesSoFar: Int {
+        (0..<shardCount).reduce(0) { $0 + (spills[$1]?.byteCount ?? 0) }
+    }
+
     /// The shards' spills, handed over to be settled (the shards keep none).
     func takeSpills() -> [IDSpill] {
         var taken: [IDSpill] = []

@@ -341,7 +341,10 @@ final class SpillFile {
 
     /// Closes the file: its space comes back (it has no name).
     func discard() {
-        if descriptor >= 0 { closeDescriptor(descriptor) }
+        if descriptor >= 0 {
+            closeDescriptor(descriptor)
+            folder.noteHeld(-written)
+        }
         descriptor = -1
     }
 
@@ -381,15 +384,21 @@ final class SpillFile {
 
     /// Writes `bytes` at the end of the file, past the buffer.
     private func writeOut(_ bytes: UnsafeRawBufferPointer) throws(PreflightError) {
+        guard folder.hasRoom(for: bytes.count) else {
+            throw .cannotWrite(TemporaryFolder.fileDescription(in: folder.parent), errno: ENOSPC)
+        }
         var done = 0
         while done < bytes.count {
             let result = pwrite(descriptor, bytes.baseAddress! + done, bytes.count - done, off_t(written + done))
             if result < 0 {
                 if errno == EINTR { continue }
-                throw .cannotWrite("a temporary file in \(folder.parent)", errno: errno)
+                folder.noteHeld(done)
+                written += done
+                throw .cannotWrite(TemporaryFolder.fileDescription(in: folder.parent), errno: errno)
             }
             done += result
         }
+        folder.noteHeld(bytes.count)
         written += bytes.count
     }
 
@@ -416,7 +425,7 @@ final class SpillFile {
         while true {
             let got = pread(descriptor, target, count, off_t(offset))
             if got >= 0 { return got }
-            if errno != EINTR { throw .cannotRead("a temporary file in \(folder.parent)", errno: errno) }
+            if errno != EINTR { throw .cannotRead(TemporaryFolder.fileDescription(in: folder.parent), errno: errno) }
         }
     }
 
@@ -475,12 +484,12 @@ final class SpillCursor {
                 data = larger
             }
             if offset == size {
-                guard filled == 0 else { throw .cannotRead("a temporary file in \(file.folderName)", errno: EIO) }
+                guard filled == 0 else { throw .cannotRead(TemporaryFolder.fileDescription(in: file.folderName), errno: EIO) }
                 end = 0
                 return nil
             }
             let got = try file.read(into: data + filled, count: min(capacity - filled, size - offset), at: offset)
-            if got == 0 { throw .cannotRead("a temporary file in \(file.folderName)", errno: EIO) }
+            if got == 0 { throw .cannotRead(TemporaryFolder.fileDescription(in: file.folderName), errno: EIO) }
             offset += got
             filled += got
         }
