@@ -38,6 +38,9 @@ public enum PreflightError: Error, Equatable, CustomStringConvertible, Sendable 
     /// An output (a report, a rejects or clean file) could not be written; `errno` is the
     /// system's error number (`EPIPE` for a pipe whose reader has gone).
     case cannotWrite(path: String, reason: String, errno: Int32)
+    /// A file given to the merge is not a usable partial result (not one, damaged, another
+    /// version), or the partials do not fit together (another file, options, a gap): `reason`.
+    case notAPartial(path: String, reason: String)
     /// Memory for a window or a table could not be had.
     case outOfMemory
     /// A parser library refused its own input: a bug in preflight, worth reporting.
@@ -80,7 +83,7 @@ public enum PreflightError: Error, Equatable, CustomStringConvertible, Sendable 
         switch self {
         case .cannotOpen, .cannotRead, .isDirectory, .compressedTwice, .changedWhileReading, .corruptGzip:
             return true
-        case .unknownFormat, .outOfMemory, .internalFailure, .cannotWrite, .cancelled:
+        case .unknownFormat, .outOfMemory, .internalFailure, .cannotWrite, .cancelled, .notAPartial:
             return false
         }
     }
@@ -107,6 +110,7 @@ public enum PreflightError: Error, Equatable, CustomStringConvertible, Sendable 
         case .unknownFormat(let name):
             return "cannot tell the format of '\(name)' from its name; name the format (csv, json or ndjson)"
         case .cannotWrite(let path, let reason, _): return "cannot write \(path): \(reason)"
+        case .notAPartial(let path, let reason): return "cannot merge \(path): \(reason)"
         case .cancelled: return "cancelled"
         case .outOfMemory: return "out of memory"
         case .internalFailure(let what): return "internal parser failure: \(what)"

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The engine's entry: it wires an input, a format driver and the window loop, and returns the
 /// report. Everything that knows bytes is in Input/ and Formats/, every rule in Rules/, the loop
 /// and the merge in Engine/. ``Preflight`` is the public way in; this is for the benchmark, the
@@ -164,6 +170,48 @@
         else { return nil }
         return (try source.reopened(),
                 RowRange(start: location.start, line: location.line, end: location.end, inputSize: location.size))
+    }
+
+    /// Validates the rows of the file at `path` whose first byte lies in `range` (CSV, NDJSON) and
+    /// writes what the merge needs to `partial` (see `PartialFile`): the shard's part of a run
+    /// split by byte ranges. `firstRowAt`: where the first row starts, when known. Returns the
+    /// trailer written.
+    @_spi(CommandLine) public static func validateShard(path: String, schema: Schema, range: Range<Int>,
+                                                        firstRowAt: Int?, options: ValidationOptions, partial: String)
+        throws(PreflightError) {
+        try shard(path: path, range: range, firstRowAt: firstRowAt,
+                  options: options.resolved(schema: schema, name: fileName(of: path)), partial: partial)
+    }
+
+    @discardableResult
+    static func shard(path: String, range: Range<Int>, firstRowAt: Int?, options: ValidationOptions,
+                      partial: String) throws(PreflightError) -> PartialFile.Trailer {
+        guard options.inputFormat != .json else {
+            throw .notAPartial(path: path, reason: "a JSON document is validated whole: run it without --byte-range")
+        }
+        var options = options
+        options.maxErrors = 0  // every error goes to the partial: the merge lists the first ones
+        options.tracksRows = false
+        let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles)
+        let output = try OutputFile.create(path: partial)
+        let shard = ShardRun(range: range, firstRowAt: firstRowAt, writer: try PartialWriter(output: output))
+        let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
+                                 delivery: nil, control: RunControl(), monitor: nil, shard: shard)
+        try loop(run, options: options, control: RunControl())
+        let trailer = shard.trailer(name: fileName(of: path), path: path, modified: modificationTime(of: path), in: run)
+        try shard.writer.finish(trailer)
+        return trailer
+    }
+
+    /// A file's modification time in seconds (nil when it cannot be had).
+    static func modificationTime(of path: String) -> Int? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        #if canImport(Darwin)
+        return Int(info.st_mtimespec.tv_sec)
+        #else
+        return Int(info.st_mtim.tv_sec)
+        #endif
     }
 
     static func fileName(of path: String) -> String {

@@ -14,9 +14,10 @@ enum OutputSafety {
         case newEntry(folderDevice: UInt64, folderInode: UInt64, name: String)
     }
 
-    static func check(inputs: [String], rejects: String?, clean: String?, sidecar: String?) throws(CommandFailure) {
+    static func check(inputs: [String], rejects: String?, clean: String?, sidecar: String?,
+                      partial: String? = nil) throws(CommandFailure) {
         let outputs = [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean),
-                       ("the errors file of --rejects (\(sidecar ?? ""))", sidecar)]
+                       ("the errors file of --rejects (\(sidecar ?? ""))", sidecar), ("--partial " + (partial ?? ""), partial)]
             .compactMap { label, path in path.map { (label, identity(ofOutput: $0)) } }
         for (index, (label, identity)) in outputs.enumerated() {
             guard let identity else { continue }

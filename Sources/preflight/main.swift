@@ -45,7 +45,7 @@ struct PreflightCommand: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         version: PreflightVersion.current,
-        subcommands: [Validate.self, Schemas.self, Infer.self, Codes.self])
+        subcommands: [Validate.self, Merge.self, Schemas.self, Infer.self, Codes.self])
 }
 
 struct Validate: ParsableCommand {
@@ -132,6 +132,19 @@ struct Validate: ParsableCommand {
     @Option(help: "CSV engine: prescan (records without quotes split by a byte scan, the rest by libcsv) or libcsv (every record).")
     var csvEngine: String = "prescan"
 
+    @Option(name: .customLong("byte-range"), help: """
+        Validate only the rows whose first byte lies in START-END (bytes, END excluded) of one CSV or         NDJSON file, as one shard of a run split by byte ranges, and write --partial; join the         partials with `preflight merge`.
+        """)
+    var byteRange: String?
+
+    @Option(help: "Where a --byte-range shard writes its partial result (for `preflight merge`).")
+    var partial: String?
+
+    @Option(name: .customLong("first-row-at"), parsing: .unconditional, help: """
+        With --byte-range: the byte where the shard's first row starts, when known (the merge names         it for a shard whose range began inside a quoted field).
+        """)
+    var firstRowAt: Int?
+
     func validate() throws {
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if maxFileSize < 0 { throw ValidationError("--max-file-size must be 0 or more") }
@@ -164,6 +177,24 @@ struct Validate: ParsableCommand {
         for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "" {
             throw ValidationError("\(option) needs a file name")
         }
+        if byteRange != nil || partial != nil || firstRowAt != nil {
+            guard let byteRange, Self.range(byteRange) != nil else {
+                throw ValidationError("--partial and --first-row-at go with --byte-range START-END (bytes, START < END)")
+            }
+            guard partial != nil, partial != "", partial != "-" else { throw ValidationError("--byte-range needs --partial FILE") }
+            if files.count != 1 || files[0] == "-" { throw ValidationError("--byte-range takes one file (not standard input)") }
+            if rejects != nil || clean != nil { throw ValidationError("--byte-range does not take --rejects or --clean") }
+            if let firstRowAt, firstRowAt < 0 { throw ValidationError("--first-row-at must be 0 or more") }
+        }
+    }
+
+    /// "START-END" as a range of bytes (START < END).
+    static func range(_ text: String) -> Range<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 0, start < end else {
+            return nil
+        }
+        return start..<end
     }
 
     var style: ReportStyle {
@@ -225,6 +256,16 @@ struct Validate: ParsableCommand {
             printError("--threads \(threads) is more than the \(ValidationOptions.coreCount) cores here; using \(ValidationOptions.coreCount)")
         }
         Interrupt.install()
+        if let byteRange, let range = Self.range(byteRange), let partial {
+            try OutputSafety.check(inputs: files, rejects: nil, clean: nil, sidecar: nil, partial: partial)
+            do throws(PreflightError) {
+                try Validator.validateShard(path: files[0], schema: schema, range: range, firstRowAt: firstRowAt,
+                                            options: options[0], partial: partial)
+            } catch {
+                throw CommandFailure(error)
+            }
+            return
+        }
         var worst: Int32 = 0
         for (file, fileOptions) in zip(files, options) {
             let status: Int32
@@ -312,6 +353,64 @@ extension CommandFailure {
         default:
             self.init(message: error.description, status: error.isInputUnreadable ? Exit.unreadableInput : Exit.software)
         }
+    }
+}
+
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join the partial results of a file's byte-range shards into the report of one run over the file.",
+        discussion: """
+            The partials come from `preflight validate FILE --byte-range START-END --partial OUT`, one per \
+            range, the ranges covering the file. Rows, lines, too_many_rows, duplicate ids across shards and \
+            the file-level checks come out as a single run gives them. Exit status as for validate.
+            """)
+
+    @Argument(help: "The partial results, in any order.")
+    var partials: [String] = []
+
+    @Option(help: "Report style: piing (default when not a terminal) or text (default on a terminal).")
+    var report: String?
+
+    @Option(parsing: .unconditional, help: "Errors listed in the report (0 = all; default 1000, 20 for text). Counts are always exact.")
+    var maxErrors: Int?
+
+    @Option(help: "Memory the merge may hold (as validate's --memory-limit). Default 512M.")
+    var memoryLimit: String = "512M"
+
+    @Option(name: .customLong("temp-dir"), help: "Where the duplicate-id check keeps scratch files. Default: $TMPDIR, else /tmp.")
+    var tempDir: String?
+
+    @Option(parsing: .unconditional, help: "Worker threads for the duplicate-id check (0 = one per core).")
+    var threads = 0
+
+    func validate() throws {
+        if partials.isEmpty { throw ValidationError("name the partial results to merge") }
+        if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
+        if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+        guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
+            throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
+        }
+        if let report, report != "piing", report != "text" {
+            throw ValidationError(ReportStyle(rawValue: report) == nil
+                ? "unknown report style '\(report)' (available: piing, text)"
+                : "merge writes the piing and text reports so far; \(report) is not supported yet")
+        }
+    }
+
+    func run() throws {
+        let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
+        let report: ValidationReport
+        do throws(PreflightError) {
+            report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors ?? (style == .text ? 20 : 1000),
+                                            memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
+                                            temporaryDirectory: tempDir, threads: Validate.threadCount(threads))
+            let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
+            try ReportRenderer(style: style, colour: colour).write(report, to: 1)
+        } catch {
+            if case .notAPartial = error { throw CommandFailure(message: error.description, status: Exit.usage) }
+            throw CommandFailure(error)
+        }
+        throw ExitCode(Exit.status(of: report))
     }
 }
 

@@ -21,6 +21,8 @@ final class RunContext {
     private var sawContent = false
     /// Whether the id registry was sized from the first window yet.
     private var sizedIDs = false
+    /// A shard's run: its rows' results go to a partial result's file.
+    let shard: ShardRun?
     /// How the scratch files grew with the input read (for a full disk's message).
     private var scratchGrowth: ScratchGrowth?
     /// Where the time went so far.
@@ -40,7 +42,8 @@ final class RunContext {
     /// from the point on, with verdicts from the first reading.
     init(source: WindowedSource, options: ValidationOptions, firstDataRow: Int, delivery: RowDelivery?,
          control: RunControl, monitor: (any RunMonitor)?, rows: RowRange? = nil,
-         replay: (point: ReplayPoint, verdicts: ReplayVerdicts)? = nil) throws(PreflightError) {
+         replay: (point: ReplayPoint, verdicts: ReplayVerdicts)? = nil, shard: ShardRun? = nil) throws(PreflightError) {
+        self.shard = shard
         self.source = source
         self.options = options
         self.delivery = delivery
@@ -66,6 +69,14 @@ final class RunContext {
     var count: Int { source.count }
     /// Whether the window holds the input's last byte.
     var isFinal: Bool { source.atEnd }
+    /// Where chunks may end: the window's end, or for a shard where its range ends (rows that
+    /// start before it are read to their end).
+    var planEnd: Int {
+        guard let shard else { return count }
+        return max(0, min(count, shard.range.upperBound - windowOffset))
+    }
+    /// Whether anything but whitespace has been read.
+    var sawContentSoFar: Bool { sawContent }
     /// Whether the window is as full as it can get (a row that does not end in it is too large).
     var isFull: Bool { source.isFull }
     /// Offset of the window's first byte in the (decompressed) input.
@@ -152,6 +163,10 @@ final class RunContext {
     func merge(_ results: [ChunkResult]) throws(PreflightError) {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
+        if let shard {
+            try shard.writer.chunks(results)
+            return
+        }
         if !sizedIDs, !isSecondReading, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
             sizedIDs = true
             try outcome.merger.reserveIDs(like: results, share: Double(source.bytesRead) / Double(size))
@@ -173,7 +188,7 @@ final class RunContext {
 
     /// The run ended complete: the checks that need the whole input.
     func finish() throws(PreflightError) {
-        guard !isSecondReading else { return }  // a second reading only hands rows over
+        guard !isSecondReading, shard == nil else { return }  // a second reading only hands rows over
         let started = StageTimes.now
         defer {
             stages.settlingSpilledIDs = StageTimes.now - started
@@ -215,6 +230,7 @@ final class RunContext {
         let row = result.beginRow(line: 0, start: 0, next: 0)
         result.log.add(.recordTooLarge, row: row, line: 0)
         result.log.countInvalidRow()
+        if let shard { return try shard.writer.chunks([result]) }
         try outcome.merger.merge([result], window: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
@@ -228,6 +244,7 @@ final class RunContext {
     func endTooLargeRow(bytesFrom start: Int, to end: Int, lines: Int, lineEndings: LineEndings) throws(PreflightError) {
         try passRowBytes(from: start, to: end)
         try delivery?.endRow()
+        if let shard { return try shard.writer.advance(lines: lines, lineEndings: lineEndings) }
         outcome.merger.advance(lines: lines, lineEndings: lineEndings)
     }
 }

@@ -76,7 +76,15 @@ enum WindowLoop {
     static func run<Driver: FormatDriver>(_ driver: inout Driver, in run: RunContext) throws(PreflightError) {
         do throws(PreflightError) {
             let contentStart = try run.begin()
-            if var position = try driver.start(at: contentStart, in: run) {
+            let rowsStart = try driver.start(at: contentStart, in: run)
+            if let shard = run.shard {
+                // A shard: its rows only, then no more reading.
+                if var position = try shard.moveToFirstRow(from: rowsStart, in: run) {
+                    try loop(&driver, from: &position, in: run)
+                }
+                return
+            }
+            if var position = rowsStart {
                 if let rows = run.rows {
                     // The rows are a part of the input (a wrapper's array, held-back rows): on to them.
                     position = try run.skip(to: rows.start)
@@ -97,6 +105,7 @@ enum WindowLoop {
         throws(PreflightError) {
         let workers = run.options.effectiveThreads
         while true {
+            if let shard = run.shard, shard.reachedEnd(position, in: run) { return }
             var started = StageTimes.now
             let chunks = try driver.plan(from: position, workers: workers, in: run)
             run.stages.planning += StageTimes.now - started
@@ -115,10 +124,16 @@ enum WindowLoop {
             // A stop that came while `settle` read a chunk again may have cut that read short:
             // the run is then incomplete, whatever `settle` said.
             if stopping || run.control.isStopRequested { throw .stopped }
-            guard case .resume(var next) = settled.next else { return }
+            guard case .resume(var next) = settled.next else {
+                run.shard?.rowsEnded(at: settled.results.last?.end ?? position, in: run)
+                return
+            }
             if next == position, run.isFull {
                 // Not one row ended in a full window: the row at `position` is longer than it.
-                guard let after = try driver.skipOversized(from: position, in: run) else { return }
+                guard let after = try driver.skipOversized(from: position, in: run) else {
+                    run.shard?.rowsEnded(at: run.count, in: run)
+                    return
+                }
                 next = after
             }
             position = try run.nextWindow(keepingFrom: next)

@@ -29,9 +29,9 @@ struct CSVDriver: FormatDriver {
     }
 
     func plan(from position: Int, workers: Int, in run: RunContext) -> [Chunk] {
-        let starts = Self.cuts(run.window, from: position, to: run.count, count: min(workers, self.workers.count),
+        let starts = Self.cuts(run.window, from: position, to: run.planEnd, count: min(workers, self.workers.count),
                               delimiter: options.fieldDelimiter)
-        return ByteChunk.chunks(starting: starts, end: run.count)
+        return ByteChunk.chunks(starting: starts, end: run.planEnd)
     }
 
     func check(_ chunk: Chunk, worker: Int, in run: RunContext) throws(PreflightError) -> ChunkResult {
@@ -57,7 +57,8 @@ struct CSVDriver: FormatDriver {
             if result.end < chunk.end {
                 // A record runs on past the window's data: the chunks after this one are void.
                 if run.isFinal {
-                    let tail = try workers[0].process(bytes, from: end, to: run.count, dataEnd: run.count, isFinal: true)
+                    let tail = try workers[0].process(bytes, from: end, to: max(end, run.planEnd), dataEnd: run.count,
+                                                      isFinal: true)
                     accepted.append(tail)
                     end = tail.end
                 }

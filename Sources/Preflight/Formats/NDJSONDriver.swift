@@ -22,8 +22,8 @@ struct NDJSONDriver: FormatDriver {
     }
 
     func plan(from position: Int, workers: Int, in run: RunContext) -> [Chunk] {
-        let starts = Self.cuts(run.window, from: position, to: run.count, count: min(workers, self.workers.count))
-        return ByteChunk.chunks(starting: starts, end: run.count)
+        let starts = Self.cuts(run.window, from: position, to: run.planEnd, count: min(workers, self.workers.count))
+        return ByteChunk.chunks(starting: starts, end: run.planEnd)
     }
 
     func check(_ chunk: Chunk, worker: Int, in run: RunContext) throws(PreflightError) -> ChunkResult {

@@ -87,6 +87,22 @@ struct IssueLog {
         if !isListFull { listed.append(issue) }
     }
 
+    /// The counts of the fixed codes, by `IssueKind.fixedCodeIndex`, and of the `invalid_<column>`
+    /// codes (for a partial result's file).
+    var fixedCodeCounts: [Int] { fixedCounts }
+    var invalidCodeCounts: [String: Int] { invalidCounts }
+
+    /// A log as a partial result's file recorded it.
+    mutating func restore(listed: [ValidationIssue], fixedCounts: [Int], invalidCounts: [String: Int], totalErrors: Int,
+                          fileLevelErrors: Int, invalidRows: Int) {
+        self.listed = listed
+        self.fixedCounts = fixedCounts
+        self.invalidCounts = invalidCounts
+        self.totalErrors = totalErrors
+        self.fileLevelErrors = fileLevelErrors
+        self.invalidRows = invalidRows
+    }
+
     /// Every error counted by code.
     var countsByCode: [String: Int] {
         var counts = invalidCounts

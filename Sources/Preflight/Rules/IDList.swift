@@ -22,7 +22,13 @@ struct IDList {
 
     mutating func append(_ id: UnsafeRawBufferPointer, row: Int, line: Int, order: Int, rowHasErrors: Bool,
                          set: Int = 0) {
-        entries.append(Entry(hash: IDRegistry.hash(id), offset: UInt32(truncatingIfNeeded: arena.count),
+        append(id, hash: IDRegistry.hash(id), row: row, line: line, order: order, rowHasErrors: rowHasErrors, set: set)
+    }
+
+    /// `append` with the id's hash known (a partial result's file records it).
+    mutating func append(_ id: UnsafeRawBufferPointer, hash: UInt64, row: Int, line: Int, order: Int,
+                         rowHasErrors: Bool, set: Int) {
+        entries.append(Entry(hash: hash, offset: UInt32(truncatingIfNeeded: arena.count),
                              length: UInt32(truncatingIfNeeded: id.count), row: Int32(truncatingIfNeeded: row),
                              line: Int32(truncatingIfNeeded: line), order: Int32(truncatingIfNeeded: order),
                              rowHasErrors: rowHasErrors, set: UInt8(truncatingIfNeeded: set)))

@@ -436,6 +436,11 @@ struct UnknownColumns {
         names.append((String(decoding: name, as: UTF8.self), row))
     }
 
+    /// The bytes of name `index`, for the duration of `body`.
+    func nameBytes<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) -> T) -> T {
+        bytes[index].withUnsafeBytes(body)
+    }
+
     /// Takes in another part's names, its rows shifted by `rowOffset`.
     mutating func absorb(_ other: UnknownColumns, rowOffset: Int) {
         for (index, (_, row)) in other.names.enumerated() {

@@ -1,0 +1,167 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Joins shards' partial results (`PartialFile`) into the report one run over the whole file
+/// gives: the shards' chunk results go through the run's own merge in byte order — rows and lines
+/// numbered by the shards before, `too_many_rows` placed, duplicate ids checked across shards
+/// (out of core past the memory limit) — then the end's file-level checks.
+@_spi(CommandLine) public enum PartialMerge {
+    /// The partials at `paths` (any order), with the merge's own list length and memory limit.
+    /// Partials that do not fit together are refused by name; a shard whose first row was misjudged
+    /// (its range began inside a quoted field) is validated again from the right byte when its
+    /// file is there, unchanged, else refused with the command that does it.
+    public static func merge(paths: [String], maxErrors: Int, memoryLimit: Int, temporaryDirectory: String?,
+                             threads: Int = 0)
+        throws(PreflightError) -> ValidationReport {
+        let started = StageTimes.now
+        guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no partial results given") }
+        var shards = try paths.map { (path) throws(PreflightError) in try PartialReader(path: path) }
+        try checkTheyBelongTogether(shards)
+        shards.sort { $0.trailer.rangeStart < $1.trailer.rangeStart }
+        try checkCoverage(shards)
+        let first = shards[0].trailer
+        var options = first.options.validationOptions(maxErrors: maxErrors, memoryLimit: memoryLimit,
+                                                       temporaryDirectory: temporaryDirectory)
+        options.threads = threads
+        // The shards to read, in order: each starts where the rows before it end.
+        var used: [PartialReader] = []
+        var repairs: TemporaryFolder?
+        var expected = first.firstRow
+        for shard in shards {
+            let trailer = shard.trailer
+            if expected >= trailer.rangeEnd { continue }  // a row before it covers its whole range
+            if trailer.firstRow == expected {
+                used.append(shard)
+            } else {
+                used.append(try repair(shard, from: expected, options: first.options, in: &repairs,
+                                       temporaryDirectory: temporaryDirectory))
+            }
+            expected = used.last!.trailer.rowsEnd
+        }
+
+        var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: nil)
+        // The state after the header, from the first shard (every shard read the same header).
+        var sawContent = false
+        for (index, shard) in used.enumerated() {
+            sawContent = sawContent || shard.trailer.sawContent
+            while let block = try shard.nextBlock({ (tag, input) throws(PartialFile.Problem) -> Block in
+                try Block.decode(tag, from: &input)
+            }) {
+                switch block {
+                case .start(let log):
+                    guard index == 0 else { continue }
+                    outcome.merger.log.addCounts(of: log)
+                    for issue in log.listed { outcome.merger.log.list(issue) }
+                    outcome.notices = shard.trailer.notices
+                    outcome.merger.nextLine = shard.trailer.lineAfterHeader
+                    let endings = shard.trailer.headerLineEndings
+                    if endings.count == 2 { outcome.merger.lineEndings.add(LineEndings(lf: endings[0], crlf: endings[1])) }
+                case .chunks(let results):
+                    try outcome.merger.merge(results, window: UnsafeRawBufferPointer(start: nil, count: 0))
+                case .advance(let lines, let lineEndings):
+                    outcome.merger.advance(lines: lines, lineEndings: lineEndings)
+                }
+            }
+        }
+        // Shards skipped above read bytes too: whatever they saw counts for emptiness.
+        sawContent = sawContent || shards.contains { $0.trailer.sawContent }
+        try outcome.finish(sizeBytes: first.size, isEmpty: !sawContent, options: options)
+        var report = outcome.report(name: first.name, sizeBytes: first.size, options: options)
+        report.seconds = StageTimes.now - started
+        return report
+    }
+
+    /// A block of a partial, decoded.
+    private enum Block {
+        case start(IssueLog)
+        case chunks([ChunkResult])
+        case advance(lines: Int, lineEndings: LineEndings)
+
+        static func decode(_ tag: PartialFile.Tag, from input: inout ByteReader) throws(PartialFile.Problem) -> Block {
+            switch tag {
+            case .start:
+                return .start(try IssueLog.decode(from: &input))
+            case .chunks:
+                var results: [ChunkResult] = []
+                for _ in 0..<(try input.count()) { results.append(try ChunkResult.decode(from: &input)) }
+                return .chunks(results)
+            case .advance:
+                let lines = try input.varint()
+                return .advance(lines: lines, lineEndings: LineEndings(lf: try input.varint(), crlf: try input.varint()))
+            case .trailer:
+                throw .damaged
+            }
+        }
+    }
+
+    /// Every partial is of the same file, with the same options.
+    private static func checkTheyBelongTogether(_ shards: [PartialReader]) throws(PreflightError) {
+        let first = shards[0]
+        for shard in shards.dropFirst() {
+            let (a, b) = (first.trailer, shard.trailer)
+            if a.name != b.name || a.size != b.size || a.modified != b.modified {
+                throw .notAPartial(path: shard.path, reason: "it is of another file (\(b.name), \(b.size) bytes) than "
+                                   + "\(first.path) (\(a.name), \(a.size) bytes)")
+            }
+            if a.options != b.options {
+                throw .notAPartial(path: shard.path, reason: "it was validated with other options or another schema "
+                                   + "than \(first.path)")
+            }
+        }
+    }
+
+    /// The ranges cover the file from its first byte to its last, each once.
+    private static func checkCoverage(_ shards: [PartialReader]) throws(PreflightError) {
+        var end = 0
+        for (index, shard) in shards.enumerated() {
+            let trailer = shard.trailer
+            if trailer.rangeStart > end {
+                throw .notAPartial(path: shard.path, reason: "bytes \(end)-\(trailer.rangeStart) of \(trailer.name) "
+                                   + "are in no partial result: a shard is missing before this one")
+            }
+            if trailer.rangeStart < end {
+                let earlier = shards[index - 1]
+                let same = earlier.trailer.rangeStart == trailer.rangeStart && earlier.trailer.rangeEnd == trailer.rangeEnd
+                throw .notAPartial(path: shard.path, reason: same
+                                   ? "it is the same shard (bytes \(trailer.rangeStart)-\(trailer.rangeEnd)) as \(earlier.path)"
+                                   : "its bytes \(trailer.rangeStart)-\(trailer.rangeEnd) overlap those of \(earlier.path)")
+            }
+            end = trailer.rangeEnd
+        }
+        let last = shards[shards.count - 1]
+        if end != last.trailer.size {
+            throw .notAPartial(path: last.path, reason: "bytes \(end)-\(last.trailer.size) of \(last.trailer.name) are "
+                               + "in no partial result: a shard is missing after this one")
+        }
+    }
+
+    /// A shard whose first row is not where the rows before it end (its range began inside a
+    /// quoted field): validated again from `firstRow` when its file is there and unchanged.
+    private static func repair(_ shard: PartialReader, from firstRow: Int, options: PartialFile.Options,
+                               in folder: inout TemporaryFolder?, temporaryDirectory: String?)
+        throws(PreflightError) -> PartialReader {
+        let trailer = shard.trailer
+        var info = stat()
+        let reachable = trailer.path != "-" && stat(trailer.path, &info) == 0 && Int(info.st_size) == trailer.size
+            && Validator.modificationTime(of: trailer.path) == trailer.modified
+        guard reachable else {
+            throw .notAPartial(path: shard.path, reason: "its rows were read from byte \(trailer.firstRow), but the "
+                               + "row before them ends at byte \(firstRow) (its range began inside a quoted field); "
+                               + "validate it again with `preflight validate \(trailer.path) --byte-range "
+                               + "\(trailer.rangeStart)-\(trailer.rangeEnd) --first-row-at \(firstRow) --partial "
+                               + "\(shard.path)` and the same options")
+        }
+        if folder == nil { folder = try TemporaryFolder(in: temporaryDirectory) }
+        let path = folder!.path + "/shard-\(trailer.rangeStart).partial"
+        var validation = options.validationOptions(maxErrors: 0, memoryLimit: 0, temporaryDirectory: temporaryDirectory)
+        validation.threads = 1
+        try Validator.shard(path: trailer.path, range: trailer.rangeStart..<trailer.rangeEnd, firstRowAt: firstRow,
+                                    options: validation, partial: path)
+        let repaired = try PartialReader(path: path)
+        unlink(path)  // open: the file goes when the reader does
+        return repaired
+    }
+}

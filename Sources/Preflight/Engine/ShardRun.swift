@@ -1,0 +1,98 @@
+/// A shard's run (`--byte-range START-END`): the rows whose first byte lies in the range are read
+/// and checked as in a whole run, and their chunk results go to a partial result's file instead of
+/// the merge (`PartialWriter`); `PartialMerge` numbers them and checks ids across shards.
+final class ShardRun {
+    let range: Range<Int>
+    /// Where the first row starts when the caller knows (`--first-row-at`, or the merge repairing
+    /// a shard whose start was misjudged).
+    let firstRowAt: Int?
+    let writer: PartialWriter
+    /// What the trailer will say (see `PartialFile.Trailer`).
+    private(set) var firstRow = 0
+    private(set) var firstRowIfInsideQuotes: Int?
+    private(set) var rowsEnd = 0
+
+    init(range: Range<Int>, firstRowAt: Int?, writer: PartialWriter) {
+        self.range = range
+        self.firstRowAt = firstRowAt
+        self.writer = writer
+    }
+
+    /// The header is read (or could not be): its errors go first, then the window moves to the
+    /// shard's first row. Returns its position in the window, or nil when the shard has no row.
+    func moveToFirstRow(from position: Int?, in run: RunContext) throws(PreflightError) -> Int? {
+        try writer.start(run.outcome.merger.log)
+        guard let position else {
+            // No header, so no rows anywhere: the ranges meet as they are.
+            firstRow = range.lowerBound
+            rowsEnd = range.upperBound
+            return nil
+        }
+        let contentStart = run.windowOffset + position
+        if let firstRowAt {
+            firstRow = max(firstRowAt, contentStart)
+        } else if range.lowerBound <= contentStart {
+            firstRow = contentStart
+        } else {
+            firstRow = try firstLineStart(atOrAfter: range.lowerBound, in: run, quoted: run.options.inputFormat == .csv)
+        }
+        guard firstRow < range.upperBound, firstRow < run.source.inputSize ?? Int.max else {
+            rowsEnd = firstRow
+            return nil
+        }
+        return try run.skip(to: firstRow)
+    }
+
+    /// The first line start at or after `offset` (after a line break at or after `offset - 1`),
+    /// reading `offset` as outside quotes; with `quoted` (CSV), also notes where it would be were
+    /// `offset` inside a quoted field (within the first window only). At the input's end when no
+    /// line break follows.
+    private func firstLineStart(atOrAfter offset: Int, in run: RunContext, quoted: Bool) throws(PreflightError) -> Int {
+        var position = try run.skip(to: offset - 1)
+        if quoted {
+            var inQuotes = true
+            var index = position + 1
+            let window = run.window
+            while index < run.count {
+                let byte = window[index]
+                if byte == Bytes.quote {
+                    inQuotes.toggle()
+                } else if byte == Bytes.lf, !inQuotes {
+                    firstRowIfInsideQuotes = run.windowOffset + index + 1
+                    break
+                }
+                index += 1
+            }
+        }
+        while true {
+            if let lf = Bytes.nextLF(run.window, from: position, to: run.count) { return run.windowOffset + lf + 1 }
+            if run.isFinal { return run.windowOffset + run.count }
+            position = try run.nextWindow(keepingFrom: run.count)
+        }
+    }
+
+    /// Whether reading has reached the first row that starts at or after the range's end
+    /// (`position` is a row start in the window); if so it is noted as where the rows end.
+    func reachedEnd(_ position: Int, in run: RunContext) -> Bool {
+        guard run.windowOffset + position >= range.upperBound else { return false }
+        rowsEnd = run.windowOffset + position
+        return true
+    }
+
+    /// The rows ended at `position` of the window (the input's end, or the row after the range).
+    func rowsEnded(at position: Int, in run: RunContext) {
+        rowsEnd = run.windowOffset + position
+    }
+
+    /// The trailer, once the rows are read.
+    func trailer(name: String, path: String, modified: Int?, in run: RunContext) -> PartialFile.Trailer {
+        let merger = run.outcome.merger
+        return PartialFile.Trailer(
+            formatVersion: PartialFile.formatVersion, preflightVersion: PreflightVersion.current, name: name, path: path,
+            size: run.source.inputSize ?? run.source.bytesRead, modified: modified, options: PartialFile.Options(run.options),
+            rangeStart: range.lowerBound, rangeEnd: range.upperBound, firstRow: firstRow,
+            firstRowIfInsideQuotes: firstRowIfInsideQuotes, rowsEnd: max(rowsEnd, firstRow), sawContent: run.sawContentSoFar,
+            lineAfterHeader: merger.nextLine, headerLineEndings: [merger.lineEndings.lf, merger.lineEndings.crlf],
+            notices: run.outcome.notices, rows: writer.rows)
+    }
+}
