@@ -191,7 +191,7 @@ import Darwin
         }
         var options = options
         options.maxErrors = 0  // every error goes to the partial: the merge lists the first ones
-        options.tracksRows = false
+        options.tracksRows = true  // where each row lies, for a merge that shows rows
         let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles)
         let output = try OutputFile.create(path: partial)
         let shard = ShardRun(range: range, firstRowAt: firstRowAt, writer: try PartialWriter(output: output))

@@ -368,7 +368,7 @@ struct Merge: ParsableCommand {
     @Argument(help: "The partial results, in any order.")
     var partials: [String] = []
 
-    @Option(help: "Report style: piing (default when not a terminal) or text (default on a terminal).")
+    @Option(help: "Report style: piing, productsup, jumbo, text or ndjson (default: text on a terminal, else piing).")
     var report: String?
 
     @Option(parsing: .unconditional, help: "Errors listed in the report (0 = all; default 1000, 20 for text). Counts are always exact.")
@@ -390,22 +390,24 @@ struct Merge: ParsableCommand {
         guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
             throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
         }
-        if let report, report != "piing", report != "text" {
-            throw ValidationError(ReportStyle(rawValue: report) == nil
-                ? "unknown report style '\(report)' (available: piing, text)"
-                : "merge writes the piing and text reports so far; \(report) is not supported yet")
+        if let report, ReportStyle(rawValue: report) == nil {
+            let names = ReportStyle.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("unknown report style '\(report)' (available: \(names))")
         }
     }
 
     func run() throws {
         let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
+        let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
         let report: ValidationReport
         do throws(PreflightError) {
-            report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors ?? (style == .text ? 20 : 1000),
-                                            memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
-                                            temporaryDirectory: tempDir, threads: Validate.threadCount(threads))
             let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
-            try ReportRenderer(style: style, colour: colour).write(report, to: 1)
+            let renderer = try ReportRenderer(style: style, maxErrors: maxErrors, colour: colour, streamingTo: 1)
+            report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors,
+                                            memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
+                                            temporaryDirectory: tempDir, threads: Validate.threadCount(threads),
+                                            observers: renderer.observers, showsRows: style == .productsup)
+            try renderer.write(report, to: 1)
         } catch {
             if case .notAPartial = error { throw CommandFailure(message: error.description, status: Exit.usage) }
             throw CommandFailure(error)

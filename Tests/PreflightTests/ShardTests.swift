@@ -76,6 +76,34 @@ final class ShardTests: CLITestCase {
             + report.notices.map { "\($0.code):\($0.message)" }.joined(separator: "|")
     }
 
+    /// The reports that follow rows (productsup, jumbo, ndjson), of one run and of the merge of
+    /// the shards cut at `cuts`.
+    private func rowStyles(_ path: String, size: Int, cuts: [Int], options: ValidationOptions,
+                           maxErrors: Int) throws -> (single: String, merged: String) {
+        var single = "", merged = ""
+        for style in [ReportStyle.productsup, .jumbo, .ndjson] {
+            var options = options
+            options.maxErrors = maxErrors
+            let one = try ReportRenderer(style: style, maxErrors: maxErrors)
+            let report = try Validator.validate(path: path, options: options, hooks: RunHooks(observers: one.observers))
+            single += String(decoding: try one.render(report), as: UTF8.self)
+            let joined = try ReportRenderer(style: style, maxErrors: maxErrors)
+            let bounds = [0] + cuts + [size]
+            var partials: [String] = []
+            for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] {
+                let partial = scratch.appendingPathComponent("styled-\(index).partial").path
+                try Validator.shard(path: path, range: bounds[index]..<bounds[index + 1], firstRowAt: nil,
+                                    options: options, partial: partial)
+                partials.append(partial)
+            }
+            let mergedReport = try PartialMerge.merge(paths: partials, maxErrors: maxErrors, memoryLimit: 0,
+                                                      temporaryDirectory: scratch.path, observers: joined.observers,
+                                                      showsRows: true)
+            merged += String(decoding: try joined.render(mergedReport), as: UTF8.self)
+        }
+        return (single, merged)
+    }
+
     /// The merged report of the shards cut at `cuts` (ascending, inside the file).
     private func sharded(_ path: String, size: Int, cuts: [Int], options: ValidationOptions, maxErrors: Int = 0,
                          memoryLimit: Int = 0) throws -> ValidationReport {
@@ -121,6 +149,11 @@ final class ShardTests: CLITestCase {
                         let merged = try fingerprint(sharded(path, size: bytes.count, cuts: cuts, options: options,
                                                              maxErrors: maxErrors))
                         XCTAssertTrue(merged == reference, "\(format) seed \(seed) threads \(threads) cuts \(cuts)")
+                        if shards == 5 {
+                            let styled = try rowStyles(path, size: bytes.count, cuts: cuts, options: options,
+                                                       maxErrors: maxErrors)
+                            XCTAssertTrue(styled.single == styled.merged, "\(format) seed \(seed) styles, cuts \(cuts)")
+                        }
                     }
                 }
             }
@@ -142,6 +175,9 @@ final class ShardTests: CLITestCase {
             for step in [97, 1000, 4096] {
                 let cuts = Array(stride(from: step, to: size, by: step))
                 XCTAssertEqual(try fingerprint(sharded(path, size: size, cuts: cuts, options: options)), reference, "every \(step)")
+                let styled = try rowStyles(path, size: size, cuts: cuts, options: options, maxErrors: 0)
+                XCTAssertEqual(styled.merged, styled.single, "every \(step)")
+                XCTAssertTrue(styled.single.contains("I2,\\\"line 0 of a long field"), "an oversized row is an example")
             }
         }
         let lines = "{\"id\": \"I1\"}\n{\"id\": \"" + String(repeating: "w", count: 9000) + "\"}\r\n{\"id\": \"I1\"}\n"
@@ -284,6 +320,15 @@ final class ShardTests: CLITestCase {
         let merged = try run(["merge"] + partials + ["--report", "piing"])
         XCTAssertEqual(merged.status, 1, merged.stderr)
         XCTAssertEqual(merged.stdout, single.stdout)
+        for style in ["productsup", "jumbo", "ndjson"] {
+            for maxErrors in ["0", "5"] {
+                let one = try run(["validate", path, "--report", style, "--max-errors", maxErrors] + common)
+                let joined = try run(["merge"] + partials + ["--report", style, "--max-errors", maxErrors])
+                XCTAssertEqual(joined.status, one.status, joined.stderr)
+                XCTAssertEqual(joined.stdout, one.stdout, "\(style), max errors \(maxErrors)")
+                XCTAssertTrue(one.stdout.lowercased().contains("duplicate") || style == "jumbo", style)
+            }
+        }
         let text = try run(["merge"] + partials + ["--report", "text", "--max-errors", "3"])
         XCTAssertTrue(text.stdout.contains("300 rows") || text.stdout.contains("rows"), text.stdout)
         let missing = try run(["merge", partials[0], partials[2]])
@@ -294,7 +339,7 @@ final class ShardTests: CLITestCase {
             (["validate", path, "--byte-range", "0-10"], "--byte-range needs --partial FILE"),
             (["validate", "-", "--format", "csv", "--byte-range", "0-10", "--partial", "x"], "one file (not standard input)"),
             (["validate", path, "--byte-range", "0-10", "--partial", path], "--partial \(path) is the same file as the input"),
-            (["merge", partials[0], "--report", "jumbo"], "not supported yet"),
+            (["merge", partials[0], "--report", "html"], "unknown report style 'html'"),
         ] {
             let outcome = try run(arguments + common.prefix(arguments[0] == "merge" ? 0 : 2))
             XCTAssertEqual(outcome.status, 64, "\(arguments): \(outcome.stderr)")

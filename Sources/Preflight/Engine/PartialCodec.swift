@@ -65,10 +65,11 @@ struct ByteReader {
     }
 
     /// A count or length: a varint that must be at least 0 and at most what is left to read
-    /// (times `unit` bytes per item), so that a damaged length cannot ask for a huge allocation.
+    /// (times `unit` bytes per item), so that a damaged length cannot ask for a huge allocation;
+    /// `unit` 0: any size (an offset in the input, not something to allocate).
     mutating func count(unit: Int = 1) throws(PartialFile.Problem) -> Int {
         let value = try varint()
-        guard value >= 0, value <= (bytes.count - position) / max(1, unit) else { throw .damaged }
+        guard value >= 0, unit == 0 || value <= (bytes.count - position) / unit else { throw .damaged }
         return value
     }
 
@@ -169,7 +170,9 @@ extension ChunkResult {
     /// What the merge needs of a chunk: its rows and lines, where each row starts (as runs of rows
     /// on consecutive lines), its errors, ids, unknown columns and line endings. Row spans stay
     /// behind (they point into a window long gone).
-    func encode(into out: inout ByteWriter) {
+    /// `windowOffset`: where the window its spans point into lies in the input (each row's bytes
+    /// are recorded as input offsets, for a merge that shows rows).
+    func encode(into out: inout ByteWriter, windowOffset: Int) {
         out.varint(rows)
         out.varint(lines)
         out.varint(lineEndings.lf)
@@ -188,6 +191,17 @@ extension ChunkResult {
             out.varint(row - lastRow)
             out.varint(line)
             lastRow = row
+        }
+        // Each row's bytes in the input: the gap after the previous row's end, then its length.
+        // (A row longer than the window has no span: its offsets come with its `advance` block.)
+        out.bool(spans.count == rows)
+        if spans.count == rows {
+            var previousEnd = 0
+            for span in spans {
+                out.varint(windowOffset + span.start - previousEnd)
+                out.varint(span.next - span.start)
+                previousEnd = windowOffset + span.next
+            }
         }
         log.encode(into: &out)
         out.varint(ids.count)
@@ -208,8 +222,11 @@ extension ChunkResult {
         }
     }
 
-    static func decode(from input: inout ByteReader) throws(PartialFile.Problem) -> ChunkResult {
-        var result = ChunkResult(maxErrors: 0)
+    /// `tracksRows`: give every row its span, for observers: its bytes' place in the input when
+    /// `inputSize` is known (the merge maps the file), else an empty one.
+    static func decode(from input: inout ByteReader, tracksRows: Bool, inputSize: Int?)
+        throws(PartialFile.Problem) -> ChunkResult {
+        var result = ChunkResult(maxErrors: 0, tracksRows: tracksRows)
         let rows = try input.count(), lines = try input.varint()
         result.lineEndings = LineEndings(lf: try input.varint(), crlf: try input.varint())
         guard lines >= 0 else { throw .damaged }
@@ -221,6 +238,16 @@ extension ChunkResult {
             guard row >= 0, row < rows, line >= 0 else { throw .damaged }
             jumps.append((row, line))
         }
+        var spans: [RowSpan] = []
+        if try input.bool() {
+            var previousEnd = 0
+            for _ in 0..<rows {
+                let start = previousEnd + (try input.count(unit: 0)), length = try input.count(unit: 0)
+                previousEnd = start + length
+                guard previousEnd <= inputSize ?? Int.max else { throw .damaged }
+                spans.append(inputSize == nil ? RowSpan(start: 0, next: 0) : RowSpan(start: start, next: previousEnd))
+            }
+        }
         var jump = 0
         var line = 0
         for index in 0..<rows {
@@ -228,7 +255,13 @@ extension ChunkResult {
                 line = jumps[jump].1
                 jump += 1
             }
-            _ = result.beginRow(line: line, start: 0, next: 0)
+            if tracksRows, index < spans.count {
+                _ = result.beginRow(line: line, start: spans[index].start, next: spans[index].next)
+            } else {
+                // No span: a row longer than the window, whose bytes follow on their own.
+                result.rowLines.append(Int32(truncatingIfNeeded: line))
+                result.rows += 1
+            }
             line += 1
         }
         result.lines = lines

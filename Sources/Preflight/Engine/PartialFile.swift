@@ -59,6 +59,8 @@ enum PartialFile {
         var headerLineEndings: [Int]
         /// The notices found before the rows (a BOM, the header's).
         var notices: [Notice]
+        /// Where the CSV header record lies in the input (start, end), when it was read.
+        var header: [Int]?
         /// Data rows in the shard.
         var rows: Int
     }
@@ -133,21 +135,23 @@ final class PartialWriter {
         try writeBlock(.start)
     }
 
-    /// A window's chunk results, in order.
-    func chunks(_ results: [ChunkResult]) throws(PreflightError) {
+    /// A window's chunk results, in order; the window lies at `windowOffset` of the input.
+    func chunks(_ results: [ChunkResult], windowOffset: Int) throws(PreflightError) {
         block.varint(results.count)
         for result in results {
-            result.encode(into: &block)
+            result.encode(into: &block, windowOffset: windowOffset)
             rows += result.rows
         }
         try writeBlock(.chunks)
     }
 
-    /// A row longer than the window ended: its lines and line endings.
-    func advance(lines: Int, lineEndings: LineEndings) throws(PreflightError) {
+    /// A row longer than the window ended: its lines and line endings, and where its bytes lie.
+    func advance(lines: Int, lineEndings: LineEndings, bytes: Range<Int>) throws(PreflightError) {
         block.varint(lines)
         block.varint(lineEndings.lf)
         block.varint(lineEndings.crlf)
+        block.varint(bytes.lowerBound)
+        block.varint(bytes.count)
         try writeBlock(.advance)
     }
 

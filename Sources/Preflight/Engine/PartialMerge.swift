@@ -13,8 +13,15 @@ import Darwin
     /// Partials that do not fit together are refused by name; a shard whose first row was misjudged
     /// (its range began inside a quoted field) is validated again from the right byte when its
     /// file is there, unchanged, else refused with the command that does it.
+    ///
+    /// `observers` get every row's number, line and errors as in the one run, without its bytes (a
+    /// partial holds none): enough for the report styles that follow rows. With them the ids stay
+    /// in memory (a run reads its rows again for verdicts past the limit; a merge has no rows).
+    ///
+    /// `showsRows`: the observers need rows' bytes (the productsup report shows rows as examples):
+    /// they are read from the input file, which must then be there, unchanged since the shards ran.
     public static func merge(paths: [String], maxErrors: Int, memoryLimit: Int, temporaryDirectory: String?,
-                             threads: Int = 0)
+                             threads: Int = 0, observers: [any RowObserver] = [], showsRows: Bool = false)
         throws(PreflightError) -> ValidationReport {
         let started = StageTimes.now
         guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no partial results given") }
@@ -26,6 +33,7 @@ import Darwin
         var options = first.options.validationOptions(maxErrors: maxErrors, memoryLimit: memoryLimit,
                                                        temporaryDirectory: temporaryDirectory)
         options.threads = threads
+        options.idsStayInMemory = !observers.isEmpty
         // The shards to read, in order: each starts where the rows before it end.
         var used: [PartialReader] = []
         var repairs: TemporaryFolder?
@@ -42,26 +50,48 @@ import Darwin
             expected = used.last!.trailer.rowsEnd
         }
 
-        var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: nil)
+        let delivery = observers.isEmpty ? nil : RowDelivery(observers)
+        // Rows' bytes for the observers: the input mapped, when it is the shards' file.
+        let inputFile = delivery == nil ? nil : unchangedFile(first)
+        if showsRows, inputFile == nil {
+            throw .cannotOpen(path: first.path, reason: "the report shows rows as examples, and they are read from the "
+                              + "file, which is missing or changed since its shards ran")
+        }
+        let window = inputFile.map { UnsafeRawBufferPointer(start: $0.base, count: $0.size) }
+            ?? UnsafeRawBufferPointer(start: nil, count: 0)
+        for observer in observers { try observer.begin(format: options.inputFormat, name: first.name) }
+        var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: delivery)
         // The state after the header, from the first shard (every shard read the same header).
         var sawContent = false
         for (index, shard) in used.enumerated() {
             sawContent = sawContent || shard.trailer.sawContent
             while let block = try shard.nextBlock({ (tag, input) throws(PartialFile.Problem) -> Block in
-                try Block.decode(tag, from: &input)
+                try Block.decode(tag, from: &input, tracksRows: delivery != nil, inputSize: inputFile?.size)
             }) {
                 switch block {
                 case .start(let log):
                     guard index == 0 else { continue }
+                    if let header = shard.trailer.header, header.count == 2, inputFile != nil, header[0] <= header[1],
+                       header[1] <= window.count {
+                        try delivery?.header(UnsafeRawBufferPointer(rebasing: window[header[0]..<header[1]]))
+                    }
                     outcome.merger.log.addCounts(of: log)
-                    for issue in log.listed { outcome.merger.log.list(issue) }
+                    for issue in log.listed {
+                        outcome.merger.log.list(issue)
+                        try delivery?.fileIssue(issue)
+                    }
                     outcome.notices = shard.trailer.notices
                     outcome.merger.nextLine = shard.trailer.lineAfterHeader
                     let endings = shard.trailer.headerLineEndings
                     if endings.count == 2 { outcome.merger.lineEndings.add(LineEndings(lf: endings[0], crlf: endings[1])) }
                 case .chunks(let results):
-                    try outcome.merger.merge(results, window: UnsafeRawBufferPointer(start: nil, count: 0))
-                case .advance(let lines, let lineEndings):
+                    try outcome.merger.merge(results, window: window)
+                case .advance(let lines, let lineEndings, let bytes):
+                    // The end of a row longer than a shard's window: its bytes, then its lines.
+                    if inputFile != nil, bytes.upperBound <= window.count {
+                        try delivery?.rowBytes(UnsafeRawBufferPointer(rebasing: window[bytes]))
+                    }
+                    try delivery?.endRow()
                     outcome.merger.advance(lines: lines, lineEndings: lineEndings)
                 }
             }
@@ -70,6 +100,8 @@ import Darwin
         sawContent = sawContent || shards.contains { $0.trailer.sawContent }
         try outcome.finish(sizeBytes: first.size, isEmpty: !sawContent, options: options)
         var report = outcome.report(name: first.name, sizeBytes: first.size, options: options)
+        try delivery?.handOverHeldIssues()
+        for observer in observers { try observer.finish() }
         report.seconds = StageTimes.now - started
         return report
     }
@@ -78,19 +110,24 @@ import Darwin
     private enum Block {
         case start(IssueLog)
         case chunks([ChunkResult])
-        case advance(lines: Int, lineEndings: LineEndings)
+        case advance(lines: Int, lineEndings: LineEndings, bytes: Range<Int>)
 
-        static func decode(_ tag: PartialFile.Tag, from input: inout ByteReader) throws(PartialFile.Problem) -> Block {
+        static func decode(_ tag: PartialFile.Tag, from input: inout ByteReader, tracksRows: Bool, inputSize: Int?)
+            throws(PartialFile.Problem) -> Block {
             switch tag {
             case .start:
                 return .start(try IssueLog.decode(from: &input))
             case .chunks:
                 var results: [ChunkResult] = []
-                for _ in 0..<(try input.count()) { results.append(try ChunkResult.decode(from: &input)) }
+                for _ in 0..<(try input.count()) {
+                    results.append(try ChunkResult.decode(from: &input, tracksRows: tracksRows, inputSize: inputSize))
+                }
                 return .chunks(results)
             case .advance:
                 let lines = try input.varint()
-                return .advance(lines: lines, lineEndings: LineEndings(lf: try input.varint(), crlf: try input.varint()))
+                let endings = LineEndings(lf: try input.varint(), crlf: try input.varint())
+                let start = try input.count(unit: 0), length = try input.count(unit: 0)
+                return .advance(lines: lines, lineEndings: endings, bytes: start..<(start + length))
             case .trailer:
                 throw .damaged
             }
@@ -136,6 +173,20 @@ import Darwin
             throw .notAPartial(path: last.path, reason: "bytes \(end)-\(last.trailer.size) of \(last.trailer.name) are "
                                + "in no partial result: a shard is missing after this one")
         }
+    }
+
+    /// The shards' input, mapped, when it is there with the size and modification time they saw.
+    private static func unchangedFile(_ trailer: PartialFile.Trailer) -> MappedFile? {
+        guard trailer.path != "-", Validator.modificationTime(of: trailer.path) == trailer.modified else { return nil }
+        let descriptor = open(trailer.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) == trailer.size,
+              let file = MappedFile(descriptor: descriptor, size: trailer.size) else {
+            close(descriptor)
+            return nil
+        }
+        return file
     }
 
     /// A shard whose first row is not where the rows before it end (its range began inside a

@@ -164,7 +164,7 @@ final class RunContext {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
         if let shard {
-            try shard.writer.chunks(results)
+            try shard.writer.chunks(results, windowOffset: windowOffset)
             return
         }
         if !sizedIDs, !isSecondReading, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
@@ -225,12 +225,20 @@ final class RunContext {
 
     /// Merges and delivers a row longer than the whole window, before its end is known: it is
     /// `record_too_large`, and its bytes go to the observers as the skipping passes them.
-    func beginTooLargeRow() throws(PreflightError) {
+    /// The CSV header record is `span` of the window: for observers, and a shard's partial.
+    func header(_ span: Range<Int>) throws(PreflightError) {
+        try delivery?.header(UnsafeRawBufferPointer(rebasing: source.bytes[span]))
+        shard?.header = (windowOffset + span.lowerBound)..<(windowOffset + span.upperBound)
+    }
+
+    /// `position`: where it starts in the window.
+    func beginTooLargeRow(at position: Int) throws(PreflightError) {
+        shard?.tooLargeRowStart = windowOffset + position
         var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: false)
         let row = result.beginRow(line: 0, start: 0, next: 0)
         result.log.add(.recordTooLarge, row: row, line: 0)
         result.log.countInvalidRow()
-        if let shard { return try shard.writer.chunks([result]) }
+        if let shard { return try shard.writer.chunks([result], windowOffset: windowOffset) }
         try outcome.merger.merge([result], window: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
@@ -244,7 +252,10 @@ final class RunContext {
     func endTooLargeRow(bytesFrom start: Int, to end: Int, lines: Int, lineEndings: LineEndings) throws(PreflightError) {
         try passRowBytes(from: start, to: end)
         try delivery?.endRow()
-        if let shard { return try shard.writer.advance(lines: lines, lineEndings: lineEndings) }
+        if let shard {
+            return try shard.writer.advance(lines: lines, lineEndings: lineEndings,
+                                            bytes: shard.tooLargeRowStart..<(windowOffset + end))
+        }
         outcome.merger.advance(lines: lines, lineEndings: lineEndings)
     }
 }

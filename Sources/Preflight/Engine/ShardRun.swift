@@ -11,6 +11,10 @@ final class ShardRun {
     private(set) var firstRow = 0
     private(set) var firstRowIfInsideQuotes: Int?
     private(set) var rowsEnd = 0
+    /// Where the CSV header lies in the input, and where the row longer than the window being
+    /// skipped starts.
+    var header: Range<Int>?
+    var tooLargeRowStart = 0
 
     init(range: Range<Int>, firstRowAt: Int?, writer: PartialWriter) {
         self.range = range
@@ -93,6 +97,6 @@ final class ShardRun {
             rangeStart: range.lowerBound, rangeEnd: range.upperBound, firstRow: firstRow,
             firstRowIfInsideQuotes: firstRowIfInsideQuotes, rowsEnd: max(rowsEnd, firstRow), sawContent: run.sawContentSoFar,
             lineAfterHeader: merger.nextLine, headerLineEndings: [merger.lineEndings.lf, merger.lineEndings.crlf],
-            notices: run.outcome.notices, rows: writer.rows)
+            notices: run.outcome.notices, header: header.map { [$0.lowerBound, $0.upperBound] }, rows: writer.rows)
     }
 }

@@ -75,7 +75,7 @@ struct CSVDriver: FormatDriver {
     /// A record longer than the whole window (so longer than the cap): skips it by quote parity,
     /// window after window, and reports it as `record_too_large`. Returns where reading goes on.
     func skipOversized(from start: Int, in run: RunContext) throws(PreflightError) -> Int? {
-        try run.beginTooLargeRow()
+        try run.beginTooLargeRow(at: start)
         var lines = 0
         var lineEndings = LineEndings()
         var inQuotes = false

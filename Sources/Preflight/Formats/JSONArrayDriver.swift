@@ -97,7 +97,7 @@ struct JSONArrayDriver: FormatDriver {
     /// (then the document is not valid JSON).
     mutating func skipOversized(from start: Int, in run: RunContext) throws(PreflightError) -> Int? {
         run.outcome.merger.nextLine = line
-        try run.beginTooLargeRow()
+        try run.beginTooLargeRow(at: start)
         // The scanner's own value skipper, carried from window to window.
         var skipper = JSONArrayScanner.ValueSkipper()
         var position = start

@@ -43,7 +43,7 @@ struct NDJSONDriver: FormatDriver {
 
     /// A line longer than the whole window: skips to its end and reports `record_too_large`.
     func skipOversized(from start: Int, in run: RunContext) throws(PreflightError) -> Int? {
-        try run.beginTooLargeRow()
+        try run.beginTooLargeRow(at: start)
         var lineEndings = LineEndings()
         var position = start
         var previous: UInt8 = 0
