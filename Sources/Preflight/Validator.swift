@@ -183,22 +183,54 @@ import Darwin
                   options: options.resolved(schema: schema, name: fileName(of: path)), partial: partial)
     }
 
+    /// A shard of a file whose bytes from offset `base` on come through `descriptor` (standard
+    /// input: an object store's range read piped in); for CSV with `base` > 0 the header record
+    /// comes first. `name`: the file's name in the report.
+    @_spi(CommandLine) public static func validateShard(descriptor: Int32, base: Int, name: String, schema: Schema,
+                                                        range: Range<Int>, firstRowAt: Int?,
+                                                        options: ValidationOptions, partial: String)
+        throws(PreflightError) {
+        let options = try options.resolved(schema: schema, name: name)
+        let source = WindowedSource.stream(descriptor: descriptor, name: name,
+                                           windowSize: shardOptions(options).effectiveWindowSize)
+        try shard(source, name: name, path: "-", size: nil, modified: nil, base: base, range: range,
+                  firstRowAt: firstRowAt, options: options, partial: partial)
+    }
+
     @discardableResult
     static func shard(path: String, range: Range<Int>, firstRowAt: Int?, options: ValidationOptions,
                       partial: String) throws(PreflightError) -> PartialFile.Trailer {
+        let source = try WindowedSource.open(path: path, windowSize: shardOptions(options).effectiveWindowSize,
+                                             maps: options.mapsFiles)
+        guard !source.isCompressed else {
+            throw .notAPartial(path: path, reason: "a gzip file cannot be cut by byte ranges: validate it whole")
+        }
+        return try shard(source, name: fileName(of: path), path: path, size: source.inputSize,
+                         modified: modificationTime(of: path), base: nil, range: range, firstRowAt: firstRowAt,
+                         options: options, partial: partial)
+    }
+
+    /// A shard's options: every error kept (the merge lists the first ones), and where each row lies.
+    private static func shardOptions(_ options: ValidationOptions) -> ValidationOptions {
+        var options = options
+        options.maxErrors = 0
+        options.tracksRows = true
+        return options
+    }
+
+    private static func shard(_ source: WindowedSource, name: String, path: String, size: Int?, modified: Int?,
+                              base: Int?, range: Range<Int>, firstRowAt: Int?, options: ValidationOptions,
+                              partial: String) throws(PreflightError) -> PartialFile.Trailer {
         guard options.inputFormat != .json else {
             throw .notAPartial(path: path, reason: "a JSON document is validated whole: run it without --byte-range")
         }
-        var options = options
-        options.maxErrors = 0  // every error goes to the partial: the merge lists the first ones
-        options.tracksRows = true  // where each row lies, for a merge that shows rows
-        let source = try WindowedSource.open(path: path, windowSize: options.effectiveWindowSize, maps: options.mapsFiles)
+        let options = shardOptions(options)
         let output = try OutputFile.create(path: partial)
-        let shard = ShardRun(range: range, firstRowAt: firstRowAt, writer: try PartialWriter(output: output))
+        let shard = ShardRun(range: range, firstRowAt: firstRowAt, writer: try PartialWriter(output: output), base: base)
         let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
                                  delivery: nil, control: RunControl(), monitor: nil, shard: shard)
         try loop(run, options: options, control: RunControl())
-        let trailer = shard.trailer(name: fileName(of: path), path: path, modified: modificationTime(of: path), in: run)
+        let trailer = shard.trailer(name: name, path: path, size: size, modified: modified, in: run)
         try shard.writer.finish(trailer)
         return trailer
     }

@@ -140,6 +140,17 @@ struct Validate: ParsableCommand {
     @Option(help: "Where a --byte-range shard writes its partial result (for `preflight merge`).")
     var partial: String?
 
+    @Option(name: .customLong("byte-range-base"), parsing: .unconditional, help: """
+        With --byte-range and FILE -: standard input holds the file's bytes from this offset on \
+        (for CSV after the header record, which comes first), e.g. an object store's range read; \
+        positions stay those of the whole file. At most START - 1 (the byte before a row tells \
+        that it starts there).
+        """)
+    var byteRangeBase: Int?
+
+    @Option(help: "The name the report gives standard input (default: stdin).")
+    var name: String?
+
     @Option(name: .customLong("first-row-at"), parsing: .unconditional, help: """
         With --byte-range: the byte where the shard's first row starts, when known (the merge names         it for a shard whose range began inside a quoted field).
         """)
@@ -177,12 +188,17 @@ struct Validate: ParsableCommand {
         for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "" {
             throw ValidationError("\(option) needs a file name")
         }
-        if byteRange != nil || partial != nil || firstRowAt != nil {
+        if name != nil, !files.contains("-") { throw ValidationError("--name names standard input (-)") }
+        if byteRange != nil || partial != nil || firstRowAt != nil || byteRangeBase != nil {
             guard let byteRange, Self.range(byteRange) != nil else {
-                throw ValidationError("--partial and --first-row-at go with --byte-range START-END (bytes, START < END)")
+                throw ValidationError("--partial, --first-row-at and --byte-range-base go with --byte-range START-END (bytes, START < END)")
             }
             guard partial != nil, partial != "", partial != "-" else { throw ValidationError("--byte-range needs --partial FILE") }
-            if files.count != 1 || files[0] == "-" { throw ValidationError("--byte-range takes one file (not standard input)") }
+            if files.count != 1 { throw ValidationError("--byte-range takes one file") }
+            if (files[0] == "-") != (byteRangeBase != nil) {
+                throw ValidationError("--byte-range reads standard input (-) only with --byte-range-base, and --byte-range-base only from it")
+            }
+            if let byteRangeBase, byteRangeBase < 0 { throw ValidationError("--byte-range-base must be 0 or more") }
             if rejects != nil || clean != nil { throw ValidationError("--byte-range does not take --rejects or --clean") }
             if let firstRowAt, firstRowAt < 0 { throw ValidationError("--first-row-at must be 0 or more") }
         }
@@ -259,9 +275,15 @@ struct Validate: ParsableCommand {
         if let byteRange, let range = Self.range(byteRange), let partial {
             try OutputSafety.check(inputs: files, rejects: nil, clean: nil, sidecar: nil, partial: partial)
             do throws(PreflightError) {
-                try Validator.validateShard(path: files[0], schema: schema, range: range, firstRowAt: firstRowAt,
-                                            options: options[0], partial: partial)
+                if let byteRangeBase {
+                    try Validator.validateShard(descriptor: 0, base: byteRangeBase, name: name ?? "stdin", schema: schema,
+                                                range: range, firstRowAt: firstRowAt, options: options[0], partial: partial)
+                } else {
+                    try Validator.validateShard(path: files[0], schema: schema, range: range, firstRowAt: firstRowAt,
+                                                options: options[0], partial: partial)
+                }
             } catch {
+                if case .notAPartial = error { throw CommandFailure(message: error.description, status: Exit.usage) }
                 throw CommandFailure(error)
             }
             return
@@ -300,7 +322,7 @@ struct Validate: ParsableCommand {
             // The library finishes the observers of a complete run (the stream's held-back lines,
             // the split's files); a stopped run's outputs are dropped with them.
             if file == "-" {
-                report = try Preflight.validate(descriptor: 0, name: "stdin", schema: schema, options: options,
+                report = try Preflight.validate(descriptor: 0, name: name ?? "stdin", schema: schema, options: options,
                                                 observers: observers, monitor: monitor)
             } else {
                 report = try Preflight.validate(file: file, schema: schema, options: options, observers: observers,

@@ -37,10 +37,13 @@ enum PartialFile {
         /// The input as the report names it, and the path it was read from ("-": standard input).
         var name: String
         var path: String
-        /// The whole input's size and modification time (seconds; nil when not a file).
-        var size: Int
+        /// The whole input's size and modification time (seconds); nil for standard input (the
+        /// size is then the last range's end).
+        var size: Int?
         var modified: Int?
         var options: Options
+        /// For standard input: the file offset its bytes (after a CSV header) started at.
+        var base: Int?
         var rangeStart: Int
         var rangeEnd: Int
         /// Where the shard's first row starts (its end when it has none), as the shard judged it:

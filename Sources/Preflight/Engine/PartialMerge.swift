@@ -28,7 +28,9 @@ import Darwin
         var shards = try paths.map { (path) throws(PreflightError) in try PartialReader(path: path) }
         try checkTheyBelongTogether(shards)
         shards.sort { $0.trailer.rangeStart < $1.trailer.rangeStart }
-        try checkCoverage(shards)
+        // Shards read from standard input do not know the file's size: the last range ends there.
+        let size = shards.lazy.compactMap(\.trailer.size).first ?? shards[shards.count - 1].trailer.rangeEnd
+        try checkCoverage(shards, size: size)
         let first = shards[0].trailer
         var options = first.options.validationOptions(maxErrors: maxErrors, memoryLimit: memoryLimit,
                                                        temporaryDirectory: temporaryDirectory)
@@ -98,8 +100,8 @@ import Darwin
         }
         // Shards skipped above read bytes too: whatever they saw counts for emptiness.
         sawContent = sawContent || shards.contains { $0.trailer.sawContent }
-        try outcome.finish(sizeBytes: first.size, isEmpty: !sawContent, options: options)
-        var report = outcome.report(name: first.name, sizeBytes: first.size, options: options)
+        try outcome.finish(sizeBytes: size, isEmpty: !sawContent, options: options)
+        var report = outcome.report(name: first.name, sizeBytes: size, options: options)
         try delivery?.handOverHeldIssues()
         for observer in observers { try observer.finish() }
         report.seconds = StageTimes.now - started
@@ -139,9 +141,13 @@ import Darwin
         let first = shards[0]
         for shard in shards.dropFirst() {
             let (a, b) = (first.trailer, shard.trailer)
-            if a.name != b.name || a.size != b.size || a.modified != b.modified {
-                throw .notAPartial(path: shard.path, reason: "it is of another file (\(b.name), \(b.size) bytes) than "
-                                   + "\(first.path) (\(a.name), \(a.size) bytes)")
+            func known<T: Equatable>(_ x: T?, _ y: T?) -> Bool { x == nil || y == nil || x == y }
+            if a.name != b.name || !known(a.size, b.size) || !known(a.modified, b.modified) {
+                func describe(_ trailer: PartialFile.Trailer) -> String {
+                    trailer.name + (trailer.size.map { ", \($0) bytes" } ?? "")
+                }
+                throw .notAPartial(path: shard.path, reason: "it is of another file (\(describe(b))) than \(first.path) "
+                                   + "(\(describe(a)))")
             }
             if a.options != b.options {
                 throw .notAPartial(path: shard.path, reason: "it was validated with other options or another schema "
@@ -151,7 +157,7 @@ import Darwin
     }
 
     /// The ranges cover the file from its first byte to its last, each once.
-    private static func checkCoverage(_ shards: [PartialReader]) throws(PreflightError) {
+    private static func checkCoverage(_ shards: [PartialReader], size: Int) throws(PreflightError) {
         var end = 0
         for (index, shard) in shards.enumerated() {
             let trailer = shard.trailer
@@ -169,20 +175,21 @@ import Darwin
             end = trailer.rangeEnd
         }
         let last = shards[shards.count - 1]
-        if end != last.trailer.size {
-            throw .notAPartial(path: last.path, reason: "bytes \(end)-\(last.trailer.size) of \(last.trailer.name) are "
+        if end != size {
+            throw .notAPartial(path: last.path, reason: "bytes \(end)-\(size) of \(last.trailer.name) are "
                                + "in no partial result: a shard is missing after this one")
         }
     }
 
     /// The shards' input, mapped, when it is there with the size and modification time they saw.
     private static func unchangedFile(_ trailer: PartialFile.Trailer) -> MappedFile? {
-        guard trailer.path != "-", Validator.modificationTime(of: trailer.path) == trailer.modified else { return nil }
+        guard trailer.path != "-", let size = trailer.size, trailer.modified != nil,
+              Validator.modificationTime(of: trailer.path) == trailer.modified else { return nil }
         let descriptor = open(trailer.path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         var info = stat()
-        guard fstat(descriptor, &info) == 0, Int(info.st_size) == trailer.size,
-              let file = MappedFile(descriptor: descriptor, size: trailer.size) else {
+        guard fstat(descriptor, &info) == 0, Int(info.st_size) == size,
+              let file = MappedFile(descriptor: descriptor, size: size) else {
             close(descriptor)
             return nil
         }
@@ -197,11 +204,15 @@ import Darwin
         let trailer = shard.trailer
         var info = stat()
         let reachable = trailer.path != "-" && stat(trailer.path, &info) == 0 && Int(info.st_size) == trailer.size
-            && Validator.modificationTime(of: trailer.path) == trailer.modified
+            && trailer.modified != nil && Validator.modificationTime(of: trailer.path) == trailer.modified
         guard reachable else {
+            // Standard input: the bytes from the row's start on will do (the header first, for CSV).
+            let input = trailer.path == "-"
+                ? "- --format \(options.format.rawValue) --byte-range-base \(firstRow) --name \(trailer.name)"
+                : trailer.path
             throw .notAPartial(path: shard.path, reason: "its rows were read from byte \(trailer.firstRow), but the "
                                + "row before them ends at byte \(firstRow) (its range began inside a quoted field); "
-                               + "validate it again with `preflight validate \(trailer.path) --byte-range "
+                               + "validate it again with `preflight validate \(input) --byte-range "
                                + "\(trailer.rangeStart)-\(trailer.rangeEnd) --first-row-at \(firstRow) --partial "
                                + "\(shard.path)` and the same options")
         }

@@ -73,7 +73,7 @@ final class RunContext {
     /// start before it are read to their end).
     var planEnd: Int {
         guard let shard else { return count }
-        return max(0, min(count, shard.range.upperBound - windowOffset))
+        return max(0, min(count, shard.inputRange.upperBound - windowOffset))
     }
     /// Whether anything but whitespace has been read.
     var sawContentSoFar: Bool { sawContent }
@@ -164,7 +164,7 @@ final class RunContext {
         let started = StageTimes.now
         defer { stages.merging += StageTimes.now - started }
         if let shard {
-            try shard.writer.chunks(results, windowOffset: windowOffset)
+            try shard.writer.chunks(results, windowOffset: windowOffset + shard.shift)
             return
         }
         if !sizedIDs, !isSecondReading, let size = source.inputSize, size > 0, !source.isCompressed, source.bytesRead > 0 {
@@ -233,12 +233,12 @@ final class RunContext {
 
     /// `position`: where it starts in the window.
     func beginTooLargeRow(at position: Int) throws(PreflightError) {
-        shard?.tooLargeRowStart = windowOffset + position
+        shard?.tooLargeRowStart = windowOffset + position + (shard?.shift ?? 0)
         var result = ChunkResult(maxErrors: options.maxErrors, tracksRows: false)
         let row = result.beginRow(line: 0, start: 0, next: 0)
         result.log.add(.recordTooLarge, row: row, line: 0)
         result.log.countInvalidRow()
-        if let shard { return try shard.writer.chunks([result], windowOffset: windowOffset) }
+        if let shard { return try shard.writer.chunks([result], windowOffset: windowOffset + shard.shift) }
         try outcome.merger.merge([result], window: UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
@@ -254,7 +254,7 @@ final class RunContext {
         try delivery?.endRow()
         if let shard {
             return try shard.writer.advance(lines: lines, lineEndings: lineEndings,
-                                            bytes: shard.tooLargeRowStart..<(windowOffset + end))
+                                            bytes: shard.tooLargeRowStart..<(windowOffset + end + shard.shift))
         }
         outcome.merger.advance(lines: lines, lineEndings: lineEndings)
     }

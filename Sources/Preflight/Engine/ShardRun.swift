@@ -2,11 +2,20 @@
 /// and checked as in a whole run, and their chunk results go to a partial result's file instead of
 /// the merge (`PartialWriter`); `PartialMerge` numbers them and checks ids across shards.
 final class ShardRun {
+    /// The range in the file's offsets (as the partial records every offset).
     let range: Range<Int>
     /// Where the first row starts when the caller knows (`--first-row-at`, or the merge repairing
     /// a shard whose start was misjudged).
     let firstRowAt: Int?
     let writer: PartialWriter
+    /// For bytes that come on standard input from offset `base` of the file (`--byte-range-base`;
+    /// CSV: after the header record, which comes first): file offset = input offset + `shift`,
+    /// known once the header is read. 0 when the input is the file.
+    let base: Int?
+    private(set) var shift = 0
+
+    /// The range in the input's offsets.
+    var inputRange: Range<Int> { (range.lowerBound - shift)..<(range.upperBound - shift) }
     /// What the trailer will say (see `PartialFile.Trailer`).
     private(set) var firstRow = 0
     private(set) var firstRowIfInsideQuotes: Int?
@@ -16,10 +25,11 @@ final class ShardRun {
     var header: Range<Int>?
     var tooLargeRowStart = 0
 
-    init(range: Range<Int>, firstRowAt: Int?, writer: PartialWriter) {
+    init(range: Range<Int>, firstRowAt: Int?, writer: PartialWriter, base: Int? = nil) {
         self.range = range
         self.firstRowAt = firstRowAt
         self.writer = writer
+        self.base = base
     }
 
     /// The header is read (or could not be): its errors go first, then the window moves to the
@@ -32,19 +42,38 @@ final class ShardRun {
             rowsEnd = range.upperBound
             return nil
         }
-        let contentStart = run.windowOffset + position
+        var contentStart = run.windowOffset + position
+        if let base, base > 0 {
+            // The input holds the header (CSV), then the file's bytes from `base`: the rows' first
+            // byte that can be judged is the one after `base` (a row starts after a line break).
+            let headerEnd = run.options.inputFormat == .csv ? contentStart : 0
+            guard base >= headerEnd, base < range.lowerBound || (firstRowAt ?? -1) >= base else {
+                throw .notAPartial(path: run.source.name, reason: "--byte-range-base \(base) must lie at or after the "
+                                   + "header's end (\(headerEnd)) and before the range's start \(range.lowerBound) "
+                                   + "(the byte before it tells whether a row starts there)")
+            }
+            shift = base - headerEnd
+            contentStart = headerEnd + shift
+        }
         if let firstRowAt {
             firstRow = max(firstRowAt, contentStart)
         } else if range.lowerBound <= contentStart {
             firstRow = contentStart
         } else {
-            firstRow = try firstLineStart(atOrAfter: range.lowerBound, in: run, quoted: run.options.inputFormat == .csv)
+            firstRow = try firstLineStart(atOrAfter: range.lowerBound - shift, in: run,
+                                          quoted: run.options.inputFormat == .csv) + shift
         }
-        guard firstRow < range.upperBound, firstRow < run.source.inputSize ?? Int.max else {
+        guard firstRow < range.upperBound, firstRow - shift < run.source.inputSize ?? Int.max else {
             rowsEnd = firstRow
             return nil
         }
-        return try run.skip(to: firstRow)
+        let rowsStart = try run.skip(to: firstRow - shift)
+        // Standard input that ends before the first row: no row.
+        if run.count == 0, run.isFinal {
+            rowsEnd = firstRow
+            return nil
+        }
+        return rowsStart
     }
 
     /// The first line start at or after `offset` (after a line break at or after `offset - 1`),
@@ -62,7 +91,7 @@ final class ShardRun {
                 if byte == Bytes.quote {
                     inQuotes.toggle()
                 } else if byte == Bytes.lf, !inQuotes {
-                    firstRowIfInsideQuotes = run.windowOffset + index + 1
+                    firstRowIfInsideQuotes = run.windowOffset + index + 1 + shift
                     break
                 }
                 index += 1
@@ -78,22 +107,23 @@ final class ShardRun {
     /// Whether reading has reached the first row that starts at or after the range's end
     /// (`position` is a row start in the window); if so it is noted as where the rows end.
     func reachedEnd(_ position: Int, in run: RunContext) -> Bool {
-        guard run.windowOffset + position >= range.upperBound else { return false }
-        rowsEnd = run.windowOffset + position
+        guard run.windowOffset + position + shift >= range.upperBound else { return false }
+        rowsEnd = run.windowOffset + position + shift
         return true
     }
 
     /// The rows ended at `position` of the window (the input's end, or the row after the range).
     func rowsEnded(at position: Int, in run: RunContext) {
-        rowsEnd = run.windowOffset + position
+        rowsEnd = run.windowOffset + position + shift
     }
 
     /// The trailer, once the rows are read.
-    func trailer(name: String, path: String, modified: Int?, in run: RunContext) -> PartialFile.Trailer {
+    /// `size`: the file's size (nil for standard input: the merge takes the last range's end).
+    func trailer(name: String, path: String, size: Int?, modified: Int?, in run: RunContext) -> PartialFile.Trailer {
         let merger = run.outcome.merger
         return PartialFile.Trailer(
             formatVersion: PartialFile.formatVersion, preflightVersion: PreflightVersion.current, name: name, path: path,
-            size: run.source.inputSize ?? run.source.bytesRead, modified: modified, options: PartialFile.Options(run.options),
+            size: size, modified: modified, options: PartialFile.Options(run.options), base: base,
             rangeStart: range.lowerBound, rangeEnd: range.upperBound, firstRow: firstRow,
             firstRowIfInsideQuotes: firstRowIfInsideQuotes, rowsEnd: max(rowsEnd, firstRow), sawContent: run.sawContentSoFar,
             lineAfterHeader: merger.nextLine, headerLineEndings: [merger.lineEndings.lf, merger.lineEndings.crlf],
