@@ -266,26 +266,34 @@ final class ShardTests: CLITestCase {
         XCTAssertEqual(refusal([first, second]), "merged")
     }
 
-    /// A shard cut inside a quoted field judged its first row wrong: with its file there the merge
-    /// reads it again from the right byte; with the file changed it says the command that does it.
+    /// A shard cut inside a quoted field: it judges its first row from the records that follow
+    /// each candidate; one judged wrong (forced here) is read again by the merge from the right
+    /// byte while its file is there, else named with the command that mends it.
     func testMisjudgedShardIsReadAgainOrNamed() throws {
         let text = "id,code,amount\nI1,\"a\nI2,b,1\nI3,c,2\",1\nI4,d,3\n"
         let path = try file("quoted.csv", text)
         let size = text.utf8.count
         let cut = text.utf8.firstIndex(of: UInt8(ascii: "b"))!  // inside the quoted field
+        let rowAfter = text.utf8.count - "I4,d,3\n".utf8.count
+        let wrongRow = text.utf8.firstIndex(of: 0x0A, after: cut)! + 1  // after the line break inside quotes
         let reference = try fingerprint(Validator.validate(path: path, options: options(.csv)))
         XCTAssertEqual(try fingerprint(sharded(path, size: size, cuts: [cut], options: options(.csv))), reference)
-        // The file changes after the shards ran: the merge cannot read it again.
         let first = scratch.appendingPathComponent("q0.partial").path, second = scratch.appendingPathComponent("q1.partial").path
         try Validator.shard(path: path, range: 0..<cut, firstRowAt: nil, options: options(.csv), partial: first)
-        try Validator.shard(path: path, range: cut..<size, firstRowAt: nil, options: options(.csv), partial: second)
+        let judged = try Validator.shard(path: path, range: cut..<size, firstRowAt: nil, options: options(.csv), partial: second)
+        XCTAssertEqual(judged.firstRow, rowAfter, "the records after the quoted field's end parse better")
+        XCTAssertEqual(judged.otherFirstRow, wrongRow)
+        // A shard that started at the wrong row: the merge reads it again from the right one.
+        try Validator.shard(path: path, range: cut..<size, firstRowAt: wrongRow, options: options(.csv), partial: second)
+        XCTAssertEqual(try fingerprint(PartialMerge.merge(paths: [first, second], maxErrors: 0, memoryLimit: 0,
+                                                          temporaryDirectory: nil)), reference)
+        // The file changes after the shards ran: the merge cannot read it again.
         let original = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: 100)], ofItemAtPath: path)
         var message = ""
         XCTAssertThrowsError(try PartialMerge.merge(paths: [first, second], maxErrors: 0, memoryLimit: 0,
                                                     temporaryDirectory: nil)) { message = "\($0)" }
-        let rowAfter = text.utf8.count - "I4,d,3\n".utf8.count
-        XCTAssertEqual(message, "cannot merge \(second): its rows were read from byte \(text.utf8.firstIndex(of: 0x0A, after: cut)! + 1), "
+        XCTAssertEqual(message, "cannot merge \(second): its rows were read from byte \(wrongRow), "
                        + "but the row before them ends at byte \(rowAfter) (its range began inside a quoted field); validate it "
                        + "again with `preflight validate \(path) --byte-range \(cut)-\(size) --first-row-at \(rowAfter) --partial "
                        + "\(second)` and the same options")
@@ -360,8 +368,15 @@ final class ShardTests: CLITestCase {
             XCTAssertEqual(shard.status, 0, shard.stderr)
             piped.append(partial)
         }
-        // A piped shard cut inside a quoted field cannot be read again by the merge: it names the
-        // command that mends it (its bytes from the row's start), which is run here, until the merge passes.
+        // A piped shard that started at a wrong row (forced here: after a line break inside a
+        // quoted field) cannot be read again by the merge: it names the command that mends it (its
+        // bytes from the row's start), which is run here, until the merge passes.
+        let inside = Array("\n\"\"q\"\"".utf8)
+        let wrong = try XCTUnwrap((cuts[2]..<(bytes.count - inside.count)).first { Array(bytes[$0..<($0 + inside.count)]) == inside }) + 1
+        let forced = try run(["validate", "-", "--format", "csv", "--name", "orders.csv", "--byte-range", "\(cuts[2])-\(cuts[3])",
+                              "--byte-range-base", "\(wrong)", "--first-row-at", "\(wrong)", "--partial", piped[2]] + common,
+                             stdin: String(decoding: Array(bytes[..<headerEnd]) + Array(bytes[wrong...]), as: UTF8.self))
+        XCTAssertEqual(forced.status, 0, forced.stderr)
         var pipedMerge = try run(["merge"] + piped + ["--report", "piing"])
         var mended = 0
         while pipedMerge.status == 64, let command = pipedMerge.stderr.split(separator: "`").dropFirst().first {

@@ -47,11 +47,12 @@ enum PartialFile {
         var rangeStart: Int
         var rangeEnd: Int
         /// Where the shard's first row starts (its end when it has none), as the shard judged it:
-        /// the first line break at or after `rangeStart - 1`, read as outside quotes (or the
-        /// header's end, or `--first-row-at`).
+        /// after the first line break at or after `rangeStart - 1` read as outside quotes, or as
+        /// inside (CSV: whichever the following records parse better as), or the header's end, or
+        /// `--first-row-at`.
         var firstRow: Int
-        /// Where it would start had `rangeStart` been inside a quoted field (nil: not found).
-        var firstRowIfInsideQuotes: Int?
+        /// The other of the two (nil: not found in the shard's first window).
+        var otherFirstRow: Int?
         /// Where the row after the shard's last starts: the next shard's first row, when both
         /// judged right.
         var rowsEnd: Int

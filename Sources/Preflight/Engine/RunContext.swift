@@ -225,10 +225,12 @@ final class RunContext {
 
     /// Merges and delivers a row longer than the whole window, before its end is known: it is
     /// `record_too_large`, and its bytes go to the observers as the skipping passes them.
-    /// The CSV header record is `span` of the window: for observers, and a shard's partial.
-    func header(_ span: Range<Int>) throws(PreflightError) {
+    /// The CSV header record is `span` of the window, with `fields` names: for observers, and a
+    /// shard's partial.
+    func header(_ span: Range<Int>, fields: Int) throws(PreflightError) {
         try delivery?.header(UnsafeRawBufferPointer(rebasing: source.bytes[span]))
         shard?.header = (windowOffset + span.lowerBound)..<(windowOffset + span.upperBound)
+        shard?.headerFields = fields
     }
 
     /// `position`: where it starts in the window.

@@ -18,11 +18,12 @@ final class ShardRun {
     var inputRange: Range<Int> { (range.lowerBound - shift)..<(range.upperBound - shift) }
     /// What the trailer will say (see `PartialFile.Trailer`).
     private(set) var firstRow = 0
-    private(set) var firstRowIfInsideQuotes: Int?
+    private(set) var otherFirstRow: Int?
     private(set) var rowsEnd = 0
-    /// Where the CSV header lies in the input, and where the row longer than the window being
-    /// skipped starts.
+    /// Where the CSV header lies in the input and how many fields it has, and where the row
+    /// longer than the window being skipped starts.
     var header: Range<Int>?
+    var headerFields = 0
     var tooLargeRowStart = 0
 
     init(range: Range<Int>, firstRowAt: Int?, writer: PartialWriter, base: Int? = nil) {
@@ -47,7 +48,7 @@ final class ShardRun {
             // The input holds the header (CSV), then the file's bytes from `base`: the rows' first
             // byte that can be judged is the one after `base` (a row starts after a line break).
             let headerEnd = run.options.inputFormat == .csv ? contentStart : 0
-            guard base >= headerEnd, base < range.lowerBound || (firstRowAt ?? -1) >= base else {
+            guard base >= headerEnd, base < range.lowerBound || base == headerEnd || (firstRowAt ?? -1) >= base else {
                 throw .notAPartial(path: run.source.name, reason: "--byte-range-base \(base) must lie at or after the "
                                    + "header's end (\(headerEnd)) and before the range's start \(range.lowerBound) "
                                    + "(the byte before it tells whether a row starts there)")
@@ -62,6 +63,9 @@ final class ShardRun {
         } else {
             firstRow = try firstLineStart(atOrAfter: range.lowerBound - shift, in: run,
                                           quoted: run.options.inputFormat == .csv) + shift
+            if let other = otherFirstRow, other != firstRow, try looksMoreLikeRows(from: other, than: firstRow, in: run) {
+                (firstRow, otherFirstRow) = (other, firstRow)
+            }
         }
         guard firstRow < range.upperBound, firstRow - shift < run.source.inputSize ?? Int.max else {
             rowsEnd = firstRow
@@ -76,32 +80,83 @@ final class ShardRun {
         return rowsStart
     }
 
-    /// The first line start at or after `offset` (after a line break at or after `offset - 1`),
-    /// reading `offset` as outside quotes; with `quoted` (CSV), also notes where it would be were
-    /// `offset` inside a quoted field (within the first window only). At the input's end when no
-    /// line break follows.
+    /// Where the first row at or after `offset` starts, reading `offset` as outside quotes: right
+    /// there when a line break precedes it, else after the first line break that follows (CSV:
+    /// outside the quoted fields that open after `offset`). With `quoted` (CSV), also notes where
+    /// it would start were `offset` inside a quoted field (within the first window only). At the
+    /// input's end when no line break follows.
     private func firstLineStart(atOrAfter offset: Int, in run: RunContext, quoted: Bool) throws(PreflightError) -> Int {
         var position = try run.skip(to: offset - 1)
-        if quoted {
-            var inQuotes = true
-            var index = position + 1
-            let window = run.window
-            while index < run.count {
-                let byte = window[index]
-                if byte == Bytes.quote {
-                    inQuotes.toggle()
-                } else if byte == Bytes.lf, !inQuotes {
-                    firstRowIfInsideQuotes = run.windowOffset + index + 1 + shift
-                    break
-                }
-                index += 1
-            }
+        if run.count > position, run.window[position] == Bytes.lf, !quoted {
+            return offset
         }
+        let startsAfterBreak = run.count > position && run.window[position] == Bytes.lf
+        position += 1
+        if quoted {
+            otherFirstRow = Self.rowStart(in: run.window, from: position, to: run.count, insideQuotes: true)
+                .map { run.windowOffset + $0 + shift }
+            if startsAfterBreak { return offset }
+        }
+        var inQuotes = false
         while true {
-            if let lf = Bytes.nextLF(run.window, from: position, to: run.count) { return run.windowOffset + lf + 1 }
+            if quoted {
+                var index = position
+                let window = run.window
+                while index < run.count {
+                    let byte = window[index]
+                    if byte == Bytes.quote {
+                        inQuotes.toggle()
+                    } else if byte == Bytes.lf, !inQuotes {
+                        return run.windowOffset + index + 1
+                    }
+                    index += 1
+                }
+            } else if let lf = Bytes.nextLF(run.window, from: position, to: run.count) {
+                return run.windowOffset + lf + 1
+            }
             if run.isFinal { return run.windowOffset + run.count }
             position = try run.nextWindow(keepingFrom: run.count)
         }
+    }
+
+    /// After the first line break outside quotes in `from..<to`, reading `from` as inside a
+    /// quoted field or not; nil when there is none.
+    private static func rowStart(in window: UnsafeRawBufferPointer, from: Int, to: Int, insideQuotes: Bool) -> Int? {
+        var inQuotes = insideQuotes
+        var index = from
+        while index < to {
+            let byte = window[index]
+            if byte == Bytes.quote {
+                inQuotes.toggle()
+            } else if byte == Bytes.lf, !inQuotes {
+                return index + 1
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Which of two places a CSV shard's rows start at, judged by the rows that follow each: the
+    /// one whose next records (up to 16, in the window) more often parse with the header's field
+    /// count. A guess only — the merge checks every shard's start against the rows before it — but
+    /// a range begun inside a quoted field with line breaks then rarely needs reading again.
+    private func looksMoreLikeRows(from candidate: Int, than current: Int, in run: RunContext) throws(PreflightError) -> Bool {
+        guard headerFields > 0 else { return false }
+        let reader = try CSVReader(delimiter: run.options.fieldDelimiter, recordCap: run.options.lineCap,
+                                   engine: run.options.csvEngine)
+        func score(_ start: Int) throws(PreflightError) -> Int {
+            let position = start - shift - run.windowOffset
+            guard position >= 0, position < run.count else { return -1 }
+            var good = 0, seen = 0
+            let end = min(run.count, position + (256 << 10))
+            _ = try reader.read(run.window, from: position, to: end, dataEnd: end, isFinal: false, firstLine: 0) { record in
+                seen += 1
+                if record.status == .parsed, record.fieldCount == headerFields { good += 1 }
+                return seen < 16
+            }
+            return good * 2 - seen
+        }
+        return try score(candidate) > score(current)
     }
 
     /// Whether reading has reached the first row that starts at or after the range's end
@@ -125,7 +180,7 @@ final class ShardRun {
             formatVersion: PartialFile.formatVersion, preflightVersion: PreflightVersion.current, name: name, path: path,
             size: size, modified: modified, options: PartialFile.Options(run.options), base: base,
             rangeStart: range.lowerBound, rangeEnd: range.upperBound, firstRow: firstRow,
-            firstRowIfInsideQuotes: firstRowIfInsideQuotes, rowsEnd: max(rowsEnd, firstRow), sawContent: run.sawContentSoFar,
+            otherFirstRow: otherFirstRow, rowsEnd: max(rowsEnd, firstRow), sawContent: run.sawContentSoFar,
             lineAfterHeader: merger.nextLine, headerLineEndings: [merger.lineEndings.lf, merger.lineEndings.crlf],
             notices: run.outcome.notices, header: header.map { [$0.lowerBound, $0.upperBound] }, rows: writer.rows)
     }

@@ -47,7 +47,7 @@ enum CSVHeader {
             return nil
         }
         guard let names else { return nil }
-        try run.header(headerSpan)
+        try run.header(headerSpan, fields: names.count)
         let judged = HeaderRules.check(names, schema: options.schema)
         for kind in judged.errors { try run.outcome.addFileIssue(kind, row: 1, line: headerLine) }
         run.outcome.notices.append(contentsOf: judged.notices)
