@@ -1,6 +1,7 @@
 """Test files for the Spark job: rows whose quoted fields hold line breaks (LF and CRLF) of every
-length, so that byte ranges of any size begin inside quotes; ids repeated near and far (across
-ranges); bad values; a BOM; blank lines. CSV and NDJSON, seeded."""
+length, so that byte ranges of any size begin inside quotes, some of them lines that read like
+records (a range cut there starts at the wrong row and is read again); ids repeated near and far
+(across ranges); bad values; a BOM; blank lines. CSV and NDJSON, seeded."""
 import random
 import sys
 
@@ -15,6 +16,10 @@ def csv_rows(rows, seed):
         lines = rnd.randrange(0, 12)
         breaks = [("\r\n" if rnd.randrange(3) == 0 else "\n") for _ in range(lines)]
         note = '"card ' + "".join("line %d, ""quoted""%s" % (i, b) for i, b in enumerate(breaks)) + 'end"'
+        if rnd.randrange(25) == 0:
+            # Lines inside the quotes that read like records: a range cut inside them is misjudged.
+            note = '"pasted:\n' + "".join("TXN%d,1.00,2026-01-01,STORE-1,cash\n" % rnd.randrange(10 ** 6)
+                                            for _ in range(rnd.randrange(10, 30))) + 'end"'
         end = "\r\n" if rnd.randrange(4) == 0 else "\n"
         out.append("%s,%s,%s,STORE-%d,%s%s" % (ident, amount, date, rnd.randrange(9), note, end))
         if rnd.randrange(40) == 0:
