@@ -29,6 +29,7 @@ import shlex
 import struct
 import subprocess
 import sys
+import time
 
 
 def parse_size(text):
@@ -212,6 +213,7 @@ def main(argv):
             .map(lambda task: run_shard(task, binary_name, validate_args, partials, range_command, formats)) \
             .collect()
 
+    started = time.time()
     done = run(tasks)
     # A range that began inside a quoted field (a CSV field with line breaks) started at the wrong
     # row: each round reads again, in parallel, every shard whose first row is not where the rows
@@ -227,6 +229,7 @@ def main(argv):
             break
         print("preflight: reading %d range(s) again from their first row" % len(repairs), file=sys.stderr)
         run(repairs)
+    print("preflight: %d range(s) validated in %.1f s" % (len(tasks), time.time() - started), file=sys.stderr)
     spark.stop()
 
     worst = 0
@@ -237,8 +240,10 @@ def main(argv):
             merge = [args.preflight, "merge"] + parts + ["--report", style]
             if args.max_errors is not None:
                 merge += ["--max-errors", str(args.max_errors)]
+            merging = time.time()
             with open(report + ".tmp", "wb") as out:
                 status = subprocess.run(merge, stdout=out).returncode
+            print("preflight: %s merged (%s) in %.1f s" % (path, style, time.time() - merging), file=sys.stderr)
             if status > 2:
                 os.unlink(report + ".tmp")
                 print("preflight merge failed for %s (status %d)" % (path, status), file=sys.stderr)

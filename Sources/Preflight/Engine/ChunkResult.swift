@@ -267,7 +267,9 @@ struct ChunkMerger {
     /// Slots of the id registry's tables (tests look at how it was sized).
     var idSlotCapacity: Int { ids.slotCapacity }
 
-    mutating func reserveIDs(like chunks: [ChunkResult], share: Double) throws(PreflightError) {
+    /// `rows`: when the rows to come are known (a merge of shards), at most one id each is
+    /// reserved for, without the guess's cap at 16 times the ids seen.
+    mutating func reserveIDs(like chunks: [ChunkResult], share: Double, rows: Int? = nil) throws(PreflightError) {
         // The id's values only (set 0): the unique columns' tables grow as they fill.
         var ids = 0, bytes = 0
         for chunk in chunks {
@@ -277,7 +279,8 @@ struct ChunkMerger {
             }
         }
         guard ids > 0, share > 0 else { return }
-        let expected = min(Double(ids) / min(1, share), Double(ids) * 16, Double(Self.reservedIDsCap))
+        let guess = min(Double(ids) / min(1, share), Double(rows ?? ids * 16))
+        let expected = min(guess, Double(Self.reservedIDsCap))
         let registry = self.ids, averageLength = (bytes + ids - 1) / ids
         _ = try Parallel.map(registry.shardCount) { (shard) throws(PreflightError) in
             registry.reserve(Int(expected), averageLength: averageLength, shard: shard)

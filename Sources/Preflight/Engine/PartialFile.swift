@@ -183,6 +183,7 @@ final class PartialReader {
     /// Where the blocks end (the trailer's offset).
     private let blocksEnd: Int
     private var position = PartialFile.magic.count
+    private var block: [UInt8] = []
 
     /// A partial that is not one, is cut short, or is of another format version is refused.
     init(path: String) throws(PreflightError) {
@@ -229,10 +230,11 @@ final class PartialReader {
 
     deinit { close(descriptor) }
 
-    private static func read(_ descriptor: Int32, into target: inout [UInt8], at offset: Int) -> Bool {
+    private static func read(_ descriptor: Int32, into target: inout [UInt8], count: Int? = nil, at offset: Int) -> Bool {
+        let count = count ?? target.count
         var done = 0
-        while done < target.count {
-            let got = target.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, $0.count - done, off_t(offset + done)) }
+        while done < count {
+            let got = target.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + done, count - done, off_t(offset + done)) }
             if got < 0, errno == EINTR { continue }
             guard got > 0 else { return false }
             done += got
@@ -249,13 +251,14 @@ final class PartialReader {
               let tag = PartialFile.Tag(rawValue: head[0]) else { throw .notAPartial(path: path, reason: "it is damaged") }
         let length = Int(UInt64(littleEndian: head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self) }))
         guard length >= 0, length <= blocksEnd - position - 9 else { throw .notAPartial(path: path, reason: "it is damaged") }
-        var slice = [UInt8](repeating: 0, count: length)
-        guard Self.read(descriptor, into: &slice, at: position + 9) else {
+        // One buffer for every block (grown, not zeroed anew per block).
+        if block.count < length { block = [UInt8](repeating: 0, count: max(length, block.count * 2)) }
+        guard Self.read(descriptor, into: &block, count: length, at: position + 9) else {
             throw .notAPartial(path: path, reason: "it is cut short")
         }
         position += 9 + length
-        let result = slice.withUnsafeBytes { bytes -> Result<T, PartialFile.Problem> in
-            var reader = ByteReader(bytes)
+        let result = block.withUnsafeBytes { all -> Result<T, PartialFile.Problem> in
+            var reader = ByteReader(UnsafeRawBufferPointer(rebasing: all[..<length]))
             return Result { () throws(PartialFile.Problem) in
                 let value = try body(tag, &reader)
                 guard reader.isAtEnd else { throw .damaged }

@@ -65,6 +65,10 @@ import Darwin
         var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: delivery)
         // The state after the header, from the first shard (every shard read the same header).
         var sawContent = false
+        // The id table is sized from the first chunks and the rows of all shards, as a run sizes it
+        // from its first window and the input's size (growing it step by step rehashes it again and again).
+        let totalRows = used.reduce(0) { $0 + $1.trailer.rows }
+        var sized = false
         for (index, shard) in used.enumerated() {
             sawContent = sawContent || shard.trailer.sawContent
             while let block = try shard.nextBlock({ (tag, input) throws(PartialFile.Problem) -> Block in
@@ -87,6 +91,12 @@ import Darwin
                     let endings = shard.trailer.headerLineEndings
                     if endings.count == 2 { outcome.merger.lineEndings.add(LineEndings(lf: endings[0], crlf: endings[1])) }
                 case .chunks(let results):
+                    let rows = results.reduce(0) { $0 + $1.rows }
+                    if !sized, rows > 0, totalRows > 0 {
+                        sized = true
+                        try outcome.merger.reserveIDs(like: results, share: Double(rows) / Double(totalRows),
+                                                      rows: totalRows)
+                    }
                     try outcome.merger.merge(results, window: window)
                 case .advance(let lines, let lineEndings, let bytes):
                     // The end of a row longer than a shard's window: its bytes, then its lines.
