@@ -218,6 +218,7 @@ import Darwin
         return options
     }
 
+    @discardableResult
     private static func shard(_ source: WindowedSource, name: String, path: String, size: Int?, modified: Int?,
                               base: Int?, range: Range<Int>, firstRowAt: Int?, options: ValidationOptions,
                               partial: String) throws(PreflightError) -> PartialFile.Trailer {
