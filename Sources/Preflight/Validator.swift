@@ -186,14 +186,16 @@ import Darwin
     /// A shard of a file whose bytes from offset `base` on come through `descriptor` (standard
     /// input: an object store's range read piped in); for CSV with `base` > 0 the header record
     /// comes first. `name`: the file's name in the report.
-    @_spi(CommandLine) public static func validateShard(descriptor: Int32, base: Int, name: String, schema: Schema,
-                                                        range: Range<Int>, firstRowAt: Int?,
+    /// `fileSize`: the whole file's size when known (standard input must then end there, if it is
+    /// read to its end).
+    @_spi(CommandLine) public static func validateShard(descriptor: Int32, base: Int, name: String, fileSize: Int?,
+                                                        schema: Schema, range: Range<Int>, firstRowAt: Int?,
                                                         options: ValidationOptions, partial: String)
         throws(PreflightError) {
         let options = try options.resolved(schema: schema, name: name)
         let source = WindowedSource.stream(descriptor: descriptor, name: name,
                                            windowSize: shardOptions(options).effectiveWindowSize)
-        try shard(source, name: name, path: "-", size: nil, modified: nil, base: base, range: range,
+        try shard(source, name: name, path: "-", size: fileSize, modified: nil, base: base, range: range,
                   firstRowAt: firstRowAt, options: options, partial: partial)
     }
 
@@ -202,8 +204,9 @@ import Darwin
                       partial: String) throws(PreflightError) -> PartialFile.Trailer {
         let source = try WindowedSource.open(path: path, windowSize: shardOptions(options).effectiveWindowSize,
                                              maps: options.mapsFiles)
-        guard !source.isCompressed else {
-            throw .notAPartial(path: path, reason: "a gzip file cannot be cut by byte ranges: validate it whole")
+        if let size = source.inputSize, range.upperBound > size {
+            throw .notAPartial(path: path, reason: "the range \(range.lowerBound)-\(range.upperBound) ends after the "
+                               + "file's end (\(size) bytes)")
         }
         return try shard(source, name: fileName(of: path), path: path, size: source.inputSize,
                          modified: modificationTime(of: path), base: nil, range: range, firstRowAt: firstRowAt,
@@ -231,6 +234,7 @@ import Darwin
         let run = try RunContext(source: source, options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1,
                                  delivery: nil, control: RunControl(), monitor: nil, shard: shard)
         try loop(run, options: options, control: RunControl())
+        try shard.checkInputEnd(size: size, in: run)
         let trailer = shard.trailer(name: name, path: path, size: size, modified: modified, in: run)
         try shard.writer.finish(trailer)
         return trailer

@@ -148,6 +148,12 @@ struct Validate: ParsableCommand {
         """)
     var byteRangeBase: Int?
 
+    @Option(name: .customLong("file-size"), parsing: .unconditional, help: """
+        With --byte-range-base: the whole file's size. Standard input must end there when it is read \
+        to its end (a range read cut short is an error), and the merge checks the ranges against it.
+        """)
+    var fileSize: Int?
+
     @Option(help: "The name the report gives standard input (default: stdin).")
     var name: String?
 
@@ -189,9 +195,9 @@ struct Validate: ParsableCommand {
             throw ValidationError("\(option) needs a file name")
         }
         if name != nil, !files.contains("-") { throw ValidationError("--name names standard input (-)") }
-        if byteRange != nil || partial != nil || firstRowAt != nil || byteRangeBase != nil {
+        if byteRange != nil || partial != nil || firstRowAt != nil || byteRangeBase != nil || fileSize != nil {
             guard let byteRange, Self.range(byteRange) != nil else {
-                throw ValidationError("--partial, --first-row-at and --byte-range-base go with --byte-range START-END (bytes, START < END)")
+                throw ValidationError("--partial, --first-row-at, --byte-range-base and --file-size go with --byte-range START-END (bytes, START < END)")
             }
             guard partial != nil, partial != "", partial != "-" else { throw ValidationError("--byte-range needs --partial FILE") }
             if files.count != 1 { throw ValidationError("--byte-range takes one file") }
@@ -199,15 +205,20 @@ struct Validate: ParsableCommand {
                 throw ValidationError("--byte-range reads standard input (-) only with --byte-range-base, and --byte-range-base only from it")
             }
             if let byteRangeBase, byteRangeBase < 0 { throw ValidationError("--byte-range-base must be 0 or more") }
+            if fileSize != nil, byteRangeBase == nil { throw ValidationError("--file-size goes with --byte-range-base") }
+            if let fileSize, let range = Self.range(byteRange), fileSize < range.upperBound {
+                throw ValidationError("--file-size \(fileSize) is before the range's end")
+            }
             if rejects != nil || clean != nil { throw ValidationError("--byte-range does not take --rejects or --clean") }
             if let firstRowAt, firstRowAt < 0 { throw ValidationError("--first-row-at must be 0 or more") }
         }
     }
 
-    /// "START-END" as a range of bytes (START < END).
+    /// "START-END" as a range of bytes (START < END; "0-0" for an empty file).
     static func range(_ text: String) -> Range<Int>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 0, start < end else {
+        guard parts.count == 2, let start = Int(parts[0]), let end = Int(parts[1]), start >= 0,
+              start < end || (start == 0 && end == 0) else {
             return nil
         }
         return start..<end
@@ -276,8 +287,9 @@ struct Validate: ParsableCommand {
             try OutputSafety.check(inputs: files, rejects: nil, clean: nil, sidecar: nil, partial: partial)
             do throws(PreflightError) {
                 if let byteRangeBase {
-                    try Validator.validateShard(descriptor: 0, base: byteRangeBase, name: name ?? "stdin", schema: schema,
-                                                range: range, firstRowAt: firstRowAt, options: options[0], partial: partial)
+                    try Validator.validateShard(descriptor: 0, base: byteRangeBase, name: name ?? "stdin",
+                                                fileSize: fileSize, schema: schema, range: range, firstRowAt: firstRowAt,
+                                                options: options[0], partial: partial)
                 } else {
                     try Validator.validateShard(path: files[0], schema: schema, range: range, firstRowAt: firstRowAt,
                                                 options: options[0], partial: partial)
@@ -419,6 +431,7 @@ struct Merge: ParsableCommand {
     }
 
     func run() throws {
+        Interrupt.install()  // Ctrl-C and SIGTERM remove the scratch files and temporary outputs
         let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
         let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
         let report: ValidationReport

@@ -109,7 +109,7 @@ final class ShardTests: CLITestCase {
                          memoryLimit: Int = 0) throws -> ValidationReport {
         let bounds = [0] + cuts + [size]
         var partials: [String] = []
-        for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] {
+        for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] || size == 0 {
             let partial = scratch.appendingPathComponent("shard-\(index).partial").path
             try Validator.shard(path: path, range: bounds[index]..<bounds[index + 1], firstRowAt: nil, options: options,
                                 partial: partial)
@@ -207,11 +207,15 @@ final class ShardTests: CLITestCase {
 
     func testWhitespaceAndHeaderOnlyFiles() throws {
         for (name, text, format) in [("blank.ndjson", "  \n\n \r\n", InputFormat.ndjson), ("header.csv", "id,code,amount\n", .csv),
-                                     ("blank.csv", "\n\n\n", .csv), ("badheader.csv", "id,\"code\n", .csv)] {
+                                     ("blank.csv", "\n\n\n", .csv), ("badheader.csv", "id,\"code\n", .csv),
+                                     ("missing.csv", "\u{FEFF}foo,bar\r\n", .csv), ("missing-open.csv", "foo,bar", .csv),
+                                     ("bom.ndjson", "\u{FEFF}", .ndjson), ("empty.ndjson", "", .ndjson), ("empty.csv", "", .csv)] {
             let path = try file(name, text)
             let options = options(format)
             let reference = try fingerprint(Validator.validate(path: path, options: options))
-            for cut in 1..<text.utf8.count {
+            if name.hasPrefix("missing") { XCTAssertTrue(reference.contains("missing_required_column"), reference) }
+            XCTAssertEqual(try fingerprint(sharded(path, size: text.utf8.count, cuts: [], options: options)), reference, name)
+            for cut in 1..<max(1, text.utf8.count) {
                 XCTAssertEqual(try fingerprint(sharded(path, size: text.utf8.count, cuts: [cut], options: options)),
                                reference, "\(name) cut at \(cut)")
             }
@@ -246,7 +250,20 @@ final class ShardTests: CLITestCase {
         let overlapping = try shard(path, 10..<(half + 5), "overlap.partial")
         XCTAssertTrue(refusal([first, overlapping, second]).hasPrefix("cannot merge \(overlapping): its bytes 10-\(half + 5) overlap those of \(first)"),
                       refusal([first, overlapping, second]))
-        let foreign = try shard(other, half..<bytes.count, "foreign.partial")
+        let otherSize = try XCTUnwrap(FileManager.default.attributesOfItem(atPath: other)[.size] as? Int)
+        XCTAssertNotEqual(otherSize, bytes.count)
+        let foreign = try shard(other, half..<otherSize, "foreign.partial")
+        XCTAssertThrowsError(try shard(path, half..<(bytes.count + 1), "beyond.partial"), "a range past the file's end")
+        let gzipped = scratch.appendingPathComponent("a.csv.gz").path
+        let gzip = Process()
+        gzip.executableURL = URL(fileURLWithPath: "/bin/sh")
+        gzip.arguments = ["-c", "gzip -c '\(path)' > '\(gzipped)'"]
+        try gzip.run()
+        gzip.waitUntilExit()
+        XCTAssertThrowsError(try shard(gzipped, 0..<10, "gzip.partial")) {
+            XCTAssertTrue("\($0)".contains("gzip data cannot be cut by byte ranges"), "\($0)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: scratch.appendingPathComponent("gzip.partial").path))
         XCTAssertTrue(refusal([first, foreign]).contains("it is of another file"), refusal([first, foreign]))
         var capped = options
         capped.lineCap = 500
@@ -396,6 +413,12 @@ final class ShardTests: CLITestCase {
                             "--partial", "late.partial"] + common, stdin: String(decoding: bytes, as: UTF8.self))
         XCTAssertEqual(late.status, 64)
         XCTAssertTrue(late.stderr.contains("--byte-range-base 1000 must lie at or after the header's end"), late.stderr)
+        // A range read cut short: standard input ends before the file's end (--file-size).
+        let short = try run(["validate", "-", "--format", "csv", "--byte-range", "5000-\(bytes.count)", "--byte-range-base",
+                             "4990", "--file-size", "\(bytes.count)", "--partial", "short.partial"] + common,
+                            stdin: String(decoding: Array(bytes[..<headerEnd]) + Array(bytes[4990..<(bytes.count - 7)]), as: UTF8.self))
+        XCTAssertEqual(short.status, 66, short.stderr)
+        XCTAssertTrue(short.stderr.contains("standard input ended at byte \(bytes.count - 7) of the file, before the file's end (\(bytes.count)): the range read was cut short"), short.stderr)
         let json = try file("rows.json", "[{\"id\": \"a\", \"amount\": 1}]")
         let refused = try run(["validate", json, "--byte-range", "0-5", "--partial", "j.partial"] + common)
         XCTAssertNotEqual(refused.status, 0)

@@ -16,7 +16,8 @@ to --partials, a folder the driver can read (shared on a cluster).
     spark-submit integrations/spark/preflight_spark.py --preflight .build/release/preflight \
         --partials /shared/partials --report-dir /shared/reports export.csv -- --schema generic_transactions
 
-writes /shared/reports/export.csv.piing (one report per file and --report style).
+writes /shared/reports/export.csv.piing (one report per file and --report style; the file's
+number in the job goes in front when two files share a name).
 
 Everything after `--` goes to every `preflight validate` (schema, limits); `--report` and
 `--max-errors` go to the merge. Exit status: the worst over the files, as preflight's.
@@ -50,27 +51,36 @@ def file_size(path, size_command):
 
 
 def plan(paths, range_size, size_command):
-    """Byte ranges per file: (path, index, start, end), each about range_size bytes."""
+    """Byte ranges per file: (file number, path, size, range index, start, end), each about
+    range_size bytes; an empty file is one range 0-0."""
     tasks = []
-    for path in paths:
+    for number, path in enumerate(paths):
         size = file_size(path, size_command)
         count = max(1, -(-size // range_size))
         for index in range(count):
             start, end = index * size // count, (index + 1) * size // count
-            if start < end:
-                tasks.append((path, index, start, end))
-        if size == 0:
-            tasks.append((path, 0, 0, 0))
+            if start < end or size == 0:
+                tasks.append((number, path, size, index, start, end))
     return tasks
 
 
-def partial_name(partials, path, index):
-    safe = path.strip("/").replace("/", "_")
-    return os.path.join(partials, "%s.%06d.partial" % (safe, index))
+def partial_name(partials, number, path, index):
+    """Partials are named by the file's number in the job and its name: two files of one name in
+    different folders, or of names that flatten alike, do not meet."""
+    return os.path.join(partials, "%04d-%s.%06d.partial" % (number, os.path.basename(path), index))
+
+
+FORMATS = {"csv": "csv", "tsv": "csv", "ndjson": "ndjson", "jsonl": "ndjson", "json": "json"}
 
 
 def input_format(path, formats):
-    return formats.get(path) or os.path.splitext(path[:-3] if path.endswith(".gz") else path)[1].lstrip(".")
+    """The format preflight is told for piped bytes, and whether it is tab-separated."""
+    if formats.get(path):
+        return formats[path], False
+    name = path.lower()
+    name = name[:-3] if name.endswith(".gz") else name
+    extension = os.path.splitext(name)[1].lstrip(".")
+    return FORMATS.get(extension, extension), extension == "tsv"
 
 
 def read_trailer(partial):
@@ -84,12 +94,12 @@ def read_trailer(partial):
 
 
 def misjudged(shards):
-    """Shards (path, index, partial) of one file in range order whose first row is not where the
-    rows before them end: (task index, the byte their rows start at). A shard wholly inside a row
-    before it has no rows and is passed over, as the merge does."""
+    """A file's shards (task, partial) in range order whose first row is not where the rows before
+    them end: (position, the byte their rows start at). A shard wholly inside a row before it has
+    no rows and is passed over, as the merge does."""
     found = []
     expected = None
-    for position, (_, _, partial) in enumerate(shards):
+    for position, (_, partial) in enumerate(shards):
         trailer = read_trailer(partial)
         if expected is None:
             expected = trailer["firstRow"]
@@ -102,26 +112,25 @@ def misjudged(shards):
 
 
 def run_shard(task, binary_name, validate_args, partials, range_command, formats):
-    """One range on an executor: the partial's path, or an exception with preflight's own message.
-    A task of five items names the byte its first row starts at (a repair)."""
+    """One range on an executor: (task, partial path), or an exception with preflight's own message.
+    A task of seven items names the byte its first row starts at (a repair)."""
     import threading
     from pyspark import SparkFiles
 
-    path, index, start, end = task[:4]
-    first_row_at = task[4] if len(task) > 4 else None
+    number, path, size, index, start, end = task[:6]
+    first_row_at = task[6] if len(task) > 6 else None
     binary = SparkFiles.get(binary_name)
     os.chmod(binary, 0o755)
-    out = partial_name(partials, path, index)
-    if end == 0:  # an empty file: one shard over nothing
-        start, end = 0, 1
+    out = partial_name(partials, number, path, index)
     command = [binary, "validate"]
     header, feed = b"", None
     if range_command:
-        # Bytes from one before the range on (that byte says whether a row starts at START); for CSV
-        # the header line first, from the file's start.
-        fmt = input_format(path, formats)
-        base = max(0, start - 1) if first_row_at is None else first_row_at
-        if fmt in ("csv", "tsv") and base > 0:
+        # The bytes from one before the range on (that byte says whether a row starts at START; a
+        # range in the first bytes starts at 0, BOM included), or from the row's start when known;
+        # for CSV after the header line, read from the file's start.
+        fmt, tabs = input_format(path, formats)
+        base = first_row_at if first_row_at is not None else (0 if start <= 3 else start - 1)
+        if fmt == "csv" and base > 0:
             reader = subprocess.Popen(range_command.format(path=shlex.quote(path), offset=0), shell=True,
                                       stdout=subprocess.PIPE)
             header = reader.stdout.readline()
@@ -130,23 +139,27 @@ def run_shard(task, binary_name, validate_args, partials, range_command, formats
             base = max(base, len(header))
         feed = subprocess.Popen(range_command.format(path=shlex.quote(path), offset=base), shell=True,
                                 stdout=subprocess.PIPE)
-        command += ["-", "--name", os.path.basename(path), "--byte-range-base", str(base)]
+        command += ["-", "--name", os.path.basename(path), "--byte-range-base", str(base), "--file-size", str(size)]
         if not formats.get(path):
-            command += ["--format", "csv" if fmt == "tsv" else fmt] + (["--delimiter", "tab"] if fmt == "tsv" else [])
+            command += ["--format", fmt] + (["--delimiter", "tab"] if tabs else [])
     else:
         command.append(path)
     command += ["--byte-range", "%d-%d" % (start, end), "--partial", out] + list(validate_args)
     if first_row_at is not None:
         command += ["--first-row-at", str(first_row_at)]
-    shard = subprocess.Popen(command, stdin=subprocess.PIPE if feed else None, stdout=subprocess.PIPE,
+    shard = subprocess.Popen(command, stdin=subprocess.PIPE if feed else None, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
+    failed_read = []
     if feed:
         def pump():
-            # The shard stops reading once its rows are done: a closed pipe ends the copy.
+            # The shard stops reading once its rows are done: a closed pipe ends the copy early, and
+            # the range command is stopped. A read that fails on its own is an error.
+            finished = False
             try:
                 shard.stdin.write(header)
                 for chunk in iter(lambda: feed.stdout.read(1 << 20), b""):
                     shard.stdin.write(chunk)
+                finished = True
             except BrokenPipeError:
                 pass
             finally:
@@ -154,18 +167,24 @@ def run_shard(task, binary_name, validate_args, partials, range_command, formats
                     shard.stdin.close()
                 except BrokenPipeError:
                     pass
-                feed.kill()
-                feed.wait()
+                if finished:
+                    if feed.wait() != 0:
+                        failed_read.append(feed.returncode)
+                else:
+                    feed.kill()
+                    feed.wait()
         copier = threading.Thread(target=pump)
         copier.start()
-    _, errors = shard.communicate() if not feed else (None, shard.stderr.read())
+    errors = shard.stderr.read()
+    shard.wait()
     if feed:
         copier.join()
-        shard.wait()
+    if failed_read:
+        raise RuntimeError("range read of %s from byte %d failed (status %d)" % (path, base, failed_read[0]))
     if shard.returncode != 0:
         raise RuntimeError("preflight shard %s bytes %d-%d: %s" % (path, start, end,
                                                                   errors.decode("utf-8", "replace").strip()))
-    return path, index, out
+    return task[:6], out
 
 
 def main(argv):
@@ -215,16 +234,16 @@ def main(argv):
 
     started = time.time()
     done = run(tasks)
-    # A range that began inside a quoted field (a CSV field with line breaks) started at the wrong
-    # row: each round reads again, in parallel, every shard whose first row is not where the rows
-    # before it end, from there. Shard 0 is always right, so every round settles at least one more.
-    by_task = {(path, index): task for task in tasks for (path, index) in [task[:2]]}
+    # A range that began inside a quoted field (a CSV field with line breaks) may have started at
+    # the wrong row: each round reads again, in parallel, every shard whose first row is not where
+    # the rows before it end, from there. A file's first shard is always right, so every round
+    # settles at least one more.
     for _ in range(len(tasks)):
         repairs = []
-        for path in args.files:
-            shards = sorted((item for item in done if item[0] == path), key=lambda item: item[1])
+        for number in range(len(args.files)):
+            shards = sorted((item for item in done if item[0][0] == number), key=lambda item: item[0][3])
             for position, first_row in misjudged(shards):
-                repairs.append(by_task[shards[position][:2]] + (first_row,))
+                repairs.append(shards[position][0] + (first_row,))
         if not repairs:
             break
         print("preflight: reading %d range(s) again from their first row" % len(repairs), file=sys.stderr)
@@ -233,10 +252,13 @@ def main(argv):
     spark.stop()
 
     worst = 0
-    for path in args.files:
-        parts = [out for (p, _, out) in sorted(done, key=lambda item: item[1]) if p == path]
+    names = [os.path.basename(path) for path in args.files]
+    for number, path in enumerate(args.files):
+        parts = [out for (task, out) in sorted(done, key=lambda item: item[0][3]) if task[0] == number]
+        # Reports are named NAME.STYLE, with the file's number in front when two files share a name.
+        name = names[number] if names.count(names[number]) == 1 else "%d-%s" % (number, names[number])
         for style in args.report.split(","):
-            report = os.path.join(args.report_dir, os.path.basename(path) + "." + style)
+            report = os.path.join(args.report_dir, name + "." + style)
             merge = [args.preflight, "merge"] + parts + ["--report", style]
             if args.max_errors is not None:
                 merge += ["--max-errors", str(args.max_errors)]

@@ -19,6 +19,7 @@ preflight="$(swift build --show-bin-path)/preflight"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$venv/bin/python" integrations/spark/make_test_data.py "$work" 3000
+: > "$work/empty.csv"
 for mode in shared piped; do
   fetch=()
   styles=piing,productsup,jumbo,ndjson
@@ -31,12 +32,12 @@ for mode in shared piped; do
   status=0
   "$venv/bin/python" integrations/spark/preflight_spark.py --master 'local[2]' --preflight "$preflight" \
     --partials "$work/$mode/partials" --report-dir "$work/$mode/reports" --range-size 4K --report "$styles" \
-    "${fetch[@]}" "$work/orders.csv" "$work/orders.ndjson" -- --schema generic_transactions --max-rows 0 \
+    "${fetch[@]}" "$work/orders.csv" "$work/orders.ndjson" "$work/empty.csv" -- --schema generic_transactions --max-rows 0 \
     2> "$work/job.log" || status=$?
   [ "$status" -le 2 ] || { cat "$work/job.log" >&2; echo "spark job failed ($status)" >&2; exit 1; }
   # Ranges cut inside quoted lines that read like records start at the wrong row: read again.
   grep "range(s) again from their first row" "$work/job.log" || { echo "no range was read again" >&2; exit 1; }
-  for file in orders.csv orders.ndjson; do
+  for file in orders.csv orders.ndjson empty.csv; do
     shards=$(ls "$work/$mode/partials" | grep -c "$file")
     for style in ${styles//,/ }; do
       "$preflight" validate "$work/$file" --schema generic_transactions --max-rows 0 --report "$style" \

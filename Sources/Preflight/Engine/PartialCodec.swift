@@ -40,7 +40,7 @@ struct ByteWriter {
 }
 
 /// Reads what `ByteWriter` wrote; every read is bounds-checked, and a short or malformed block is
-/// `PartialFile.Problem.damaged`.
+/// `PartialFile.Problem.damaged` (so are sums of offsets that overflow: see `sum`).
 struct ByteReader {
     let bytes: UnsafeRawBufferPointer
     private(set) var position = 0
@@ -78,6 +78,13 @@ struct ByteReader {
         let value = bytes.loadUnaligned(fromByteOffset: position, as: UInt64.self)
         position += 8
         return UInt64(littleEndian: value)
+    }
+
+    /// `a + b`, or damaged when it overflows (offsets read from a file are not trusted).
+    static func sum(_ a: Int, _ b: Int) throws(PartialFile.Problem) -> Int {
+        let (value, overflow) = a.addingReportingOverflow(b)
+        guard !overflow else { throw .damaged }
+        return value
     }
 
     mutating func bool() throws(PartialFile.Problem) -> Bool {
@@ -170,8 +177,8 @@ extension ChunkResult {
     /// What the merge needs of a chunk: its rows and lines, where each row starts (as runs of rows
     /// on consecutive lines), its errors, ids, unknown columns and line endings. Row spans stay
     /// behind (they point into a window long gone).
-    /// `windowOffset`: where the window its spans point into lies in the input (each row's bytes
-    /// are recorded as input offsets, for a merge that shows rows).
+    /// `windowOffset`: where the window its spans point into lies in the file (each row's bytes
+    /// are recorded as file offsets, for a merge that shows rows).
     func encode(into out: inout ByteWriter, windowOffset: Int) {
         out.varint(rows)
         out.varint(lines)
@@ -233,7 +240,7 @@ extension ChunkResult {
         var jumps: [(Int, Int)] = []
         var row = 0
         for _ in 0..<(try input.count()) {
-            row += try input.varint()
+            row = try ByteReader.sum(row, try input.varint())
             let line = try input.varint()
             guard row >= 0, row < rows, line >= 0 else { throw .damaged }
             jumps.append((row, line))
@@ -242,8 +249,8 @@ extension ChunkResult {
         if try input.bool() {
             var previousEnd = 0
             for _ in 0..<rows {
-                let start = previousEnd + (try input.count(unit: 0)), length = try input.count(unit: 0)
-                previousEnd = start + length
+                let start = try ByteReader.sum(previousEnd, try input.count(unit: 0))
+                previousEnd = try ByteReader.sum(start, try input.count(unit: 0))
                 guard previousEnd <= inputSize ?? Int.max else { throw .damaged }
                 spans.append(inputSize == nil ? RowSpan(start: 0, next: 0) : RowSpan(start: start, next: previousEnd))
             }

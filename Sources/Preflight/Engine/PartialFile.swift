@@ -69,6 +69,26 @@ enum PartialFile {
         var rows: Int
     }
 
+}
+
+extension PartialFile.Trailer {
+    /// Whether its places can be those of a shard (a damaged or forged trailer must not make the
+    /// merge skip rows or read outside the file).
+    var isConsistent: Bool {
+        let end = size ?? Int.max
+        let emptyFile = rangeStart == 0 && rangeEnd == 0
+        guard rangeStart >= 0, rangeStart < rangeEnd || emptyFile, rangeEnd <= end,
+              firstRow >= 0, firstRow <= rowsEnd, rowsEnd <= end, (otherFirstRow ?? 0) >= 0, (base ?? 0) >= 0,
+              rows >= 0, rows <= rowsEnd - firstRow + 1, lineAfterHeader >= 1,
+              headerLineEndings.count == 2, headerLineEndings.allSatisfy({ $0 >= 0 }) else { return false }
+        if let header {
+            guard header.count == 2, header[0] >= 0, header[0] <= header[1], header[1] <= end else { return false }
+        }
+        return true
+    }
+}
+
+extension PartialFile {
     /// The options that decide a run's answers (the merge uses the first partial's, and refuses
     /// partials whose options differ).
     struct Options: Codable, Equatable {
@@ -179,15 +199,21 @@ final class PartialWriter {
 final class PartialReader {
     let path: String
     let trailer: PartialFile.Trailer
-    private let descriptor: Int32
+    /// Open while its blocks are read (a merge of thousands of partials holds one or two open),
+    /// or for as long as the reader lives (`keepsOpen`: a file already unlinked).
+    private var descriptor: Int32
+    private let keepsOpen: Bool
+    /// The file's size and modification time when its trailer was read: reopened, it must match.
+    private let identity: [Int]
     /// Where the blocks end (the trailer's offset).
     private let blocksEnd: Int
     private var position = PartialFile.magic.count
     private var block: [UInt8] = []
 
     /// A partial that is not one, is cut short, or is of another format version is refused.
-    init(path: String) throws(PreflightError) {
+    init(path: String, keepsOpen: Bool = false) throws(PreflightError) {
         self.path = path
+        self.keepsOpen = keepsOpen
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotOpen(path, errno: errno) }
         var info = stat()
@@ -204,16 +230,18 @@ final class PartialReader {
             close(descriptor)
             throw notPartial
         }
-        let offset = Int(UInt64(littleEndian: end.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))
+        let offset = Int(exactly: UInt64(littleEndian: end.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })) ?? -1
         var head = [UInt8](repeating: 0, count: 9)
         guard offset >= magic.count, offset + 9 <= size - 8, Self.read(descriptor, into: &head, at: offset),
               head[0] == PartialFile.Tag.trailer.rawValue else {
             close(descriptor)
             throw .notAPartial(path: path, reason: "it is cut short or damaged")
         }
-        let length = Int(UInt64(littleEndian: head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self) }))
+        let length = Int(exactly: UInt64(littleEndian: head.withUnsafeBytes {
+            $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self)
+        })) ?? -1
         var json = [UInt8](repeating: 0, count: max(0, min(length, size)))
-        guard offset + 9 + length == size - 8, Self.read(descriptor, into: &json, at: offset + 9),
+        guard length >= 0, length == size - 8 - 9 - offset, Self.read(descriptor, into: &json, at: offset + 9),
               let trailer = try? JSONDecoder().decode(PartialFile.Trailer.self, from: Data(json)) else {
             close(descriptor)
             throw .notAPartial(path: path, reason: "it is cut short or damaged")
@@ -224,11 +252,28 @@ final class PartialReader {
                                + "\(trailer.preflightVersion)); this is preflight \(PreflightVersion.current), format "
                                + "\(PartialFile.formatVersion)")
         }
+        guard trailer.isConsistent else {
+            close(descriptor)
+            throw .notAPartial(path: path, reason: "its trailer is damaged (offsets that cannot be)")
+        }
         self.trailer = trailer
         blocksEnd = offset
+        identity = Self.identity(info)
+        if !keepsOpen {
+            close(descriptor)
+            descriptor = -1
+        }
     }
 
-    deinit { close(descriptor) }
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    private static func identity(_ info: stat) -> [Int] {
+        #if canImport(Darwin)
+        [Int(info.st_size), Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec)]
+        #else
+        [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
+        #endif
+    }
 
     private static func read(_ descriptor: Int32, into target: inout [UInt8], count: Int? = nil, at offset: Int) -> Bool {
         let count = count ?? target.count
@@ -245,11 +290,27 @@ final class PartialReader {
     /// The next block: its tag and a reader over its bytes (valid until the next call); nil at the end.
     func nextBlock<T>(_ body: (PartialFile.Tag, inout ByteReader) throws(PartialFile.Problem) -> T)
         throws(PreflightError) -> T? {
-        guard position < blocksEnd else { return nil }
+        guard position < blocksEnd else {
+            if !keepsOpen, descriptor >= 0 {
+                close(descriptor)
+                descriptor = -1
+            }
+            return nil
+        }
+        if descriptor < 0 {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw .cannotOpen(path, errno: errno) }
+            var info = stat()
+            guard fstat(descriptor, &info) == 0, Self.identity(info) == identity else {
+                throw .notAPartial(path: path, reason: "it changed while the merge read it")
+            }
+        }
         var head = [UInt8](repeating: 0, count: 9)
         guard position + 9 <= blocksEnd, Self.read(descriptor, into: &head, at: position),
               let tag = PartialFile.Tag(rawValue: head[0]) else { throw .notAPartial(path: path, reason: "it is damaged") }
-        let length = Int(UInt64(littleEndian: head.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self) }))
+        let length = Int(exactly: UInt64(littleEndian: head.withUnsafeBytes {
+            $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self)
+        })) ?? -1
         guard length >= 0, length <= blocksEnd - position - 9 else { throw .notAPartial(path: path, reason: "it is damaged") }
         // One buffer for every block (grown, not zeroed anew per block).
         if block.count < length { block = [UInt8](repeating: 0, count: max(length, block.count * 2)) }

@@ -55,7 +55,7 @@ import Darwin
         let delivery = observers.isEmpty ? nil : RowDelivery(observers)
         // Rows' bytes for the observers: the input mapped, when it is the shards' file.
         let inputFile = delivery == nil ? nil : unchangedFile(first)
-        if showsRows, inputFile == nil {
+        if showsRows, inputFile == nil, size > 0 {
             throw .cannotOpen(path: first.path, reason: "the report shows rows as examples, and they are read from the "
                               + "file, which is missing or changed since its shards ran")
         }
@@ -63,33 +63,36 @@ import Darwin
             ?? UnsafeRawBufferPointer(start: nil, count: 0)
         for observer in observers { try observer.begin(format: options.inputFormat, name: first.name) }
         var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: delivery)
-        // The state after the header, from the first shard (every shard read the same header).
-        var sawContent = false
+        // The state after the header, from the first shard (every shard read the same header),
+        // whether or not any of its rows are used (a header with no rows after it has its errors).
+        func decode(_ tag: PartialFile.Tag, _ input: inout ByteReader) throws(PartialFile.Problem) -> Block {
+            try Block.decode(tag, from: &input, tracksRows: delivery != nil, inputSize: inputFile?.size)
+        }
+        guard case .start(let log)? = try shards[0].nextBlock(decode) else {
+            throw .notAPartial(path: shards[0].path, reason: "it is damaged")
+        }
+        if let header = first.header, inputFile != nil {
+            try delivery?.header(UnsafeRawBufferPointer(rebasing: window[header[0]..<header[1]]))
+        }
+        outcome.merger.log.addCounts(of: log)
+        for issue in log.listed {
+            outcome.merger.log.list(issue)
+            try delivery?.fileIssue(issue)
+        }
+        outcome.notices = first.notices
+        outcome.merger.nextLine = first.lineAfterHeader
+        outcome.merger.lineEndings.add(LineEndings(lf: first.headerLineEndings[0], crlf: first.headerLineEndings[1]))
+        // Every shard read bytes, used or not: whatever any saw counts for emptiness.
+        let sawContent = shards.contains { $0.trailer.sawContent }
         // The id table is sized from the first chunks and the rows of all shards, as a run sizes it
         // from its first window and the input's size (growing it step by step rehashes it again and again).
-        let totalRows = used.reduce(0) { $0 + $1.trailer.rows }
+        let totalRows = used.reduce(0) { $0 &+ $1.trailer.rows }  // each at most the file's size
         var sized = false
-        for (index, shard) in used.enumerated() {
-            sawContent = sawContent || shard.trailer.sawContent
-            while let block = try shard.nextBlock({ (tag, input) throws(PartialFile.Problem) -> Block in
-                try Block.decode(tag, from: &input, tracksRows: delivery != nil, inputSize: inputFile?.size)
-            }) {
+        for shard in used {
+            while let block = try shard.nextBlock(decode) {
                 switch block {
-                case .start(let log):
-                    guard index == 0 else { continue }
-                    if let header = shard.trailer.header, header.count == 2, inputFile != nil, header[0] <= header[1],
-                       header[1] <= window.count {
-                        try delivery?.header(UnsafeRawBufferPointer(rebasing: window[header[0]..<header[1]]))
-                    }
-                    outcome.merger.log.addCounts(of: log)
-                    for issue in log.listed {
-                        outcome.merger.log.list(issue)
-                        try delivery?.fileIssue(issue)
-                    }
-                    outcome.notices = shard.trailer.notices
-                    outcome.merger.nextLine = shard.trailer.lineAfterHeader
-                    let endings = shard.trailer.headerLineEndings
-                    if endings.count == 2 { outcome.merger.lineEndings.add(LineEndings(lf: endings[0], crlf: endings[1])) }
+                case .start:
+                    continue  // the first shard's was taken above; the others' are the same
                 case .chunks(let results):
                     let rows = results.reduce(0) { $0 + $1.rows }
                     if !sized, rows > 0, totalRows > 0 {
@@ -108,8 +111,6 @@ import Darwin
                 }
             }
         }
-        // Shards skipped above read bytes too: whatever they saw counts for emptiness.
-        sawContent = sawContent || shards.contains { $0.trailer.sawContent }
         try outcome.finish(sizeBytes: size, isEmpty: !sawContent, options: options)
         var report = outcome.report(name: first.name, sizeBytes: size, options: options)
         try delivery?.handOverHeldIssues()
@@ -138,8 +139,9 @@ import Darwin
             case .advance:
                 let lines = try input.varint()
                 let endings = LineEndings(lf: try input.varint(), crlf: try input.varint())
-                let start = try input.count(unit: 0), length = try input.count(unit: 0)
-                return .advance(lines: lines, lineEndings: endings, bytes: start..<(start + length))
+                let start = try input.count(unit: 0)
+                let end = try ByteReader.sum(start, try input.count(unit: 0))
+                return .advance(lines: lines, lineEndings: endings, bytes: start..<end)
             case .trailer:
                 throw .damaged
             }
@@ -191,6 +193,15 @@ import Darwin
         }
     }
 
+    /// `text` as one shell word: as it is when it holds only safe characters, else in single quotes.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = text.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || "/._-+=:,@%".utf8.contains(byte)
+        }
+        return safe && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
     /// The shards' input, mapped, when it is there with the size and modification time they saw.
     private static func unchangedFile(_ trailer: PartialFile.Trailer) -> MappedFile? {
         guard trailer.path != "-", let size = trailer.size, trailer.modified != nil,
@@ -217,14 +228,19 @@ import Darwin
             && trailer.modified != nil && Validator.modificationTime(of: trailer.path) == trailer.modified
         guard reachable else {
             // Standard input: the bytes from the row's start on will do (the header first, for CSV).
-            let input = trailer.path == "-"
-                ? "- --format \(options.format.rawValue) --byte-range-base \(firstRow) --name \(trailer.name)"
-                : trailer.path
+            var input = trailer.path == "-"
+                ? "- --format \(options.format.rawValue) --byte-range-base \(firstRow) --name \(shellQuoted(trailer.name))"
+                    + (trailer.size.map { " --file-size \($0)" } ?? "")
+                : shellQuoted(trailer.path)
+            if options.format == .csv, options.delimiter != UInt8(ascii: ",") {
+                input += " --delimiter " + (options.delimiter == 0x09 ? "tab" : shellQuoted(String(UnicodeScalar(options.delimiter))))
+            }
+            let why = options.format == .csv ? " (its range began inside a quoted field)" : ""
             throw .notAPartial(path: shard.path, reason: "its rows were read from byte \(trailer.firstRow), but the "
-                               + "row before them ends at byte \(firstRow) (its range began inside a quoted field); "
+                               + "row before them ends at byte \(firstRow)\(why); "
                                + "validate it again with `preflight validate \(input) --byte-range "
                                + "\(trailer.rangeStart)-\(trailer.rangeEnd) --first-row-at \(firstRow) --partial "
-                               + "\(shard.path)` and the same options")
+                               + "\(shellQuoted(shard.path))` and the same options")
         }
         if folder == nil { folder = try TemporaryFolder(in: temporaryDirectory) }
         let path = folder!.path + "/shard-\(trailer.rangeStart).partial"
@@ -232,7 +248,7 @@ import Darwin
         validation.threads = 1
         try Validator.shard(path: trailer.path, range: trailer.rangeStart..<trailer.rangeEnd, firstRowAt: firstRow,
                                     options: validation, partial: path)
-        let repaired = try PartialReader(path: path)
+        let repaired = try PartialReader(path: path, keepsOpen: true)
         unlink(path)  // open: the file goes when the reader does
         return repaired
     }

@@ -36,6 +36,11 @@ final class ShardRun {
     /// The header is read (or could not be): its errors go first, then the window moves to the
     /// shard's first row. Returns its position in the window, or nil when the shard has no row.
     func moveToFirstRow(from position: Int?, in run: RunContext) throws(PreflightError) -> Int? {
+        // (Known once the first window is read.) Offsets into gzip are not offsets into the rows.
+        guard !run.source.isCompressed else {
+            throw .notAPartial(path: run.source.name, reason: "gzip data cannot be cut by byte ranges: validate it "
+                               + "whole, or decompress it first")
+        }
         try writer.start(run.outcome.merger.log)
         guard let position else {
             // No header, so no rows anywhere: the ranges meet as they are.
@@ -57,6 +62,11 @@ final class ShardRun {
             contentStart = headerEnd + shift
         }
         if let firstRowAt {
+            // Rows before the range (or before standard input's first byte) are not this shard's.
+            guard firstRowAt >= range.lowerBound || firstRowAt <= contentStart, firstRowAt >= (base ?? 0) else {
+                throw .notAPartial(path: run.source.name, reason: "--first-row-at \(firstRowAt) lies before the range "
+                                   + "\(range.lowerBound)-\(range.upperBound)" + (base.map { " or before --byte-range-base \($0)" } ?? ""))
+            }
             firstRow = max(firstRowAt, contentStart)
         } else if range.lowerBound <= contentStart {
             firstRow = contentStart
@@ -144,9 +154,12 @@ final class ShardRun {
         guard headerFields > 0 else { return false }
         let reader = try CSVReader(delimiter: run.options.fieldDelimiter, recordCap: run.options.lineCap,
                                    engine: run.options.csvEngine)
+        // Both must lie in the window (the other was found in the first one; the scan for this
+        // one may have moved on): otherwise the one found stands.
+        func inWindow(_ start: Int) -> Bool { (0..<run.count).contains(start - shift - run.windowOffset) }
+        guard inWindow(candidate), inWindow(current) else { return false }
         func score(_ start: Int) throws(PreflightError) -> Int {
             let position = start - shift - run.windowOffset
-            guard position >= 0, position < run.count else { return -1 }
             var good = 0, seen = 0
             let end = min(run.count, position + (256 << 10))
             _ = try reader.read(run.window, from: position, to: end, dataEnd: end, isFinal: false, firstLine: 0) { record in
@@ -173,6 +186,19 @@ final class ShardRun {
     }
 
     /// The trailer, once the rows are read.
+    /// For standard input: when it ended (the shard read to its end), it must have reached the
+    /// range's end, and the file's end when its size is known (`size`) — else the range read was cut
+    /// short, and the shard's rows would be missing or end early without a word.
+    func checkInputEnd(size: Int?, in run: RunContext) throws(PreflightError) {
+        guard base != nil, run.isFinal else { return }
+        let end = run.windowOffset + run.count + shift
+        if end < range.upperBound || (size.map { end != $0 } ?? false) {
+            let expected = size.map { "the file's end (\($0))" } ?? "the range's end (\(range.upperBound))"
+            throw .cannotRead(path: run.source.name, reason: "standard input ended at byte \(end) of the file, before "
+                              + expected + ": the range read was cut short")
+        }
+    }
+
     /// `size`: the file's size (nil for standard input: the merge takes the last range's end).
     func trailer(name: String, path: String, size: Int?, modified: Int?, in run: RunContext) -> PartialFile.Trailer {
         let merger = run.outcome.merger
