@@ -417,8 +417,20 @@ struct Merge: ParsableCommand {
     @Option(parsing: .unconditional, help: "Worker threads for the duplicate-id check (0 = one per core).")
     var threads = 0
 
+    @Option(help: """
+        Write every row with a row-level error here, as it came in (read from the file, which must be \
+        there unchanged); their errors go to FILE.errors.ndjson. As validate's --rejects.
+        """)
+    var rejects: String?
+
+    @Option(help: "Write every other row here, as it came in (read from the file). As validate's --clean.")
+    var clean: String?
+
     func validate() throws {
         if partials.isEmpty { throw ValidationError("name the partial results to merge") }
+        for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" || path == "" {
+            throw ValidationError("\(option) needs a file name (standard output carries the report)")
+        }
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
         guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
@@ -434,14 +446,26 @@ struct Merge: ParsableCommand {
         Interrupt.install()  // Ctrl-C and SIGTERM remove the scratch files and temporary outputs
         let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
         let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
+        // Outputs must not replace the partials or the file they are of.
+        let input = PartialMerge.inputPath(ofPartial: partials[0])
+        try OutputSafety.check(inputs: partials + (input.map { [$0] } ?? []), rejects: rejects, clean: clean,
+                               sidecar: rejects.map(Validate.sidecarPath))
         let report: ValidationReport
         do throws(PreflightError) {
             let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
             let renderer = try ReportRenderer(style: style, maxErrors: maxErrors, colour: colour, streamingTo: 1)
+            func create(_ path: String?) throws(PreflightError) -> OutputFile? {
+                guard let path else { return nil }
+                return try OutputFile.create(path: path)
+            }
+            let splitter = rejects == nil && clean == nil ? nil : try RowSplitter(
+                rejects: create(rejects), clean: create(clean), sidecar: create(rejects.map(Validate.sidecarPath)),
+                layout: .asInput)
             report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors,
                                             memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
                                             temporaryDirectory: tempDir, threads: Validate.threadCount(threads),
-                                            observers: renderer.observers, showsRows: style == .productsup)
+                                            observers: renderer.observers + (splitter.map { [$0] } ?? []),
+                                            showsRows: style == .productsup || splitter != nil)
             try renderer.write(report, to: 1)
         } catch {
             if case .notAPartial = error { throw CommandFailure(message: error.description, status: Exit.usage) }

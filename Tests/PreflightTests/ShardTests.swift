@@ -354,6 +354,19 @@ final class ShardTests: CLITestCase {
                 XCTAssertTrue(one.stdout.lowercased().contains("duplicate") || style == "jumbo", style)
             }
         }
+        // The split, from the merge: the rows read from the file, byte for byte the one run's.
+        let split = try run(["validate", path, "--rejects", "one-rejects.csv", "--clean", "one-clean.csv"] + common)
+        let mergedSplit = try run(["merge"] + partials + ["--rejects", "rejects.csv", "--clean", "clean.csv"])
+        XCTAssertEqual(mergedSplit.status, split.status, mergedSplit.stderr)
+        XCTAssertEqual(mergedSplit.stdout, split.stdout)
+        for (one, merged) in [("one-rejects.csv", "rejects.csv"), ("one-clean.csv", "clean.csv"),
+                              ("one-rejects.csv.errors.ndjson", "rejects.csv.errors.ndjson")] {
+            XCTAssertEqual(try contents(merged), try contents(one), merged)
+        }
+        XCTAssertTrue(try contents("rejects.csv").contains("12\" pizza"))
+        let overwrite = try run(["merge"] + partials + ["--clean", path])
+        XCTAssertEqual(overwrite.status, 64)
+        XCTAssertTrue(overwrite.stderr.contains("is the same file as the input"), overwrite.stderr)
         let text = try run(["merge"] + partials + ["--report", "text", "--max-errors", "3"])
         XCTAssertTrue(text.stdout.contains("300 rows") || text.stdout.contains("rows"), text.stdout)
         let missing = try run(["merge", partials[0], partials[2]])

@@ -18,8 +18,9 @@ import Darwin
     /// partial holds none): enough for the report styles that follow rows. With them the ids stay
     /// in memory (a run reads its rows again for verdicts past the limit; a merge has no rows).
     ///
-    /// `showsRows`: the observers need rows' bytes (the productsup report shows rows as examples):
-    /// they are read from the input file, which must then be there, unchanged since the shards ran.
+    /// `showsRows`: the observers need rows' bytes (the productsup report shows rows as examples,
+    /// a split writes them): they are read from the input file, which must then be there, unchanged
+    /// since the shards ran.
     public static func merge(paths: [String], maxErrors: Int, memoryLimit: Int, temporaryDirectory: String?,
                              threads: Int = 0, observers: [any RowObserver] = [], showsRows: Bool = false)
         throws(PreflightError) -> ValidationReport {
@@ -56,8 +57,8 @@ import Darwin
         // Rows' bytes for the observers: the input mapped, when it is the shards' file.
         let inputFile = delivery == nil ? nil : unchangedFile(first)
         if showsRows, inputFile == nil, size > 0 {
-            throw .cannotOpen(path: first.path, reason: "the report shows rows as examples, and they are read from the "
-                              + "file, which is missing or changed since its shards ran")
+            throw .cannotOpen(path: first.path, reason: "rows are shown or written, and they are read from the file, "
+                              + "which is missing or changed since its shards ran")
         }
         let window = inputFile.map { UnsafeRawBufferPointer(start: $0.base, count: $0.size) }
             ?? UnsafeRawBufferPointer(start: nil, count: 0)
@@ -117,6 +118,12 @@ import Darwin
         for observer in observers { try observer.finish() }
         report.seconds = StageTimes.now - started
         return report
+    }
+
+    /// The path of the file a partial is of (nil: standard input, or not a partial).
+    public static func inputPath(ofPartial path: String) -> String? {
+        guard let reader = try? PartialReader(path: path), reader.trailer.path != "-" else { return nil }
+        return reader.trailer.path
     }
 
     /// A block of a partial, decoded.
