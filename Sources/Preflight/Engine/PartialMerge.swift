@@ -242,7 +242,7 @@ import Darwin
             if options.format == .csv, options.delimiter != UInt8(ascii: ",") {
                 input += " --delimiter " + (options.delimiter == 0x09 ? "tab" : shellQuoted(String(UnicodeScalar(options.delimiter))))
             }
-            let why = options.format == .csv ? " (its range began inside a quoted field)" : ""
+            let why = options.format == .csv ? " (its range began inside a quoted field it did not recognise)" : ""
             throw .notAPartial(path: shard.path, reason: "its rows were read from byte \(trailer.firstRow), but the "
                                + "row before them ends at byte \(firstRow)\(why); "
                                + "validate it again with `preflight validate \(input) --byte-range "

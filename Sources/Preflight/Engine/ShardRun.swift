@@ -97,29 +97,33 @@ final class ShardRun {
     /// input's end when no line break follows.
     private func firstLineStart(atOrAfter offset: Int, in run: RunContext, quoted: Bool) throws(PreflightError) -> Int {
         var position = try run.skip(to: offset - 1)
-        if run.count > position, run.window[position] == Bytes.lf, !quoted {
-            return offset
-        }
-        let startsAfterBreak = run.count > position && run.window[position] == Bytes.lf
+        let before = run.count > position ? run.window[position] : Bytes.lf
+        if before == Bytes.lf, !quoted { return offset }
         position += 1
+        let delimiter = run.options.fieldDelimiter
         if quoted {
-            otherFirstRow = Self.rowStart(in: run.window, from: position, to: run.count, insideQuotes: true)
-                .map { run.windowOffset + $0 + shift }
-            if startsAfterBreak { return offset }
+            // Were `offset` inside a quoted field: where the record would end (in this window only);
+            // nil when the bytes cannot be read so (a quote inside quotes that neither doubles nor
+            // closes the field).
+            var inside = RecordEndScanner(delimiter: delimiter, insideQuotes: true, atFieldStart: false)
+            if case .end(let at) = inside.scan(run.window, from: position, to: run.count, isFinal: run.isFinal) {
+                otherFirstRow = run.windowOffset + at + shift
+            }
+            if before == Bytes.lf { return offset }
         }
-        var inQuotes = false
+        var outside = RecordEndScanner(delimiter: delimiter, insideQuotes: false,
+                                       atFieldStart: before == delimiter)
         while true {
             if quoted {
-                var index = position
-                let window = run.window
-                while index < run.count {
-                    let byte = window[index]
-                    if byte == Bytes.quote {
-                        inQuotes.toggle()
-                    } else if byte == Bytes.lf, !inQuotes {
-                        return run.windowOffset + index + 1
-                    }
-                    index += 1
+                switch outside.scan(run.window, from: position, to: run.count, isFinal: run.isFinal) {
+                case .end(let at):
+                    return run.windowOffset + at
+                case .more(let from):
+                    if run.isFinal { return run.windowOffset + run.count }
+                    position = try run.nextWindow(keepingFrom: from)
+                    continue
+                case .implausible:
+                    return run.windowOffset + run.count  // (only a scan begun inside quotes can be)
                 }
             } else if let lf = Bytes.nextLF(run.window, from: position, to: run.count) {
                 return run.windowOffset + lf + 1
@@ -129,21 +133,63 @@ final class ShardRun {
         }
     }
 
-    /// After the first line break outside quotes in `from..<to`, reading `from` as inside a
-    /// quoted field or not; nil when there is none.
-    private static func rowStart(in window: UnsafeRawBufferPointer, from: Int, to: Int, insideQuotes: Bool) -> Int? {
-        var inQuotes = insideQuotes
-        var index = from
-        while index < to {
-            let byte = window[index]
-            if byte == Bytes.quote {
-                inQuotes.toggle()
-            } else if byte == Bytes.lf, !inQuotes {
-                return index + 1
-            }
-            index += 1
+    /// Follows CSV bytes from inside a record to the record's end, as the reader reads them: a
+    /// quote at a field's start opens a quoted field, inside which `""` is a quote and a quote
+    /// before a delimiter or line break closes it; a stray quote elsewhere outside quotes makes the
+    /// reader skip to the line's end. Read as starting inside quotes, a quote that neither doubles
+    /// nor closes means the bytes were not inside quotes after all.
+    struct RecordEndScanner {
+        enum Outcome {
+            /// The next record starts here.
+            case end(Int)
+            /// The bytes ran out; go on with more, from this position.
+            case more(Int)
+            /// Read as starting inside quotes, these bytes cannot be.
+            case implausible
         }
-        return nil
+
+        let delimiter: UInt8
+        var inQuotes: Bool
+        var atFieldStart: Bool
+        /// A stray quote was met: quotes mean nothing until the line ends.
+        private var stray = false
+        /// Whether the scan began inside quotes (and must stay plausible).
+        private let fromInside: Bool
+
+        init(delimiter: UInt8, insideQuotes: Bool, atFieldStart: Bool) {
+            self.delimiter = delimiter
+            inQuotes = insideQuotes
+            fromInside = insideQuotes
+            self.atFieldStart = atFieldStart
+        }
+
+        mutating func scan(_ bytes: UnsafeRawBufferPointer, from: Int, to: Int, isFinal: Bool) -> Outcome {
+            var index = from
+            while index < to {
+                let byte = bytes[index]
+                if inQuotes {
+                    if byte == Bytes.quote {
+                        guard index + 1 < to || isFinal else { return .more(index) }
+                        let next = index + 1 < to ? bytes[index + 1] : Bytes.lf
+                        if next == Bytes.quote {
+                            index += 2
+                            continue
+                        }
+                        guard next == delimiter || next == Bytes.lf || next == Bytes.cr || !fromInside else {
+                            return .implausible
+                        }
+                        inQuotes = false
+                    }
+                } else if byte == Bytes.lf {
+                    return .end(index + 1)
+                } else if byte == Bytes.quote, !stray {
+                    if atFieldStart { inQuotes = true } else { stray = true }
+                }
+                atFieldStart = !inQuotes && byte == delimiter
+                index += 1
+            }
+            return .more(index)
+        }
     }
 
     /// Which of two places a CSV shard's rows start at, judged by the rows that follow each: the
