@@ -201,6 +201,10 @@ def main(argv):
     parser.add_argument("--report", default="piing",
                         help="report styles, comma-separated (piing, productsup, jumbo, ndjson, text)")
     parser.add_argument("--max-errors", default=None, help="errors listed (as preflight's --max-errors)")
+    parser.add_argument("--split-dir", default=None,
+                        help="write each file's rejected and clean rows here (NAME.rejects, NAME.clean, and the "
+                             "rejects' errors in NAME.rejects.errors.ndjson), as preflight validate --rejects/--clean "
+                             "would; the merge reads the rows from the file, so the driver must see it")
     parser.add_argument("--range-size", default="128M", help="bytes per range (default 128M)")
     parser.add_argument("--range-command", default=None, help="command template writing {path} from {offset}")
     parser.add_argument("--size-command", default=None, help="command template printing {path}'s size")
@@ -257,11 +261,16 @@ def main(argv):
         parts = [out for (task, out) in sorted(done, key=lambda item: item[0][3]) if task[0] == number]
         # Reports are named NAME.STYLE, with the file's number in front when two files share a name.
         name = names[number] if names.count(names[number]) == 1 else "%d-%s" % (number, names[number])
-        for style in args.report.split(","):
+        for number_of_style, style in enumerate(args.report.split(",")):
             report = os.path.join(args.report_dir, name + "." + style)
             merge = [args.preflight, "merge"] + parts + ["--report", style]
             if args.max_errors is not None:
                 merge += ["--max-errors", str(args.max_errors)]
+            if args.split_dir and number_of_style == 0:
+                # The split comes with the first report (the same rows whatever the style).
+                os.makedirs(args.split_dir, exist_ok=True)
+                merge += ["--rejects", os.path.join(args.split_dir, name + ".rejects"),
+                          "--clean", os.path.join(args.split_dir, name + ".clean")]
             merging = time.time()
             with open(report + ".tmp", "wb") as out:
                 status = subprocess.run(merge, stdout=out).returncode

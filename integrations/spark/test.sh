@@ -23,15 +23,17 @@ trap 'rm -rf "$work"' EXIT
 for mode in shared piped; do
   fetch=()
   styles=piing,productsup,jumbo,ndjson
+  split=(--split-dir "$work/$mode/split")
   if [ "$mode" = piped ]; then
     # Range reads as an object store's client would do them: the file's bytes from an offset on.
     # (The productsup report shows rows read from the file: it needs the file at the driver.)
     fetch=(--range-command 'tail -c +$(({offset} + 1)) {path}' --size-command 'wc -c < {path}')
     styles=piing,jumbo,ndjson
+    split=()
   fi
   status=0
   "$venv/bin/python" integrations/spark/preflight_spark.py --master 'local[2]' --preflight "$preflight" \
-    --partials "$work/$mode/partials" --report-dir "$work/$mode/reports" --range-size 4K --report "$styles" \
+    --partials "$work/$mode/partials" --report-dir "$work/$mode/reports" --range-size 4K --report "$styles" "${split[@]}" \
     "${fetch[@]}" "$work/orders.csv" "$work/orders.ndjson" "$work/empty.csv" -- --schema generic_transactions --max-rows 0 \
     2> "$work/job.log" || status=$?
   [ "$status" -le 2 ] || { cat "$work/job.log" >&2; echo "spark job failed ($status)" >&2; exit 1; }
@@ -44,6 +46,14 @@ for mode in shared piped; do
         > "$work/single" || [ $? -le 2 ]
       cmp "$work/single" "$work/$mode/reports/$file.$style"
     done
-    echo "spark, $mode, $file in $shards ranges: the $styles reports equal one run's"
+    if [ "${#split[@]}" -gt 0 ]; then
+      # The split, as `preflight validate --rejects --clean` writes it.
+      "$preflight" validate "$work/$file" --schema generic_transactions --max-rows 0 --rejects "$work/one.rejects" \
+        --clean "$work/one.clean" > /dev/null || [ $? -le 2 ]
+      cmp "$work/one.rejects" "$work/$mode/split/$file.rejects"
+      cmp "$work/one.clean" "$work/$mode/split/$file.clean"
+      cmp "$work/one.rejects.errors.ndjson" "$work/$mode/split/$file.rejects.errors.ndjson"
+    fi
+    echo "spark, $mode, $file in $shards ranges: the $styles reports${split:+ and the split} equal one run's"
   done
 done
