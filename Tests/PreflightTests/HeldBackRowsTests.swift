@@ -137,7 +137,7 @@ final class HeldBackRowsTests: CLITestCase {
                 var bytes = FileManager.default.contents(atPath: path)!
                 bytes[bytes.count - 2] = bytes[bytes.count - 2] == UInt8(ascii: "5") ? UInt8(ascii: "6") : UInt8(ascii: "5")
                 usleep(20_000)
-                FileManager.default.createFile(atPath: path, contents: bytes)
+                _ = FileManager.default.createFile(atPath: path, contents: bytes)
             }
         }
         let path = try file("orders.csv", bytes: Self.rows(.csv, count: 20_000, seed: 8))
