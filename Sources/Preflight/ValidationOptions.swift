@@ -117,6 +117,14 @@ public struct ValidationOptions: Sendable {
         return max(memoryLimit - 5 * effectiveWindowSize - (40 << 20), memoryLimit / 16)
     }
 
+    /// The longest `lineCap` whose read windows still fit `memoryLimit` (nil: no limit): a window
+    /// holds a record at the cap, and the run keeps about five windows and 40 MiB besides the id
+    /// tables' sixteenth of the limit (see `idMemoryBudget`).
+    @_spi(CommandLine) public static func longestLineCap(underMemoryLimit limit: Int) -> Int? {
+        guard limit > 0 else { return nil }
+        return max(0, (limit - (40 << 20) - limit / 16) / 5 - 4096)
+    }
+
     /// "512M", "512MB", "2G", "64K", "300000000" (binary units: M is 2^20 bytes); nil otherwise.
     @_spi(CommandLine) public static func byteCount(_ text: String) -> Int? {
         var digits = Substring(text.uppercased())

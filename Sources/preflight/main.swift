@@ -174,6 +174,11 @@ struct Validate: ParsableCommand {
         if let limit = ValidationOptions.byteCount(memoryLimit), limit > 0, limit < 64 << 20 {
             throw ValidationError("--memory-limit must be at least 64M (or 0 for no limit): the program itself takes about 30 MB")
         }
+        if let limit = ValidationOptions.byteCount(memoryLimit),
+           let longest = ValidationOptions.longestLineCap(underMemoryLimit: limit), lineCap > longest {
+            throw ValidationError("--line-cap \(lineCap) needs read windows that do not fit --memory-limit \(memoryLimit) "
+                                  + "(it allows a cap of at most \(longest) bytes): raise --memory-limit or lower --line-cap")
+        }
         if CSVEngine(rawValue: csvEngine) == nil {
             throw ValidationError("unknown CSV engine '\(csvEngine)' (available: prescan, libcsv)")
         }

@@ -149,6 +149,16 @@ final class OutOfCoreTests: CLITestCase {
                        "preflight: cannot write a temporary folder in \(scratch.path)/missing: No such file or directory\n")
         let bad = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "lots"])
         XCTAssertEqual(bad.status, 64)
+        // A record cap whose windows cannot fit the limit is refused, not run over the limit.
+        let longest = try XCTUnwrap(ValidationOptions.longestLineCap(underMemoryLimit: 512 << 20))
+        XCTAssertEqual(longest, (512 * 1_048_576 - 40 * 1_048_576 - 32 * 1_048_576) / 5 - 4096)
+        let wide = try run(["validate", path, "--schema-file", try schemaFile(), "--line-cap", "\(longest + 1)"])
+        XCTAssertEqual(wide.status, 64)
+        XCTAssertEqual(wide.stderr, "preflight: --line-cap \(longest + 1) needs read windows that do not fit --memory-limit 512M "
+                       + "(it allows a cap of at most \(longest) bytes): raise --memory-limit or lower --line-cap\n")
+        for arguments in [["--line-cap", "\(longest)"], ["--line-cap", "\(longest + 1)", "--memory-limit", "0"]] {
+            XCTAssertEqual(try run(["validate", path, "--schema-file", try schemaFile()] + arguments).status, 1, "\(arguments)")
+        }
     }
 
     private func schemaFile() throws -> String {
