@@ -262,6 +262,10 @@ final class ShardTests: CLITestCase {
         XCTAssertNotEqual(otherSize, bytes.count)
         let foreign = try shard(other, half..<otherSize, "foreign.partial")
         XCTAssertThrowsError(try shard(path, half..<(bytes.count + 1), "beyond.partial"), "a range past the file's end")
+        XCTAssertThrowsError(try Validator.shard(path: path, range: 0..<half, firstRowAt: 100, options: options,
+                                                 partial: scratch.appendingPathComponent("skips.partial").path)) {
+            XCTAssertTrue("\($0)".contains("holds the file's first row, at byte 15"), "\($0)")
+        }
         let gzipped = scratch.appendingPathComponent("a.csv.gz").path
         let gzip = Process()
         gzip.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -14,9 +14,9 @@ import Darwin
     /// (its range began inside a quoted field) is validated again from the right byte when its
     /// file is there, unchanged, else refused with the command that does it.
     ///
-    /// `observers` get every row's number, line and errors as in the one run, without its bytes (a
-    /// partial holds none): enough for the report styles that follow rows. With them the ids stay
-    /// in memory (a run reads its rows again for verdicts past the limit; a merge has no rows).
+    /// `observers` get every row's number, line and errors as in the one run, and its bytes when
+    /// the input file is there unchanged (a partial holds only where rows lie). With them the ids
+    /// stay in memory (a run reads its rows again for verdicts past the limit; a merge cannot).
     ///
     /// `showsRows`: the observers need rows' bytes (the productsup report shows rows as examples,
     /// a split writes them): they are read from the input file, which must then be there, unchanged

@@ -63,6 +63,12 @@ final class ShardRun {
         }
         if let firstRowAt {
             // Rows before the range (or before standard input's first byte) are not this shard's.
+            // The shard that holds the first row has it where the content starts, always (the
+            // merge starts its check of every shard's first row from it).
+            if range.lowerBound <= contentStart, firstRowAt != contentStart {
+                throw .notAPartial(path: run.source.name, reason: "--first-row-at \(firstRowAt): the range "
+                                   + "\(range.lowerBound)-\(range.upperBound) holds the file's first row, at byte \(contentStart)")
+            }
             guard firstRowAt >= range.lowerBound || firstRowAt <= contentStart, firstRowAt >= (base ?? 0) else {
                 throw .notAPartial(path: run.source.name, reason: "--first-row-at \(firstRowAt) lies before the range "
                                    + "\(range.lowerBound)-\(range.upperBound)" + (base.map { " or before --byte-range-base \($0)" } ?? ""))
