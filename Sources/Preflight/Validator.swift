@@ -244,11 +244,7 @@ import Darwin
     static func modificationTime(of path: String) -> Int? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        #if canImport(Darwin)
-        return Int(info.st_mtimespec.tv_sec)
-        #else
-        return Int(info.st_mtim.tv_sec)
-        #endif
+        return info.modificationTime.seconds
     }
 
     static func fileName(of path: String) -> String {

@@ -268,11 +268,7 @@ final class PartialReader {
     deinit { if descriptor >= 0 { close(descriptor) } }
 
     private static func identity(_ info: stat) -> [Int] {
-        #if canImport(Darwin)
-        [Int(info.st_size), Int(info.st_mtimespec.tv_sec), Int(info.st_mtimespec.tv_nsec)]
-        #else
-        [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec)]
-        #endif
+        [Int(info.st_size), info.modificationTime.seconds, info.modificationTime.nanoseconds]
     }
 
     private static func read(_ descriptor: Int32, into target: inout [UInt8], count: Int? = nil, at offset: Int) -> Bool {

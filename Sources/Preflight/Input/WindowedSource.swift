@@ -121,13 +121,8 @@ final class WindowedSource {
         _ = posix_fadvise(descriptor, 0, 0, POSIX_FADV_SEQUENTIAL)
         #endif
         let knownSize = (status.st_mode & S_IFMT) == S_IFREG ? Int(status.st_size) : nil
-        #if canImport(Glibc)
-        let identity = [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtim.tv_sec),
-                        Int(status.st_mtim.tv_nsec)]
-        #else
-        let identity = [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), Int(status.st_mtimespec.tv_sec),
-                        Int(status.st_mtimespec.tv_nsec)]
-        #endif
+        let modified = status.modificationTime
+        let identity = [Int(status.st_dev), Int(status.st_ino), Int(status.st_size), modified.seconds, modified.nanoseconds]
         if maps, let size = knownSize, let head = MappedFile.firstTwoBytes(of: descriptor),
            head != (0x1F, 0x8B), let file = MappedFile(descriptor: descriptor, size: size) {
             let source = WindowedSource(origin: .mapped(file), name: path, windowSize: windowSize, knownSize: size)
