@@ -16,9 +16,14 @@ enum OutputSafety {
 
     static func check(inputs: [String], rejects: String?, clean: String?, sidecar: String?,
                       partial: String? = nil) throws(CommandFailure) {
-        let outputs = [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean),
-                       ("the errors file of --rejects (\(sidecar ?? ""))", sidecar), ("--partial " + (partial ?? ""), partial)]
-            .compactMap { label, path in path.map { (label, identity(ofOutput: $0)) } }
+        try check(inputs: inputs, outputs: [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean),
+                                            ("the errors file of --rejects (\(sidecar ?? ""))", sidecar),
+                                            ("--partial " + (partial ?? ""), partial)])
+    }
+
+    /// `outputs`: each output's label in messages, and its path (nil: not written).
+    static func check(inputs: [String], outputs: [(String, String?)]) throws(CommandFailure) {
+        let outputs = outputs.compactMap { label, path in path.map { (label, identity(ofOutput: $0)) } }
         for (index, (label, identity)) in outputs.enumerated() {
             guard let identity else { continue }
             for input in inputs where identity == self.identity(ofInput: input) {

@@ -45,7 +45,8 @@ struct PreflightCommand: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         version: PreflightVersion.current,
-        subcommands: [Validate.self, Merge.self, Schemas.self, Infer.self, Codes.self])
+        subcommands: [Validate.self, Merge.self, PartialIDs.self, CheckIDs.self, SplitPart.self, Schemas.self, Infer.self,
+                      Codes.self])
 }
 
 struct Validate: ParsableCommand {
@@ -431,10 +432,26 @@ struct Merge: ParsableCommand {
     @Option(help: "Write every other row here, as it came in (read from the file). As validate's --clean.")
     var clean: String?
 
+    @Option(help: """
+        Write only the errors file of --rejects here (the rejected rows' errors and the file-level \
+        ones, one JSON line each), without rows: for a split whose rows split-part writes in parts.
+        """)
+    var rejectsErrors: String?
+
+    @Option(help: """
+        A verdicts file of the run's duplicate check (preflight check-ids), one per bucket, every \
+        bucket given: duplicates come from them instead of from ids registered here (repeat the option).
+        """)
+    var idVerdicts: [String] = []
+
     func validate() throws {
         if partials.isEmpty { throw ValidationError("name the partial results to merge") }
-        for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" || path == "" {
+        for (option, path) in [("--rejects", rejects), ("--clean", clean), ("--rejects-errors", rejectsErrors)]
+        where path == "-" || path == "" {
             throw ValidationError("\(option) needs a file name (standard output carries the report)")
+        }
+        if rejectsErrors != nil, rejects != nil {
+            throw ValidationError("--rejects writes its errors file itself: give --rejects or --rejects-errors")
         }
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
@@ -453,8 +470,8 @@ struct Merge: ParsableCommand {
         let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
         // Outputs must not replace the partials or the file they are of.
         let input = PartialMerge.inputPath(ofPartial: partials[0])
-        try OutputSafety.check(inputs: partials + (input.map { [$0] } ?? []), rejects: rejects, clean: clean,
-                               sidecar: rejects.map(Validate.sidecarPath))
+        try OutputSafety.check(inputs: partials + idVerdicts + (input.map { [$0] } ?? []), rejects: rejects, clean: clean,
+                               sidecar: rejects.map(Validate.sidecarPath) ?? rejectsErrors)
         let report: ValidationReport
         do throws(PreflightError) {
             let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
@@ -463,20 +480,184 @@ struct Merge: ParsableCommand {
                 guard let path else { return nil }
                 return try OutputFile.create(path: path)
             }
-            let splitter = rejects == nil && clean == nil ? nil : try RowSplitter(
-                rejects: create(rejects), clean: create(clean), sidecar: create(rejects.map(Validate.sidecarPath)),
-                layout: .asInput)
+            let splitter = rejects == nil && clean == nil && rejectsErrors == nil ? nil : try RowSplitter(
+                rejects: create(rejects), clean: create(clean),
+                sidecar: create(rejects.map(Validate.sidecarPath) ?? rejectsErrors), layout: .asInput)
             report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors,
                                             memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
                                             temporaryDirectory: tempDir, threads: Validate.threadCount(threads),
                                             observers: renderer.observers + (splitter.map { [$0] } ?? []),
-                                            showsRows: style == .productsup || splitter != nil)
+                                            showsRows: style == .productsup || rejects != nil || clean != nil,
+                                            idVerdicts: idVerdicts)
             try renderer.write(report, to: 1)
         } catch {
-            if case .notAPartial = error { throw CommandFailure(message: error.description, status: Exit.usage) }
-            throw CommandFailure(error)
+            throw CommandFailure(shardedRunError: error)
         }
         throw ExitCode(Exit.status(of: report))
+    }
+}
+
+/// The duplicate-id check of a sharded run spread over many processes (a Spark shuffle), in two
+/// steps: partial-ids cuts each shard's ids into hash buckets; check-ids checks one bucket.
+struct PartialIDs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "partial-ids",
+        abstract: "Write one shard's ids to hash buckets, for a duplicate check spread over many processes.",
+        discussion: """
+            Writes DIR/bucket-NNNNN.ids for each of the --buckets buckets: the ids and unique values of the \
+            shard whose partial is --shard, numbered in the whole file (all the run's partials are named: \
+            they number the rows). Each bucket's files from every shard go to one `preflight check-ids`; \
+            the verdicts go to `preflight merge --id-verdicts`. Exit status: 0, or 64/66/74 as validate's.
+            """)
+
+    @Argument(help: "Every partial result of the run, in any order.")
+    var partials: [String] = []
+
+    @Option(help: "The partial whose ids to write (one of those named).")
+    var shard: String
+
+    @Option(parsing: .unconditional, help: "Buckets to cut the ids into (1 to \(IDExchange.bucketLimit)); every shard must use the same.")
+    var buckets: Int
+
+    @Option(help: "The folder to write the buckets' files in (it must exist).")
+    var outputDir: String
+
+    @Option(name: .customLong("temp-dir"), help: "Where a shard validated again keeps its partial. Default: $TMPDIR, else /tmp.")
+    var tempDir: String?
+
+    func validate() throws {
+        if partials.isEmpty { throw ValidationError("name the run's partial results") }
+        if buckets < 1 || buckets > IDExchange.bucketLimit {
+            throw ValidationError("--buckets must be 1 to \(IDExchange.bucketLimit)")
+        }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        try OutputSafety.check(inputs: partials, outputs: (0..<buckets).map { bucket in
+            let path = outputDir + "/" + IDExchange.idsFileName(bucket: bucket)
+            return ("--output-dir file " + path, path)
+        })
+        do throws(PreflightError) {
+            try IDExchange.writeBuckets(paths: partials, shard: shard, buckets: buckets, directory: outputDir,
+                                        temporaryDirectory: tempDir)
+        } catch {
+            throw CommandFailure(shardedRunError: error)
+        }
+    }
+}
+
+struct CheckIDs: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-ids",
+        abstract: "Find the duplicate ids of one bucket of a sharded run (files from preflight partial-ids).",
+        discussion: """
+            Reads the bucket's ids files, one from each shard, and writes its verdicts (each id or unique \
+            value that repeats an earlier row's, with that row) to --output, for `preflight merge \
+            --id-verdicts`. Memory stays within --memory-limit: ids past it go to scratch files. \
+            Exit status: 0, or 64/66/74 as validate's.
+            """)
+
+    @Argument(help: "One bucket's ids files, one from each shard, in any order.")
+    var files: [String] = []
+
+    @Option(help: "Where to write the bucket's verdicts.")
+    var output: String
+
+    @Option(help: "Memory the check may hold (as validate's --memory-limit). Default 512M.")
+    var memoryLimit: String = "512M"
+
+    @Option(name: .customLong("temp-dir"), help: "Where the check keeps scratch files. Default: $TMPDIR, else /tmp.")
+    var tempDir: String?
+
+    @Option(parsing: .unconditional, help: "Worker threads (0 = one per core).")
+    var threads = 0
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("name the bucket's ids files") }
+        if threads < 0 { throw ValidationError("--threads must be 0 or more") }
+        guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
+            throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
+        }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        try OutputSafety.check(inputs: files, outputs: [("--output " + output, output)])
+        do throws(PreflightError) {
+            try IDExchange.checkBucket(paths: files, output: output,
+                                       memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
+                                       temporaryDirectory: tempDir, threads: Validate.threadCount(threads))
+        } catch {
+            throw CommandFailure(shardedRunError: error)
+        }
+    }
+}
+
+struct SplitPart: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "split-part",
+        abstract: "Write one shard's part of the rejects/clean split of a sharded run.",
+        discussion: """
+            Writes the rows of the shard whose partial is --shard to --rejects (those with a row-level \
+            error) and --clean (the others), as they came in, read from the file (there, unchanged). \
+            The parts of every shard joined in range order are the files `validate --rejects --clean` \
+            writes; the errors file comes from `preflight merge --rejects-errors`. Duplicates across \
+            shards come from the run's verdicts (--id-verdicts, every bucket). Exit status: 0, or 64/66/74.
+            """)
+
+    @Argument(help: "Every partial result of the run, in any order.")
+    var partials: [String] = []
+
+    @Option(help: "The partial whose rows to write (one of those named).")
+    var shard: String
+
+    @Option(help: "A verdicts file of the run's duplicate check, one per bucket (repeat the option).")
+    var idVerdicts: [String] = []
+
+    @Option(help: "Write the shard's rows with a row-level error here.")
+    var rejects: String?
+
+    @Option(help: "Write the shard's other rows here.")
+    var clean: String?
+
+    @Option(name: .customLong("temp-dir"), help: "Where scratch files go. Default: $TMPDIR, else /tmp.")
+    var tempDir: String?
+
+    func validate() throws {
+        if partials.isEmpty { throw ValidationError("name the run's partial results") }
+        if rejects == nil, clean == nil { throw ValidationError("give --rejects, --clean or both") }
+        for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" || path == "" {
+            throw ValidationError("\(option) needs a file name")
+        }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        let input = PartialMerge.inputPath(ofPartial: shard)
+        try OutputSafety.check(inputs: partials + idVerdicts + (input.map { [$0] } ?? []),
+                               outputs: [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean)])
+        do throws(PreflightError) {
+            func create(_ path: String?) throws(PreflightError) -> OutputFile? {
+                guard let path else { return nil }
+                return try OutputFile.create(path: path)
+            }
+            try PartialMerge.writeSplitPart(paths: partials, shard: shard, idVerdicts: idVerdicts, rejects: create(rejects),
+                                            clean: create(clean), temporaryDirectory: tempDir)
+        } catch {
+            throw CommandFailure(shardedRunError: error)
+        }
+    }
+}
+
+extension CommandFailure {
+    /// A sharded run's error: files that are not what they should be are usage errors (64).
+    init(shardedRunError error: PreflightError) {
+        if case .notAPartial = error {
+            self.init(message: error.description, status: Exit.usage)
+        } else {
+            self.init(error)
+        }
     }
 }
 

@@ -136,9 +136,21 @@ struct ChunkMerger {
     /// The second reading of a run with observers: rows are numbered from `point`, and ids take
     /// their verdicts from `verdicts` (no table).
     mutating func replay(from point: ReplayPoint, verdicts: ReplayVerdicts) throws(PreflightError) {
-        dataRows = point.row - firstDataRow
-        nextLine = point.line
-        verdictReader = try verdicts.reader()
+        start(atRow: point.row, line: point.line)
+        takeVerdicts(try verdicts.reader())
+    }
+
+    /// The rows merged next are numbered from `row`, on lines from `line` (a part of a sharded
+    /// run's rows, or a second reading).
+    mutating func start(atRow row: Int, line: Int) {
+        dataRows = row - firstDataRow
+        nextLine = line
+    }
+
+    /// Ids take their duplicate verdicts from `reader`, known before the merge (a second reading,
+    /// or a sharded run's duplicate check done elsewhere), instead of a table.
+    mutating func takeVerdicts(_ reader: VerdictReader) {
+        verdictReader = reader
     }
 
     /// Merges consecutive chunks: their ids are registered first (in parallel, by shard), then each

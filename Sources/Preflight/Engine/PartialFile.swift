@@ -328,3 +328,21 @@ final class PartialReader {
         }
     }
 }
+
+extension PartialFile.Trailer {
+    /// The run a partial belongs to, in 64 bits: its file (name, size, modification time) and its
+    /// options. The files of a sharded duplicate check carry it (`IDExchange`), so that one run's
+    /// are not taken for another's.
+    var runKey: UInt64 {
+        struct Key: Encodable {
+            var name: String
+            var size: Int?
+            var modified: Int?
+            var options: PartialFile.Options
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = (try? encoder.encode(Key(name: name, size: size, modified: modified, options: options))) ?? Data()
+        return json.withUnsafeBytes { IDRegistry.hash($0) }
+    }
+}

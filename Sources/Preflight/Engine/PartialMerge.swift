@@ -21,37 +21,24 @@ import Darwin
     /// `showsRows`: the observers need rows' bytes (the productsup report shows rows as examples,
     /// a split writes them): they are read from the input file, which must then be there, unchanged
     /// since the shards ran.
+    ///
+    /// `idVerdicts`: the verdict files of every bucket of the run's duplicate check done elsewhere
+    /// (`IDExchange`): ids take their verdicts from them instead of being registered here, and
+    /// observers then cost no memory for ids.
     public static func merge(paths: [String], maxErrors: Int, memoryLimit: Int, temporaryDirectory: String?,
-                             threads: Int = 0, observers: [any RowObserver] = [], showsRows: Bool = false)
+                             threads: Int = 0, observers: [any RowObserver] = [], showsRows: Bool = false,
+                             idVerdicts: [String] = [])
         throws(PreflightError) -> ValidationReport {
         let started = StageTimes.now
-        guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no partial results given") }
-        var shards = try paths.map { (path) throws(PreflightError) in try PartialReader(path: path) }
-        try checkTheyBelongTogether(shards)
-        shards.sort { $0.trailer.rangeStart < $1.trailer.rangeStart }
-        // Shards read from standard input do not know the file's size: the last range ends there.
-        let size = shards.lazy.compactMap(\.trailer.size).first ?? shards[shards.count - 1].trailer.rangeEnd
-        try checkCoverage(shards, size: size)
+        let plan = try Plan(paths: paths, temporaryDirectory: temporaryDirectory)
+        let shards = plan.shards, size = plan.size
         let first = shards[0].trailer
         var options = first.options.validationOptions(maxErrors: maxErrors, memoryLimit: memoryLimit,
                                                        temporaryDirectory: temporaryDirectory)
         options.threads = threads
-        options.idsStayInMemory = !observers.isEmpty
+        options.idsStayInMemory = !observers.isEmpty && idVerdicts.isEmpty
         // The shards to read, in order: each starts where the rows before it end.
-        var used: [PartialReader] = []
-        var repairs: TemporaryFolder?
-        var expected = first.firstRow
-        for shard in shards {
-            let trailer = shard.trailer
-            if expected >= trailer.rangeEnd { continue }  // a row before it covers its whole range
-            if trailer.firstRow == expected {
-                used.append(shard)
-            } else {
-                used.append(try repair(shard, from: expected, options: first.options, in: &repairs,
-                                       temporaryDirectory: temporaryDirectory))
-            }
-            expected = used.last!.trailer.rowsEnd
-        }
+        let used = plan.used.compactMap { $0 }
 
         let delivery = observers.isEmpty ? nil : RowDelivery(observers)
         // Rows' bytes for the observers: the input mapped, when it is the shards' file.
@@ -63,7 +50,11 @@ import Darwin
         let window = inputFile.map { UnsafeRawBufferPointer(start: $0.base, count: $0.size) }
             ?? UnsafeRawBufferPointer(start: nil, count: 0)
         for observer in observers { try observer.begin(format: options.inputFormat, name: first.name) }
-        var outcome = RunOutcome(options: options, firstDataRow: options.inputFormat == .csv ? 2 : 1, delivery: delivery)
+        var outcome = RunOutcome(options: options, firstDataRow: plan.firstDataRow, delivery: delivery)
+        if !idVerdicts.isEmpty {
+            outcome.merger.takeVerdicts(try IDExchange.verdicts(paths: idVerdicts, key: first.runKey, places: plan.places,
+                                                                folder: TemporaryFolder(in: temporaryDirectory)))
+        }
         // The state after the header, from the first shard (every shard read the same header),
         // whether or not any of its rows are used (a header with no rows after it has its errors).
         func decode(_ tag: PartialFile.Tag, _ input: inout ByteReader) throws(PartialFile.Problem) -> Block {
@@ -96,7 +87,7 @@ import Darwin
                     continue  // the first shard's was taken above; the others' are the same
                 case .chunks(let results):
                     let rows = results.reduce(0) { $0 + $1.rows }
-                    if !sized, rows > 0, totalRows > 0 {
+                    if !sized, rows > 0, totalRows > 0, idVerdicts.isEmpty {
                         sized = true
                         try outcome.merger.reserveIDs(like: results, share: Double(rows) / Double(totalRows),
                                                       rows: totalRows)
@@ -127,7 +118,7 @@ import Darwin
     }
 
     /// A block of a partial, decoded.
-    private enum Block {
+    enum Block {
         case start(IssueLog)
         case chunks([ChunkResult])
         case advance(lines: Int, lineEndings: LineEndings, bytes: Range<Int>)
@@ -156,7 +147,7 @@ import Darwin
     }
 
     /// Every partial is of the same file, with the same options.
-    private static func checkTheyBelongTogether(_ shards: [PartialReader]) throws(PreflightError) {
+    fileprivate static func checkTheyBelongTogether(_ shards: [PartialReader]) throws(PreflightError) {
         let first = shards[0]
         for shard in shards.dropFirst() {
             let (a, b) = (first.trailer, shard.trailer)
@@ -176,7 +167,7 @@ import Darwin
     }
 
     /// The ranges cover the file from its first byte to its last, each once.
-    private static func checkCoverage(_ shards: [PartialReader], size: Int) throws(PreflightError) {
+    fileprivate static func checkCoverage(_ shards: [PartialReader], size: Int) throws(PreflightError) {
         var end = 0
         for (index, shard) in shards.enumerated() {
             let trailer = shard.trailer
@@ -226,7 +217,7 @@ import Darwin
 
     /// A shard whose first row is not where the rows before it end (its range began inside a
     /// quoted field): validated again from `firstRow` when its file is there and unchanged.
-    private static func repair(_ shard: PartialReader, from firstRow: Int, options: PartialFile.Options,
+    fileprivate static func repair(_ shard: PartialReader, from firstRow: Int, options: PartialFile.Options,
                                in folder: inout TemporaryFolder?, temporaryDirectory: String?)
         throws(PreflightError) -> PartialReader {
         let trailer = shard.trailer
@@ -258,5 +249,131 @@ import Darwin
         let repaired = try PartialReader(path: path, keepsOpen: true)
         unlink(path)  // open: the file goes when the reader does
         return repaired
+    }
+}
+
+extension PartialMerge {
+    /// A run's partials put in order: of one file and options, covering it (`merge` refuses them
+    /// by name otherwise), each shard's rows starting where the rows before it end (a misjudged
+    /// shard is validated again, or refused with the command that mends it), and each shard's
+    /// place among the run's rows.
+    struct Plan {
+        /// Every partial, in range order.
+        let shards: [PartialReader]
+        /// Each shard's rows as used (a shard validated again in place of a misjudged one); nil
+        /// for a shard whose whole range lies in a row before it.
+        let used: [PartialReader?]
+        /// Each shard's range start, first row's number and rows, in range order.
+        let places: [IDExchange.ShardRows]
+        /// The file's size (for standard input: the last range's end).
+        let size: Int
+        /// The number of the file's first data row (CSV: 2, after the header).
+        let firstDataRow: Int
+
+        init(paths: [String], temporaryDirectory: String?) throws(PreflightError) {
+            guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no partial results given") }
+            var shards = try paths.map { (path) throws(PreflightError) in try PartialReader(path: path) }
+            try PartialMerge.checkTheyBelongTogether(shards)
+            shards.sort { $0.trailer.rangeStart < $1.trailer.rangeStart }
+            // Shards read from standard input do not know the file's size: the last range ends there.
+            size = shards.lazy.compactMap(\.trailer.size).first ?? shards[shards.count - 1].trailer.rangeEnd
+            try PartialMerge.checkCoverage(shards, size: size)
+            let first = shards[0].trailer
+            firstDataRow = first.options.format == .csv ? 2 : 1
+            var used: [PartialReader?] = [], places: [IDExchange.ShardRows] = []
+            var repairs: TemporaryFolder?
+            var expected = first.firstRow
+            var row = firstDataRow
+            for shard in shards {
+                let trailer = shard.trailer
+                var taken: PartialReader?
+                if expected < trailer.rangeEnd {  // else a row before it covers its whole range
+                    taken = trailer.firstRow == expected ? shard
+                        : try PartialMerge.repair(shard, from: expected, options: first.options, in: &repairs,
+                                                  temporaryDirectory: temporaryDirectory)
+                    expected = taken!.trailer.rowsEnd
+                }
+                let rows = taken?.trailer.rows ?? 0
+                used.append(taken)
+                places.append(.init(rangeStart: trailer.rangeStart, firstRow: row, rows: rows))
+                row += rows
+            }
+            self.shards = shards
+            self.used = used
+            self.places = places
+        }
+
+        /// Where the partial at `path` (as named among the paths) is in range order.
+        func index(of path: String) throws(PreflightError) -> Int {
+            guard let index = shards.firstIndex(where: { $0.path == path }) else {
+                throw .notAPartial(path: path, reason: "it is not among the partials named")
+            }
+            return index
+        }
+    }
+
+    /// Writes one shard's part of the run's split: its rows with a row-level error to `rejects`,
+    /// the others to `clean`, as they came in — with the CSV header in front for the file's first
+    /// shard — so that the parts of every shard, joined in range order, are byte for byte the
+    /// files `validate --rejects --clean` writes. `shard` is one of `paths`, the run's partials
+    /// (all are needed: they number the rows). Duplicates across shards come from `idVerdicts`
+    /// (`IDExchange`), required when the options check ids or `unique` columns. The rows are read
+    /// from the input file, which must be there unchanged. The errors file (`FILE.errors.ndjson`)
+    /// is the merge's to write: its lines carry line numbers and file-level errors, which only the
+    /// whole run knows.
+    public static func writeSplitPart(paths: [String], shard: String, idVerdicts: [String], rejects: OutputFile?,
+                                      clean: OutputFile?, temporaryDirectory: String?) throws(PreflightError) {
+        let plan = try Plan(paths: paths, temporaryDirectory: temporaryDirectory)
+        let index = try plan.index(of: shard)
+        let first = plan.shards[0].trailer
+        let options = first.options.validationOptions(maxErrors: 0, memoryLimit: 0, temporaryDirectory: temporaryDirectory)
+        let checksDuplicates = (options.uniqueIDs && !options.schema.idColumns.isEmpty)
+            || options.schema.columns.contains { $0.constraints.unique }
+        if checksDuplicates, idVerdicts.isEmpty {
+            throw .notAPartial(path: shard, reason: "a part's rows need the duplicate verdicts of the whole run "
+                               + "(preflight check-ids): give them with --id-verdicts")
+        }
+        let splitter = try RowSplitter(rejects: rejects, clean: clean, sidecar: nil, layout: .asInput)
+        // A file of nothing but whitespace has no rows and no header in the split.
+        guard plan.shards.contains(where: { $0.trailer.sawContent }) else {
+            try splitter.finish()
+            return
+        }
+        guard let inputFile = unchangedFile(first) else {
+            throw .cannotOpen(path: first.path, reason: "a part's rows are read from the file, which is missing or changed "
+                              + "since its shards ran")
+        }
+        let window = UnsafeRawBufferPointer(start: inputFile.base, count: inputFile.size)
+        let delivery = RowDelivery([splitter])
+        if index == 0, let header = first.header {
+            try delivery.header(UnsafeRawBufferPointer(rebasing: window[header[0]..<header[1]]))
+        }
+        if let reader = plan.used[index] {
+            var outcome = RunOutcome(options: options, firstDataRow: plan.firstDataRow, delivery: delivery)
+            // Lines are not known to a part (they count those of every shard before); the split
+            // does not use them.
+            outcome.merger.start(atRow: plan.places[index].firstRow, line: 1)
+            if !idVerdicts.isEmpty {
+                outcome.merger.takeVerdicts(try IDExchange.verdicts(
+                    paths: idVerdicts, key: first.runKey, places: plan.places, folder: TemporaryFolder(in: temporaryDirectory)))
+            }
+            while let block = try reader.nextBlock({ (tag, input) throws(PartialFile.Problem) in
+                try Block.decode(tag, from: &input, tracksRows: true, inputSize: inputFile.size)
+            }) {
+                switch block {
+                case .start:
+                    continue  // the header's errors: the merge's errors file has them
+                case .chunks(let results):
+                    try outcome.merger.merge(results, window: window)
+                case .advance(let lines, let lineEndings, let bytes):
+                    if bytes.upperBound <= window.count {
+                        try delivery.rowBytes(UnsafeRawBufferPointer(rebasing: window[bytes]))
+                    }
+                    try delivery.endRow()
+                    outcome.merger.advance(lines: lines, lineEndings: lineEndings)
+                }
+            }
+        }
+        try splitter.finish()
     }
 }

@@ -31,15 +31,15 @@ final class ReplayVerdicts {
 
     /// A duplicate found in memory, in row order.
     func recordLive(row: Int, order: Int, set: Int, firstRow: Int) throws(PreflightError) {
-        try write(row: row, order: order, set: set, firstRow: firstRow, to: live)
+        try Self.write(row: row, order: order, set: set, firstRow: firstRow, to: live)
     }
 
     /// A duplicate settled at the end, in (row, order) order.
     func recordLate(row: Int, order: Int, set: Int, firstRow: Int) throws(PreflightError) {
-        try write(row: row, order: order, set: set, firstRow: firstRow, to: late)
+        try Self.write(row: row, order: order, set: set, firstRow: firstRow, to: late)
     }
 
-    private func write(row: Int, order: Int, set: Int, firstRow: Int, to file: SpillFile) throws(PreflightError) {
+    static func write(row: Int, order: Int, set: Int, firstRow: Int, to file: SpillFile) throws(PreflightError) {
         // Encoded in place in the file's buffer.
         let at = try file.reserve(Self.recordSize)
         at.storeBytes(of: Int64(row).littleEndian, toByteOffset: 0, as: Int64.self)
@@ -50,42 +50,53 @@ final class ReplayVerdicts {
 
     /// Reads the verdicts back, both records merged in (row, order, set) order.
     func reader() throws(PreflightError) -> VerdictReader {
-        try VerdictReader(live: cursor(live), late: cursor(late))
+        try VerdictReader([Self.cursor(live), Self.cursor(late)])
     }
 
-    private func cursor(_ file: SpillFile) throws(PreflightError) -> SpillCursor {
-        try SpillCursor(file, headerSize: Self.recordSize, bufferSize: 1 << 16) { _ in Self.recordSize }
+    /// Reads a file of verdict records back.
+    static func cursor(_ file: SpillFile) throws(PreflightError) -> SpillCursor {
+        try SpillCursor(file, headerSize: recordSize, bufferSize: 1 << 16) { _ in recordSize }
     }
 }
 
-/// The second reading's source of duplicate verdicts: for each chunk, its ids that repeat an
-/// earlier row's, as the registry would have found them.
+/// Duplicate verdicts for the merge, as the registry would have found them: for each chunk, its
+/// ids that repeat an earlier row's. They come from records sorted by (row, order, set) — a run's
+/// second reading (those found in memory and those settled at the end), or the buckets of a
+/// sharded run's duplicate check (`IDExchange`) — read through a heap on their heads.
 final class VerdictReader {
     struct Verdict {
         var row: Int
         var order: Int
         var set: Int
         var firstRow: Int
+
+        var key: (Int, Int, Int) { (row, order, set) }
     }
 
     private let cursors: [SpillCursor]
-    /// Each cursor's current verdict (nil at its end).
-    private var heads: [Verdict?] = []
+    /// Each cursor with a verdict waiting, as a binary heap on (row, order, set).
+    private var heap: [(verdict: Verdict, cursor: Int)] = []
     /// The verdicts of the row being looked at.
     private var rowVerdicts: [Verdict] = []
     private var loadedRow = -1
 
-    fileprivate init(live: SpillCursor, late: SpillCursor) throws(PreflightError) {
-        cursors = [live, late]
-        for cursor in cursors { heads.append(try Self.read(cursor)) }
+    /// `cursors` read records of `ReplayVerdicts.recordSize` bytes, each in (row, order, set) order.
+    init(_ cursors: [SpillCursor]) throws(PreflightError) {
+        self.cursors = cursors
+        for index in cursors.indices { try push(index) }
     }
 
     private static func read(_ cursor: SpillCursor) throws(PreflightError) -> Verdict? {
         guard let record = try cursor.advance() else { return nil }
-        return Verdict(row: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 0, as: Int64.self))),
-                       order: Int(Int32(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: Int32.self))),
-                       set: Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 20, as: UInt32.self))),
-                       firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))))
+        return decode(record)
+    }
+
+    /// A record of `ReplayVerdicts.recordSize` bytes: `row i64, firstRow i64, order i32, set u32`.
+    static func decode(_ record: UnsafeRawBufferPointer) -> Verdict {
+        Verdict(row: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 0, as: Int64.self))),
+                order: Int(Int32(littleEndian: record.loadUnaligned(fromByteOffset: 16, as: Int32.self))),
+                set: Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: 20, as: UInt32.self))),
+                firstRow: Int(Int64(littleEndian: record.loadUnaligned(fromByteOffset: 8, as: Int64.self))))
     }
 
     /// The chunk's duplicates (in entry order, as the registry gives them); its rows are numbered
@@ -102,15 +113,45 @@ final class VerdictReader {
         return found
     }
 
-    /// Takes the verdicts of `row` from both records (those of earlier rows are passed over).
+    /// Takes the verdicts of `row` (those of earlier rows are passed over).
     private func load(_ row: Int) throws(PreflightError) {
         loadedRow = row
         rowVerdicts.removeAll(keepingCapacity: true)
-        for index in cursors.indices {
-            while let head = heads[index], head.row <= row {
-                if head.row == row { rowVerdicts.append(head) }
-                heads[index] = try Self.read(cursors[index])
+        while let top = heap.first, top.verdict.row <= row {
+            if top.verdict.row == row { rowVerdicts.append(top.verdict) }
+            let last = heap.removeLast()
+            if !heap.isEmpty {
+                heap[0] = last
+                siftDown(0)
             }
+            try push(top.cursor)
+        }
+    }
+
+    /// Reads the cursor's next verdict into the heap (a cursor at its end drops out).
+    private func push(_ index: Int) throws(PreflightError) {
+        guard let verdict = try Self.read(cursors[index]) else { return }
+        heap.append((verdict, index))
+        var child = heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard heap[child].verdict.key < heap[parent].verdict.key else { break }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private func siftDown(_ start: Int) {
+        var parent = start
+        while true {
+            var smallest = parent
+            for child in [2 * parent + 1, 2 * parent + 2]
+            where child < heap.count && heap[child].verdict.key < heap[smallest].verdict.key {
+                smallest = child
+            }
+            guard smallest != parent else { return }
+            heap.swapAt(parent, smallest)
+            parent = smallest
         }
     }
 }
