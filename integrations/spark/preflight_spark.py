@@ -6,6 +6,14 @@ with the job through SparkContext.addFile); the driver then runs `preflight merg
 partials, which numbers rows and lines, finds duplicate ids across ranges and writes the report —
 byte for byte the report `preflight validate FILE` gives.
 
+When a file has many rows (--shuffle-ids-from, or always with --split-dir), the duplicate-id check
+goes through Spark's shuffle instead of the driver's merge: each range's ids are cut into hash
+buckets (`preflight partial-ids`), each bucket is checked on an executor (`preflight check-ids`),
+and the merge takes the buckets' verdicts. With --split-dir the executors write the rejected and
+clean rows as part files (`preflight split-part`): NAME.rejects/part-NNNNN and NAME.clean/part-NNNNN,
+whose concatenation in order is the file `preflight validate --rejects/--clean` writes; the
+driver's merge writes the rows' errors to NAME.rejects.errors.ndjson.
+
 Files must be readable by every executor at the same path (a local path in local mode, a shared
 filesystem on a cluster), or be fetched with --range-command: a shell command template that writes
 the file's bytes from {offset} to the end on standard output ({path} and {offset} are filled in,
@@ -115,12 +123,10 @@ def run_shard(task, binary_name, validate_args, partials, range_command, formats
     """One range on an executor: (task, partial path), or an exception with preflight's own message.
     A task of seven items names the byte its first row starts at (a repair)."""
     import threading
-    from pyspark import SparkFiles
 
     number, path, size, index, start, end = task[:6]
     first_row_at = task[6] if len(task) > 6 else None
-    binary = SparkFiles.get(binary_name)
-    os.chmod(binary, 0o755)
+    binary = preflight_binary(binary_name)
     out = partial_name(partials, number, path, index)
     command = [binary, "validate"]
     header, feed = b"", None
@@ -187,6 +193,72 @@ def run_shard(task, binary_name, validate_args, partials, range_command, formats
     return task[:6], out
 
 
+def preflight_binary(binary_name):
+    """The binary shipped with the job, on this executor."""
+    from pyspark import SparkFiles
+
+    binary = SparkFiles.get(binary_name)
+    os.chmod(binary, 0o755)
+    return binary
+
+
+def run_tool(command, what):
+    """Runs a preflight command on an executor; an exception with its message when it fails."""
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if done.returncode != 0:
+        raise RuntimeError("preflight %s: %s" % (what, done.stderr.decode("utf-8", "replace").strip()))
+
+
+def bucket_ids(task, binary_name):
+    """One range's ids cut into buckets (preflight partial-ids): ((file, bucket), (range, bytes))
+    for every bucket, the ranges' files of a bucket meeting in the shuffle."""
+    import shutil
+    import tempfile
+
+    number, position, partial, partials, buckets = task
+    folder = tempfile.mkdtemp(prefix="preflight-ids-")
+    try:
+        run_tool([preflight_binary(binary_name), "partial-ids"] + partials
+                 + ["--shard", partial, "--buckets", str(buckets), "--output-dir", folder], "partial-ids " + partial)
+        for bucket in range(buckets):
+            name = "bucket-%05d.ids" % bucket
+            with open(os.path.join(folder, name), "rb") as f:
+                yield (number, bucket), (position, f.read())
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def check_bucket(item, binary_name):
+    """One bucket's ids from every range, checked (preflight check-ids): ((file, bucket), verdicts)."""
+    import shutil
+    import tempfile
+
+    key, parts = item
+    folder = tempfile.mkdtemp(prefix="preflight-bucket-")
+    try:
+        paths = []
+        for position, data in parts:
+            paths.append(os.path.join(folder, "%06d.ids" % position))
+            with open(paths[-1], "wb") as f:
+                f.write(data)
+        out = os.path.join(folder, "verdicts")
+        run_tool([preflight_binary(binary_name), "check-ids"] + paths + ["--output", out, "--threads", "1"],
+                 "check-ids, file %d bucket %d" % key)
+        with open(out, "rb") as f:
+            return key, f.read()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_part(task, binary_name):
+    """One range's rows of the split (preflight split-part), as part files in range order."""
+    partial, partials, verdicts, rejects, clean = task
+    run_tool([preflight_binary(binary_name), "split-part"] + partials + ["--shard", partial]
+             + [item for path in verdicts for item in ("--id-verdicts", path)]
+             + ["--rejects", rejects, "--clean", clean], "split-part " + partial)
+    return partial
+
+
 def main(argv):
     if "--" in argv:
         split = argv.index("--")
@@ -202,15 +274,24 @@ def main(argv):
                         help="report styles, comma-separated (piing, productsup, jumbo, ndjson, text)")
     parser.add_argument("--max-errors", default=None, help="errors listed (as preflight's --max-errors)")
     parser.add_argument("--split-dir", default=None,
-                        help="write each file's rejected and clean rows here (NAME.rejects, NAME.clean, and the "
-                             "rejects' errors in NAME.rejects.errors.ndjson), as preflight validate --rejects/--clean "
-                             "would; the merge reads the rows from the file, so the driver must see it")
+                        help="write each file's rejected and clean rows here as part files (NAME.rejects/part-NNNNN, "
+                             "NAME.clean/part-NNNNN: joined in order, the files preflight validate --rejects/--clean "
+                             "writes) and the rejects' errors in NAME.rejects.errors.ndjson; a folder every executor "
+                             "can write")
     parser.add_argument("--range-size", default="128M", help="bytes per range (default 128M)")
+    parser.add_argument("--shuffle-ids-from", type=int, default=50_000_000,
+                        help="check duplicate ids through Spark's shuffle for files of at least this many rows "
+                             "(default 50000000; 0: always; the driver's merge checks them otherwise)")
+    parser.add_argument("--id-buckets", type=int, default=0,
+                        help="hash buckets of the shuffled duplicate check (default: one per range, at most 4096)")
     parser.add_argument("--range-command", default=None, help="command template writing {path} from {offset}")
     parser.add_argument("--size-command", default=None, help="command template printing {path}'s size")
     parser.add_argument("--format", default=None, help="csv, ndjson (default: from each name)")
     parser.add_argument("--master", default=None, help="Spark master when not set by spark-submit (e.g. local[2])")
     args = parser.parse_args(argv)
+    if args.split_dir and args.range_command:
+        parser.error("--split-dir writes rows read from the files: it needs them at a path every executor can read, "
+                     "not --range-command")
 
     from pyspark.sql import SparkSession
 
@@ -253,24 +334,66 @@ def main(argv):
         print("preflight: reading %d range(s) again from their first row" % len(repairs), file=sys.stderr)
         run(repairs)
     print("preflight: %d range(s) validated in %.1f s" % (len(tasks), time.time() - started), file=sys.stderr)
+
+    names = [os.path.basename(path) for path in args.files]
+    # Reports are named NAME.STYLE, with the file's number in front when two files share a name.
+    names = [name if names.count(name) == 1 else "%d-%s" % (number, name) for number, name in enumerate(names)]
+    partials_of = {number: [out for (task, out) in sorted(done, key=lambda item: item[0][3]) if task[0] == number]
+                   for number in range(len(args.files))}
+
+    # The duplicate-id check through the shuffle, for the files that need it: buckets of ids from
+    # every range meet on one executor each; the verdicts come back to the driver.
+    verdicts_of = {}
+    shuffled = [number for number in range(len(args.files))
+                if args.split_dir or sum(read_trailer(p)["rows"] for p in partials_of[number]) >= args.shuffle_ids_from]
+    if shuffled:
+        checking = time.time()
+        buckets = {number: max(1, min(4096, args.id_buckets or len(partials_of[number]))) for number in shuffled}
+        id_tasks = [(number, position, partial, partials_of[number], buckets[number])
+                    for number in shuffled for position, partial in enumerate(partials_of[number])]
+        verdicts = sc.parallelize(id_tasks, len(id_tasks)) \
+            .flatMap(lambda task: bucket_ids(task, binary_name)) \
+            .groupByKey(sum(buckets.values())) \
+            .map(lambda item: check_bucket(item, binary_name)) \
+            .collect()
+        for (number, bucket), data in sorted(verdicts):
+            path = os.path.join(partials, "%04d-%s.bucket-%05d.verdicts" % (number, os.path.basename(args.files[number]),
+                                                                             bucket))
+            with open(path, "wb") as f:
+                f.write(data)
+            verdicts_of.setdefault(number, []).append(path)
+        print("preflight: duplicate ids of %d file(s) checked in %d bucket(s) in %.1f s"
+              % (len(shuffled), sum(buckets.values()), time.time() - checking), file=sys.stderr)
+
+    # The split as part files, written by the executors: range i's rows are part i.
+    if args.split_dir:
+        writing = time.time()
+        part_tasks = []
+        for number in range(len(args.files)):
+            for kind in ("rejects", "clean"):
+                os.makedirs(os.path.join(args.split_dir, names[number] + "." + kind), exist_ok=True)
+            for position, partial in enumerate(partials_of[number]):
+                part = "part-%05d" % position
+                part_tasks.append((partial, partials_of[number], verdicts_of.get(number, []),
+                                   os.path.join(args.split_dir, names[number] + ".rejects", part),
+                                   os.path.join(args.split_dir, names[number] + ".clean", part)))
+        sc.parallelize(part_tasks, len(part_tasks)).map(lambda task: write_part(task, binary_name)).collect()
+        print("preflight: %d part(s) of the split written in %.1f s" % (len(part_tasks), time.time() - writing),
+              file=sys.stderr)
     spark.stop()
 
     worst = 0
-    names = [os.path.basename(path) for path in args.files]
     for number, path in enumerate(args.files):
-        parts = [out for (task, out) in sorted(done, key=lambda item: item[0][3]) if task[0] == number]
-        # Reports are named NAME.STYLE, with the file's number in front when two files share a name.
-        name = names[number] if names.count(names[number]) == 1 else "%d-%s" % (number, names[number])
+        parts, name = partials_of[number], names[number]
         for number_of_style, style in enumerate(args.report.split(",")):
             report = os.path.join(args.report_dir, name + "." + style)
             merge = [args.preflight, "merge"] + parts + ["--report", style]
+            merge += [item for verdicts in verdicts_of.get(number, []) for item in ("--id-verdicts", verdicts)]
             if args.max_errors is not None:
                 merge += ["--max-errors", str(args.max_errors)]
             if args.split_dir and number_of_style == 0:
-                # The split comes with the first report (the same rows whatever the style).
-                os.makedirs(args.split_dir, exist_ok=True)
-                merge += ["--rejects", os.path.join(args.split_dir, name + ".rejects"),
-                          "--clean", os.path.join(args.split_dir, name + ".clean")]
+                # The rows' errors come with the first report (the same whatever the style).
+                merge += ["--rejects-errors", os.path.join(args.split_dir, name + ".rejects.errors.ndjson")]
             merging = time.time()
             with open(report + ".tmp", "wb") as out:
                 status = subprocess.run(merge, stdout=out).returncode
