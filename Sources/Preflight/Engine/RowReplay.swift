@@ -74,8 +74,9 @@ final class VerdictReader {
     }
 
     private let cursors: [SpillCursor]
-    /// Each cursor with a verdict waiting, as a binary heap on (row, order, set).
-    private var heap: [(verdict: Verdict, cursor: Int)] = []
+    /// Each cursor's current verdict (nil at its end), and the cursors with one, by their keys.
+    private var heads: [Verdict?]
+    private var heap = CursorHeap()
     /// The verdicts of the row being looked at.
     private var rowVerdicts: [Verdict] = []
     private var loadedRow = -1
@@ -83,6 +84,7 @@ final class VerdictReader {
     /// `cursors` read records of `ReplayVerdicts.recordSize` bytes, each in (row, order, set) order.
     init(_ cursors: [SpillCursor]) throws(PreflightError) {
         self.cursors = cursors
+        heads = Array(repeating: nil, count: cursors.count)
         for index in cursors.indices { try push(index) }
     }
 
@@ -117,41 +119,16 @@ final class VerdictReader {
     private func load(_ row: Int) throws(PreflightError) {
         loadedRow = row
         rowVerdicts.removeAll(keepingCapacity: true)
-        while let top = heap.first, top.verdict.row <= row {
-            if top.verdict.row == row { rowVerdicts.append(top.verdict) }
-            let last = heap.removeLast()
-            if !heap.isEmpty {
-                heap[0] = last
-                siftDown(0)
-            }
+        while let top = heap.first, top.key.0 <= row {
+            _ = heap.popFirst()
+            if let verdict = heads[top.cursor], verdict.row == row { rowVerdicts.append(verdict) }
             try push(top.cursor)
         }
     }
 
     /// Reads the cursor's next verdict into the heap (a cursor at its end drops out).
     private func push(_ index: Int) throws(PreflightError) {
-        guard let verdict = try Self.read(cursors[index]) else { return }
-        heap.append((verdict, index))
-        var child = heap.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard heap[child].verdict.key < heap[parent].verdict.key else { break }
-            heap.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            var smallest = parent
-            for child in [2 * parent + 1, 2 * parent + 2]
-            where child < heap.count && heap[child].verdict.key < heap[smallest].verdict.key {
-                smallest = child
-            }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
-        }
+        heads[index] = try Self.read(cursors[index])
+        if let verdict = heads[index] { heap.push(key: verdict.key, cursor: index) }
     }
 }

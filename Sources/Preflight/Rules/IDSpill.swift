@@ -247,8 +247,8 @@ final class IDSpill {
 /// files its partitions wrote (each in row order), one record of each in memory at a time.
 final class LateDuplicates {
     private var cursors: [SpillCursor] = []
-    /// Cursors with a record waiting, as a binary heap on (row, order, set).
-    private var heap: [(key: (Int, Int, Int), cursor: Int)] = []
+    /// Cursors with a record waiting, by (row, order, set).
+    private var heap = CursorHeap()
 
     /// Files read (at most one per partition; tests look).
     var fileCount: Int { cursors.count }
@@ -271,14 +271,9 @@ final class LateDuplicates {
             self.pending = nil
             try push(pending)
         }
-        guard let top = heap.first else { return nil }
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
-            siftDown(0)
-        }
-        pending = top.cursor
-        return cursors[top.cursor].current
+        guard let top = heap.popFirst() else { return nil }
+        pending = top
+        return cursors[top].current
     }
 
     /// The next duplicate, decoded (tests compare them).
@@ -294,27 +289,48 @@ final class LateDuplicates {
     private func push(_ index: Int) throws(PreflightError) {
         guard let record = try cursors[index].advance() else { return }
         let header = IDSpill.header(of: record)
-        heap.append(((header.row, header.order, header.set), index))
-        var child = heap.count - 1
+        heap.push(key: (header.row, header.order, header.set), cursor: index)
+    }
+}
+
+/// Cursors over files sorted by (row, order, set), as a binary heap on their current records'
+/// keys: the merge of such files, one record of each in memory at a time.
+struct CursorHeap {
+    private var entries: [(key: (Int, Int, Int), cursor: Int)] = []
+
+    /// The smallest key waiting, and its cursor's index.
+    var first: (key: (Int, Int, Int), cursor: Int)? { entries.first }
+
+    mutating func push(key: (Int, Int, Int), cursor: Int) {
+        entries.append((key, cursor))
+        var child = entries.count - 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard heap[child].key < heap[parent].key else { break }
-            heap.swapAt(child, parent)
+            guard entries[child].key < entries[parent].key else { break }
+            entries.swapAt(child, parent)
             child = parent
         }
     }
 
-    private func siftDown(_ start: Int) {
-        var parent = start
-        while true {
-            var smallest = parent
-            for child in [2 * parent + 1, 2 * parent + 2] where child < heap.count && heap[child].key < heap[smallest].key {
-                smallest = child
+    /// Takes the entry of the smallest key out; returns its cursor's index (nil: none left).
+    mutating func popFirst() -> Int? {
+        guard let top = entries.first else { return nil }
+        let last = entries.removeLast()
+        if !entries.isEmpty {
+            entries[0] = last
+            var parent = 0
+            while true {
+                var smallest = parent
+                for child in [2 * parent + 1, 2 * parent + 2]
+                where child < entries.count && entries[child].key < entries[smallest].key {
+                    smallest = child
+                }
+                guard smallest != parent else { break }
+                entries.swapAt(parent, smallest)
+                parent = smallest
             }
-            guard smallest != parent else { return }
-            heap.swapAt(parent, smallest)
-            parent = smallest
         }
+        return top.cursor
     }
 }
 
