@@ -45,8 +45,8 @@ struct PreflightCommand: ParsableCommand {
             64 usage error, 66 input cannot be read, 74 an output cannot be written, 130 stopped by Ctrl-C.
             """,
         version: PreflightVersion.current,
-        subcommands: [Validate.self, Merge.self, PartialIDs.self, CheckIDs.self, SplitPart.self, Schemas.self, Infer.self,
-                      Codes.self])
+        subcommands: [Validate.self, Merge.self, Plan.self, PartialIDs.self, CheckIDs.self, SplitPart.self, Schemas.self,
+                      Infer.self, Codes.self])
 }
 
 struct Validate: ParsableCommand {
@@ -466,6 +466,7 @@ struct Merge: ParsableCommand {
 
     func run() throws {
         Interrupt.install()  // Ctrl-C and SIGTERM remove the scratch files and temporary outputs
+        raiseOpenFileLimit()
         let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
         let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
         // Outputs must not replace the partials or the file they are of.
@@ -497,6 +498,38 @@ struct Merge: ParsableCommand {
     }
 }
 
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a sharded run's plan: where each shard's rows start and how they are numbered.",
+        discussion: """
+            Checks the partials as merge does (of one file and options, covering it, each shard starting \
+            where the rows before it end; a misjudged shard is refused with the command that mends it) \
+            and writes the plan to --output, a small JSON file. Given --plan, partial-ids and split-part \
+            read their shard's own partial and the plan instead of every partial's trailer. \
+            Exit status: 0, or 64/66/74.
+            """)
+
+    @Argument(help: "Every partial result of the run, in any order.")
+    var partials: [String] = []
+
+    @Option(help: "Where to write the plan.")
+    var output: String
+
+    func validate() throws {
+        if partials.isEmpty { throw ValidationError("name the run's partial results") }
+    }
+
+    func run() throws {
+        Interrupt.install()
+        try OutputSafety.check(inputs: partials, outputs: [("--output " + output, output)])
+        do throws(PreflightError) {
+            try PartialMerge.writePlan(paths: partials, output: output)
+        } catch {
+            throw CommandFailure(shardedRunError: error)
+        }
+    }
+}
+
 /// The duplicate-id check of a sharded run spread over many processes (a Spark shuffle), in two
 /// steps: partial-ids cuts each shard's ids into hash buckets; check-ids checks one bucket.
 struct PartialIDs: ParsableCommand {
@@ -510,10 +543,13 @@ struct PartialIDs: ParsableCommand {
             the verdicts go to `preflight merge --id-verdicts`. Exit status: 0, or 64/66/74 as validate's.
             """)
 
-    @Argument(help: "Every partial result of the run, in any order.")
+    @Argument(help: "Every partial result of the run, in any order (or --plan).")
     var partials: [String] = []
 
-    @Option(help: "The partial whose ids to write (one of those named).")
+    @Option(help: "The run's plan (preflight plan), instead of every partial: the shard's own partial is then all it reads.")
+    var plan: String?
+
+    @Option(help: "The partial whose ids to write.")
     var shard: String
 
     @Option(parsing: .unconditional, help: "Buckets to cut the ids into (1 to \(IDExchange.bucketLimit)); every shard must use the same.")
@@ -526,7 +562,7 @@ struct PartialIDs: ParsableCommand {
     var tempDir: String?
 
     func validate() throws {
-        if partials.isEmpty { throw ValidationError("name the run's partial results") }
+        try SplitPart.checkPartialsOrPlan(partials, plan)
         if buckets < 1 || buckets > IDExchange.bucketLimit {
             throw ValidationError("--buckets must be 1 to \(IDExchange.bucketLimit)")
         }
@@ -534,12 +570,13 @@ struct PartialIDs: ParsableCommand {
 
     func run() throws {
         Interrupt.install()
-        try OutputSafety.check(inputs: partials, outputs: (0..<buckets).map { bucket in
+        raiseOpenFileLimit()
+        try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []), outputs: (0..<buckets).map { bucket in
             let path = outputDir + "/" + IDExchange.idsFileName(bucket: bucket)
             return ("--output-dir file " + path, path)
         })
         do throws(PreflightError) {
-            try IDExchange.writeBuckets(paths: partials, shard: shard, buckets: buckets, directory: outputDir,
+            try IDExchange.writeBuckets(paths: partials, plan: plan, shard: shard, buckets: buckets, directory: outputDir,
                                         temporaryDirectory: tempDir)
         } catch {
             throw CommandFailure(shardedRunError: error)
@@ -564,7 +601,7 @@ struct CheckIDs: ParsableCommand {
     @Option(help: "Where to write the bucket's verdicts.")
     var output: String
 
-    @Option(help: "Memory the check may hold (as validate's --memory-limit). Default 512M.")
+    @Option(help: "Memory the check's tables may hold; past it ids go to scratch files (at least 64M, 0 = no limit). Default 512M.")
     var memoryLimit: String = "512M"
 
     @Option(name: .customLong("temp-dir"), help: "Where the check keeps scratch files. Default: $TMPDIR, else /tmp.")
@@ -583,6 +620,7 @@ struct CheckIDs: ParsableCommand {
 
     func run() throws {
         Interrupt.install()
+        raiseOpenFileLimit()
         try OutputSafety.check(inputs: files, outputs: [("--output " + output, output)])
         do throws(PreflightError) {
             try IDExchange.checkBucket(paths: files, output: output,
@@ -606,10 +644,13 @@ struct SplitPart: ParsableCommand {
             shards come from the run's verdicts (--id-verdicts, every bucket). Exit status: 0, or 64/66/74.
             """)
 
-    @Argument(help: "Every partial result of the run, in any order.")
+    @Argument(help: "Every partial result of the run, in any order (or --plan).")
     var partials: [String] = []
 
-    @Option(help: "The partial whose rows to write (one of those named).")
+    @Option(help: "The run's plan (preflight plan), instead of every partial: the shard's own partial is then all it reads.")
+    var plan: String?
+
+    @Option(help: "The partial whose rows to write.")
     var shard: String
 
     @Option(help: "A verdicts file of the run's duplicate check, one per bucket (repeat the option).")
@@ -624,8 +665,14 @@ struct SplitPart: ParsableCommand {
     @Option(name: .customLong("temp-dir"), help: "Where scratch files go. Default: $TMPDIR, else /tmp.")
     var tempDir: String?
 
+    /// A shard's command numbers rows from every partial of the run, or from its plan.
+    static func checkPartialsOrPlan(_ partials: [String], _ plan: String?) throws {
+        if partials.isEmpty, plan == nil { throw ValidationError("name the run's partial results, or its --plan") }
+        if !partials.isEmpty, plan != nil { throw ValidationError("give the run's partial results or its --plan, not both") }
+    }
+
     func validate() throws {
-        if partials.isEmpty { throw ValidationError("name the run's partial results") }
+        try Self.checkPartialsOrPlan(partials, plan)
         if rejects == nil, clean == nil { throw ValidationError("give --rejects, --clean or both") }
         for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" || path == "" {
             throw ValidationError("\(option) needs a file name")
@@ -634,20 +681,35 @@ struct SplitPart: ParsableCommand {
 
     func run() throws {
         Interrupt.install()
+        raiseOpenFileLimit()
         let input = PartialMerge.inputPath(ofPartial: shard)
-        try OutputSafety.check(inputs: partials + idVerdicts + (input.map { [$0] } ?? []),
+        try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []) + idVerdicts + (input.map { [$0] } ?? []),
                                outputs: [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean)])
         do throws(PreflightError) {
             func create(_ path: String?) throws(PreflightError) -> OutputFile? {
                 guard let path else { return nil }
                 return try OutputFile.create(path: path)
             }
-            try PartialMerge.writeSplitPart(paths: partials, shard: shard, idVerdicts: idVerdicts, rejects: create(rejects),
-                                            clean: create(clean), temporaryDirectory: tempDir)
+            try PartialMerge.writeSplitPart(paths: partials, plan: plan, shard: shard, idVerdicts: idVerdicts,
+                                            rejects: create(rejects), clean: create(clean), temporaryDirectory: tempDir)
         } catch {
             throw CommandFailure(shardedRunError: error)
         }
     }
+}
+
+/// A sharded run's commands hold a file per bucket or per shard open at once (up to
+/// `IDExchange.bucketLimit`): the soft limit on open files (often 1,024) is raised to the hard one.
+func raiseOpenFileLimit() {
+    var limit = rlimit()
+    #if canImport(Glibc)
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    #else
+    let resource = RLIMIT_NOFILE
+    #endif
+    guard getrlimit(resource, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(resource, &limit)
 }
 
 extension CommandFailure {

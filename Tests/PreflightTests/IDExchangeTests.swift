@@ -31,14 +31,27 @@ final class IDExchangeTests: CLITestCase {
         return partials
     }
 
+    /// Validates again, in place, every shard whose first row is not where the rows before it end
+    /// (as the Spark job's rounds do): a plan is made of partials that fit.
+    private func mend(_ partials: [String], path: String, options: ValidationOptions) throws {
+        let plan = try PartialMerge.Plan(paths: partials, temporaryDirectory: scratch.path)
+        for (shard, used) in zip(plan.shards, plan.used) {
+            guard let used, used.trailer.firstRow != shard.trailer.firstRow else { continue }
+            try Validator.shard(path: path, range: shard.trailer.rangeStart..<shard.trailer.rangeEnd,
+                                firstRowAt: used.trailer.firstRow, options: options, partial: shard.path)
+        }
+    }
+
     /// Every shard's ids in `buckets` buckets, each bucket checked: the verdict files.
-    private func exchange(_ partials: [String], buckets: Int, tag: String, memoryLimit: Int = 0) throws -> [String] {
+    /// `plan`: the run's plan file, which the shards' steps then read instead of every partial.
+    private func exchange(_ partials: [String], buckets: Int, tag: String, memoryLimit: Int = 0,
+                          plan: String? = nil) throws -> [String] {
         var folders: [String] = []
         for (index, partial) in partials.enumerated() {
             let folder = scratch.appendingPathComponent("\(tag)-ids-\(index)").path
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try IDExchange.writeBuckets(paths: partials, shard: partial, buckets: buckets, directory: folder,
-                                        temporaryDirectory: scratch.path)
+            try IDExchange.writeBuckets(paths: plan == nil ? partials : [], plan: plan, shard: partial, buckets: buckets,
+                                        directory: folder, temporaryDirectory: scratch.path)
             folders.append(folder)
         }
         return try (0..<buckets).map { bucket in
@@ -67,9 +80,14 @@ final class IDExchangeTests: CLITestCase {
             XCTAssertGreaterThan(single.errorCounts.keys.filter { $0.contains("duplicate") }.count, 0)
             let cuts = Set((0..<(2 + random.below(6))).map { _ in 1 + random.below(bytes.count - 1) }).sorted()
             let partials = try shards(path, size: bytes.count, cuts: cuts, options: options, tag: "s\(seed)")
+            let planPath = scratch.appendingPathComponent("s\(seed).plan").path
+            try mend(partials, path: path, options: options)
+            try PartialMerge.writePlan(paths: partials, output: planPath)
             for buckets in [1, 3, 16] {
+                // With 3 buckets the shards' steps read the plan, not every partial.
+                let plan = buckets == 3 ? planPath : nil
                 let verdicts = try exchange(partials, buckets: buckets, tag: "s\(seed)-b\(buckets)",
-                                            memoryLimit: buckets == 3 ? 64 << 20 : 0)
+                                            memoryLimit: buckets == 3 ? 64 << 20 : 0, plan: plan)
                 let merged = try PartialMerge.merge(paths: partials, maxErrors: 0, memoryLimit: 0,
                                                     temporaryDirectory: scratch.path, idVerdicts: verdicts.shuffled())
                 let context = "\(format) seed \(seed), \(buckets) buckets, cuts \(cuts)"
@@ -96,7 +114,8 @@ final class IDExchangeTests: CLITestCase {
                 var rejects: [UInt8] = [], clean: [UInt8] = []
                 for (index, partial) in partials.enumerated() {
                     let parts = ["r", "c"].map { scratch.appendingPathComponent("part-\(seed)-\(buckets)-\(index).\($0)").path }
-                    try PartialMerge.writeSplitPart(paths: partials, shard: partial, idVerdicts: verdicts,
+                    try PartialMerge.writeSplitPart(paths: plan == nil ? partials : [], plan: plan, shard: partial,
+                                                    idVerdicts: verdicts,
                                                     rejects: OutputFile.create(path: parts[0]),
                                                     clean: OutputFile.create(path: parts[1]), temporaryDirectory: scratch.path)
                     rejects += try Data(contentsOf: URL(fileURLWithPath: parts[0]))
@@ -176,6 +195,45 @@ final class IDExchangeTests: CLITestCase {
             let damagedPath = try file("damaged.verdicts", bytes: damaged)
             XCTAssertEqual(merge([damagedPath, verdicts[1], verdicts[2]]), "cannot merge \(damagedPath): it is damaged")
         }
+        // A verdicts file cut short at a record's end, or without its footer.
+        let whole = Array(try Data(contentsOf: URL(fileURLWithPath: verdicts[1])))
+        let footer = Array(whole.suffix(IDExchange.footerSize))
+        XCTAssertGreaterThan(whole.count, IDExchange.verdictsMagic.count + 40 + 2 * 24 + IDExchange.footerSize + 24)
+        let lessOne = try file("less.verdicts", bytes: Array(whole.dropLast(IDExchange.footerSize + 24)) + footer)
+        XCTAssertEqual(merge([verdicts[0], lessOne, verdicts[2]]),
+                       "cannot merge \(lessOne): it is cut short or damaged (its records do not match its footer)")
+        let noFooter = try file("nofooter.verdicts", bytes: Array(whole.dropLast(IDExchange.footerSize)))
+        XCTAssertTrue(merge([verdicts[0], noFooter, verdicts[2]]).hasPrefix("cannot merge \(noFooter): it is"),
+                      merge([verdicts[0], noFooter, verdicts[2]]))
+        var flipped = whole
+        flipped[flipped.count - IDExchange.footerSize - 3] ^= 0x01  // a record's set
+        let flippedPath = try file("flipped.verdicts", bytes: flipped)
+        XCTAssertTrue(merge([verdicts[0], flippedPath, verdicts[2]]).hasPrefix("cannot merge \(flippedPath): it is"))
+        // An ids file cut short at a record's end.
+        let idsPath = scratch.appendingPathComponent("r-ids-1").path + "/" + IDExchange.idsFileName(bucket: 2)
+        let ids = Array(try Data(contentsOf: URL(fileURLWithPath: idsPath)))
+        let lastRecord = IDSpill.headerSize + 1  // ids of the form I<n>: the last is at least this long
+        let cutIDs = try file("cut.ids", bytes: Array(ids.dropLast(IDExchange.footerSize + lastRecord)) + ids.suffix(IDExchange.footerSize))
+        XCTAssertTrue(refusal {
+            try IDExchange.checkBucket(paths: [cutIDs], output: scratch.appendingPathComponent("y.verdicts").path,
+                                       memoryLimit: 0, temporaryDirectory: scratch.path, threads: 1)
+        }.hasPrefix("cannot merge \(cutIDs): it is"))
+        // A plan of another run, and a partial that is not the one the plan took for its range.
+        let otherPlan = scratch.appendingPathComponent("other.plan").path
+        try PartialMerge.writePlan(paths: otherRun, output: otherPlan)
+        XCTAssertEqual(refusal {
+            try IDExchange.writeBuckets(paths: [], plan: otherPlan, shard: partials[0], buckets: 3, directory: scratch.path,
+                                        temporaryDirectory: nil)
+        }, "cannot merge \(partials[0]): it is of another file or other options than the plan \(otherPlan)")
+        let plan = scratch.appendingPathComponent("r.plan").path
+        try PartialMerge.writePlan(paths: partials, output: plan)
+        let elsewhere = scratch.appendingPathComponent("elsewhere.partial").path
+        try Validator.shard(path: path, range: (bytes.count / 2)..<bytes.count, firstRowAt: bytes.count - 1, options: options,
+                            partial: elsewhere)
+        XCTAssertTrue(refusal {
+            try IDExchange.writeBuckets(paths: [], plan: plan, shard: elsewhere, buckets: 3, directory: scratch.path,
+                                        temporaryDirectory: nil)
+        }.contains("give the partial the plan was made with"))
         // The ids files of two buckets in one check.
         let folder = scratch.appendingPathComponent("r-ids-0").path
         XCTAssertEqual(refusal {
@@ -238,9 +296,23 @@ final class IDExchangeTests: CLITestCase {
         XCTAssertEqual(merged.status, 1, merged.stderr)
         XCTAssertEqual(merged.stdout, single.stdout)
         XCTAssertEqual(try contents("errors.ndjson"), try contents("one.r.errors.ndjson"))
+        // A plan is only made of shards that fit: a misjudged one is named with the command that
+        // mends it, which is run here until the plan is made.
+        var plan = try run(["plan"] + partials + ["--output", "run.plan"])
+        var mended = 0
+        while plan.status == 64, let command = plan.stderr.split(separator: "`").dropFirst().first {
+            let mend = try run(command.split(separator: " ").dropFirst().map(String.init) + common)
+            XCTAssertEqual(mend.status, 0, mend.stderr)
+            mended += 1
+            plan = try run(["plan"] + partials + ["--output", "run.plan"])
+        }
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertLessThan(mended, 3)
         var rejects = "", clean = ""
         for index in 0..<3 {
-            let part = try run(["split-part"] + partials + ["--shard", partials[index]] + verdicts
+            // The first part from every partial, the others from the run's plan.
+            let numbering = index == 0 ? partials : ["--plan", "run.plan"]
+            let part = try run(["split-part"] + numbering + ["--shard", partials[index]] + verdicts
                                + ["--rejects", "r\(index)", "--clean", "c\(index)"])
             XCTAssertEqual(part.status, 0, part.stderr)
             rejects += try contents("r\(index)")
@@ -252,7 +324,9 @@ final class IDExchangeTests: CLITestCase {
             (["merge"] + partials + ["--id-verdicts", "v0"], "the verdicts of bucket 1 of 2 are missing"),
             (["merge"] + partials + ["--rejects", "x", "--rejects-errors", "y"], "give --rejects or --rejects-errors"),
             (["partial-ids"] + partials + ["--shard", "nope", "--buckets", "2", "--output-dir", "."], "nope: it is not among the partials named"),
-            (["partial-ids"] + partials + ["--shard", partials[0], "--buckets", "0", "--output-dir", "."], "--buckets must be 1 to 4096"),
+            (["partial-ids"] + partials + ["--shard", partials[0], "--buckets", "0", "--output-dir", "."], "--buckets must be 1 to 1024"),
+            (["partial-ids", "--plan", "run.plan"] + partials + ["--shard", partials[0], "--buckets", "2", "--output-dir", "."],
+             "give the run's partial results or its --plan, not both"),
             (["split-part"] + partials + ["--shard", partials[0], "--rejects", path] + verdicts, "is the same file as the input"),
             (["check-ids", "ids0/" + IDExchange.idsFileName(bucket: 0), "--output", "ids0/" + IDExchange.idsFileName(bucket: 0)],
              "is the same file as the input"),

@@ -35,6 +35,7 @@ import argparse
 import json
 import os
 import shlex
+import shutil
 import struct
 import subprocess
 import sys
@@ -215,11 +216,11 @@ def bucket_ids(task, binary_name):
     import shutil
     import tempfile
 
-    number, position, partial, partials, buckets = task
+    number, position, partial, plan, buckets = task
     folder = tempfile.mkdtemp(prefix="preflight-ids-")
     try:
-        run_tool([preflight_binary(binary_name), "partial-ids"] + partials
-                 + ["--shard", partial, "--buckets", str(buckets), "--output-dir", folder], "partial-ids " + partial)
+        run_tool([preflight_binary(binary_name), "partial-ids", "--plan", plan, "--shard", partial,
+                  "--buckets", str(buckets), "--output-dir", folder], "partial-ids " + partial)
         for bucket in range(buckets):
             name = "bucket-%05d.ids" % bucket
             with open(os.path.join(folder, name), "rb") as f:
@@ -228,32 +229,37 @@ def bucket_ids(task, binary_name):
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def check_bucket(item, binary_name):
-    """One bucket's ids from every range, checked (preflight check-ids): ((file, bucket), verdicts)."""
+def verdicts_name(partials, number, path, bucket):
+    """Where a file's bucket's verdicts go: beside its partials."""
+    return os.path.join(partials, "%04d-%s.bucket-%05d.verdicts" % (number, os.path.basename(path), bucket))
+
+
+def check_bucket(item, binary_name, partials, paths):
+    """One bucket's ids from every range, checked (preflight check-ids) into a verdicts file beside
+    the partials (shared): ((file, bucket), its path). The driver gets paths, not verdicts."""
     import shutil
     import tempfile
 
     key, parts = item
     folder = tempfile.mkdtemp(prefix="preflight-bucket-")
     try:
-        paths = []
+        files, paths = paths, []
         for position, data in parts:
             paths.append(os.path.join(folder, "%06d.ids" % position))
             with open(paths[-1], "wb") as f:
                 f.write(data)
-        out = os.path.join(folder, "verdicts")
+        out = verdicts_name(partials, key[0], files[key[0]], key[1])
         run_tool([preflight_binary(binary_name), "check-ids"] + paths + ["--output", out, "--threads", "1"],
                  "check-ids, file %d bucket %d" % key)
-        with open(out, "rb") as f:
-            return key, f.read()
+        return key, out
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_part(task, binary_name):
     """One range's rows of the split (preflight split-part), as part files in range order."""
-    partial, partials, verdicts, rejects, clean = task
-    run_tool([preflight_binary(binary_name), "split-part"] + partials + ["--shard", partial]
+    partial, plan, verdicts, rejects, clean = task
+    run_tool([preflight_binary(binary_name), "split-part", "--plan", plan, "--shard", partial]
              + [item for path in verdicts for item in ("--id-verdicts", path)]
              + ["--rejects", rejects, "--clean", clean], "split-part " + partial)
     return partial
@@ -283,7 +289,7 @@ def main(argv):
                         help="check duplicate ids through Spark's shuffle for files of at least this many rows "
                              "(default 50000000; 0: always; the driver's merge checks them otherwise)")
     parser.add_argument("--id-buckets", type=int, default=0,
-                        help="hash buckets of the shuffled duplicate check (default: one per range, at most 4096)")
+                        help="hash buckets of the shuffled duplicate check (default: one per range, at most 1024)")
     parser.add_argument("--range-command", default=None, help="command template writing {path} from {offset}")
     parser.add_argument("--size-command", default=None, help="command template printing {path}'s size")
     parser.add_argument("--format", default=None, help="csv, ndjson (default: from each name)")
@@ -342,42 +348,56 @@ def main(argv):
                    for number in range(len(args.files))}
 
     # The duplicate-id check through the shuffle, for the files that need it: buckets of ids from
-    # every range meet on one executor each; the verdicts come back to the driver.
+    # every range meet on one executor each; their verdicts go beside the partials.
     verdicts_of = {}
     shuffled = [number for number in range(len(args.files))
                 if args.split_dir or sum(read_trailer(p)["rows"] for p in partials_of[number]) >= args.shuffle_ids_from]
+    # Each range's task reads its own partial and the file's plan (where every range's rows start
+    # and how they are numbered), not every partial's trailer.
+    plans = {}
+    for number in shuffled:
+        plans[number] = os.path.join(partials, "%04d-%s.plan" % (number, os.path.basename(args.files[number])))
+        subprocess.run([args.preflight, "plan"] + partials_of[number] + ["--output", plans[number]], check=True)
     if shuffled:
         checking = time.time()
-        buckets = {number: max(1, min(4096, args.id_buckets or len(partials_of[number]))) for number in shuffled}
-        id_tasks = [(number, position, partial, partials_of[number], buckets[number])
+        buckets = {number: max(1, min(1024, args.id_buckets or len(partials_of[number]))) for number in shuffled}
+        files = list(args.files)
+        id_tasks = [(number, position, partial, plans[number], buckets[number])
                     for number in shuffled for position, partial in enumerate(partials_of[number])]
         verdicts = sc.parallelize(id_tasks, len(id_tasks)) \
             .flatMap(lambda task: bucket_ids(task, binary_name)) \
             .groupByKey(sum(buckets.values())) \
-            .map(lambda item: check_bucket(item, binary_name)) \
+            .map(lambda item: check_bucket(item, binary_name, partials, files)) \
             .collect()
-        for (number, bucket), data in sorted(verdicts):
-            path = os.path.join(partials, "%04d-%s.bucket-%05d.verdicts" % (number, os.path.basename(args.files[number]),
-                                                                             bucket))
-            with open(path, "wb") as f:
-                f.write(data)
+        for (number, bucket), path in sorted(verdicts):
             verdicts_of.setdefault(number, []).append(path)
         print("preflight: duplicate ids of %d file(s) checked in %d bucket(s) in %.1f s"
               % (len(shuffled), sum(buckets.values()), time.time() - checking), file=sys.stderr)
 
-    # The split as part files, written by the executors: range i's rows are part i.
+    # The split as part files, written by the executors: range i's rows are part i (numbered wide
+    # enough to sort), in a new folder put in place of the old once every part is written (parts of
+    # an earlier run must not join these).
     if args.split_dir:
         writing = time.time()
-        part_tasks = []
+        part_tasks, folders = [], []
         for number in range(len(args.files)):
+            width = max(5, len(str(len(partials_of[number]) - 1)))
             for kind in ("rejects", "clean"):
-                os.makedirs(os.path.join(args.split_dir, names[number] + "." + kind), exist_ok=True)
+                final = os.path.join(args.split_dir, names[number] + "." + kind)
+                folders.append((final + ".partial-%d" % os.getpid(), final))
+                shutil.rmtree(folders[-1][0], ignore_errors=True)
+                os.makedirs(folders[-1][0])
             for position, partial in enumerate(partials_of[number]):
-                part = "part-%05d" % position
-                part_tasks.append((partial, partials_of[number], verdicts_of.get(number, []),
-                                   os.path.join(args.split_dir, names[number] + ".rejects", part),
-                                   os.path.join(args.split_dir, names[number] + ".clean", part)))
+                part = "part-%0*d" % (width, position)
+                part_tasks.append((partial, plans[number], verdicts_of.get(number, []),
+                                   os.path.join(folders[-2][0], part), os.path.join(folders[-1][0], part)))
         sc.parallelize(part_tasks, len(part_tasks)).map(lambda task: write_part(task, binary_name)).collect()
+        for temporary, final in folders:
+            if os.path.isdir(final) and not os.path.islink(final):
+                shutil.rmtree(final)
+            elif os.path.lexists(final):
+                os.unlink(final)
+            os.rename(temporary, final)
         print("preflight: %d part(s) of the split written in %.1f s" % (len(part_tasks), time.time() - writing),
               file=sys.stderr)
     spark.stop()

@@ -20,14 +20,25 @@ import Darwin
 /// file and options) and the bucket (index and count). An ids file then names its shard (range
 /// start, first row's number, rows) and holds `IDSpill` records (line 0: lines are not needed);
 /// a verdicts file names every shard it saw and holds verdict records sorted by (row, order, set)
-/// (`ReplayVerdicts`' layout). The merge refuses verdicts of another run, a bucket missing or
-/// given twice, and verdicts whose shards are not the partials' own.
+/// (`ReplayVerdicts`' layout). Both end with a footer: `PFEND\n\0\0`, the number of records and
+/// a checksum of them, so that a file cut short at a record's end or altered is refused. The merge
+/// refuses verdicts of another run, a bucket missing or given twice, and verdicts whose shards are
+/// not the partials' own.
 @_spi(CommandLine) public enum IDExchange {
     static let idsMagic = Array("PREFLIGHT-IDS\n".utf8)
     static let verdictsMagic = Array("PREFLIGHT-VERDICTS\n".utf8)
     static let formatVersion: UInt64 = 1
-    /// Buckets a check may be cut into.
-    public static let bucketLimit = 4096
+    /// Buckets a check may be cut into (each an open file while a shard's ids are written, and
+    /// a scratch file read at once by the merge).
+    public static let bucketLimit = 1024
+    static let footerMagic: [UInt8] = Array("PFEND\n\0\0".utf8)
+    static let footerSize = 24
+
+    /// The checksum of a file's records, one record at a time.
+    @inline(__always)
+    static func checksum(_ sum: UInt64, adding record: UnsafeRawBufferPointer) -> UInt64 {
+        (sum &* 0x0000_0100_0000_01B3) ^ IDRegistry.hash(record)
+    }
 
     /// A shard's place in the run: its range's start, the number of its first row in the whole
     /// file (for a shard with no rows, the next row's), and its rows.
@@ -55,28 +66,25 @@ import Darwin
 
     // MARK: Writing a shard's buckets
 
-    /// Writes the ids of the shard whose partial is `shard` (one of `paths`, the run's partials)
-    /// to `buckets` files in `directory`, numbered in the whole file. A shard whose rows lie in
-    /// a row before it writes empty files.
-    public static func writeBuckets(paths: [String], shard: String, buckets: Int, directory: String,
-                                    temporaryDirectory: String?) throws(PreflightError) {
+    /// Writes the ids of the shard whose partial is `shard` to `buckets` files in `directory`,
+    /// numbered in the whole file: from the run's plan file (`PartialMerge.writePlan`) when
+    /// `plan` is given, else from `paths`, every partial of the run (`shard` one of them). A
+    /// shard whose rows lie in a row before it writes empty files.
+    public static func writeBuckets(paths: [String], plan: String? = nil, shard: String, buckets: Int,
+                                    directory: String, temporaryDirectory: String?) throws(PreflightError) {
         guard buckets >= 1, buckets <= bucketLimit else {
             throw .notAPartial(path: shard, reason: "buckets must be 1 to \(bucketLimit)")
         }
-        let plan = try PartialMerge.Plan(paths: paths, temporaryDirectory: temporaryDirectory)
-        let index = try plan.index(of: shard)
-        let place = plan.places[index]
-        let key = plan.shards[0].trailer.runKey
-        var files: [OutputFile] = []
+        let run = try ShardInRun(shard: shard, plan: plan, paths: paths, temporaryDirectory: temporaryDirectory)
+        let place = run.place, key = run.key
+        var files: [ExchangeWriter] = []
         for bucket in 0..<buckets {
-            let file = try OutputFile.create(path: directory + "/" + idsFileName(bucket: bucket))
             var head = ByteWriter()
             writeHead(idsMagic, key: key, bucket: bucket, buckets: buckets, into: &head)
             for value in [place.rangeStart, place.firstRow, place.rows] { head.uint64(UInt64(value)) }
-            try write(head.bytes, to: file)
-            files.append(file)
+            files.append(try ExchangeWriter(path: directory + "/" + idsFileName(bucket: bucket), head: head.bytes))
         }
-        if let reader = plan.used[index] {
+        if let reader = run.reader {
             var row = place.firstRow
             var record: [UInt8] = []
             while let block = try reader.nextBlock({ (tag, input) throws(PartialFile.Problem) in
@@ -90,7 +98,7 @@ import Darwin
                             IDSpill.encode(hash: entry.hash, row: row + Int(entry.row), line: 0, order: Int(entry.order),
                                            set: Int(entry.set), rowHasErrors: false, id: id, into: &record)
                         }
-                        try write(record, to: files[bucket(of: entry.hash, buckets: buckets)])
+                        try files[bucket(of: entry.hash, buckets: buckets)].writeRecord(record)
                     }
                     row += chunk.rows
                 }
@@ -100,11 +108,6 @@ import Darwin
             }
         }
         for file in files { try file.commit() }
-    }
-
-    private static func write(_ bytes: [UInt8], to file: OutputFile) throws(PreflightError) {
-        // (`withUnsafeBytes` rethrows untyped: the typed error goes through a `Result`.)
-        try bytes.withUnsafeBytes { bytes in Result { () throws(PreflightError) in try file.write(bytes) } }.get()
     }
 
     private static func writeHead(_ magic: [UInt8], key: UInt64, bucket: Int, buckets: Int, into head: inout ByteWriter) {
@@ -159,35 +162,39 @@ import Darwin
     public static func checkBucket(paths: [String], output: String, memoryLimit: Int, temporaryDirectory: String?,
                                    threads: Int) throws(PreflightError) {
         guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no ids files given") }
-        var inputs: [(file: ExchangeFile, head: Head, shard: ShardRows)] = []
+        // Heads first, one file open at a time (a bucket has a file from each of thousands of shards).
+        var inputs: [(path: String, head: Head, shard: ShardRows)] = []
         for path in paths {
             let file = try ExchangeFile(path: path)
             let head = try readHead(file, magic: idsMagic, kind: "ids")
-            inputs.append((file, head, try readShard(file)))
+            inputs.append((path, head, try readShard(file)))
         }
         let first = inputs[0]
         for input in inputs.dropFirst() where input.head.key != first.head.key || input.head.bucket != first.head.bucket
             || input.head.buckets != first.head.buckets {
-            throw .notAPartial(path: input.file.path, reason: input.head.key != first.head.key
-                               ? "its ids are of another file or other options than \(first.file.path)'s"
-                               : "it is bucket \(input.head.bucket) of \(input.head.buckets), and \(first.file.path) is "
+            throw .notAPartial(path: input.path, reason: input.head.key != first.head.key
+                               ? "its ids are of another file or other options than \(first.path)'s"
+                               : "it is bucket \(input.head.bucket) of \(input.head.buckets), and \(first.path) is "
                                  + "bucket \(first.head.bucket) of \(first.head.buckets)")
         }
         // Shards in row order: ids are registered in the order of their rows.
         inputs.sort { ($0.shard.firstRow, $0.shard.rangeStart) < ($1.shard.firstRow, $1.shard.rangeStart) }
         for (earlier, later) in zip(inputs, inputs.dropFirst())
         where earlier.shard.rangeStart == later.shard.rangeStart || earlier.shard.firstRow + earlier.shard.rows > later.shard.firstRow {
-            throw .notAPartial(path: later.file.path, reason: "its shard (\(later.shard)) overlaps that of "
-                               + "\(earlier.file.path) (\(earlier.shard))")
+            throw .notAPartial(path: later.path, reason: "its shard (\(later.shard)) overlaps that of "
+                               + "\(earlier.path) (\(earlier.shard))")
         }
         let folder = try TemporaryFolder(in: temporaryDirectory)
         let spill = try IDSpill(folder: folder)
         for input in inputs {
+            let file = try ExchangeFile(path: input.path)
+            _ = try readHead(file, magic: idsMagic, kind: "ids")
+            _ = try readShard(file)
             var lastRow = input.shard.firstRow
-            let damaged = PreflightError.notAPartial(path: input.file.path, reason: "it is damaged")
-            while let head = try input.file.peek(IDSpill.headerSize) {
+            let damaged = PreflightError.notAPartial(path: input.path, reason: "it is damaged")
+            while let head = try file.peek(IDSpill.headerSize) {
                 let length = IDSpill.recordLength(head.baseAddress!)
-                guard length <= 1 << 30, let record = try input.file.peek(length) else { throw damaged }
+                guard length <= 1 << 30, let record = try file.peek(length) else { throw damaged }
                 let fields = IDSpill.header(of: record)
                 let id = UnsafeRawBufferPointer(rebasing: record[IDSpill.headerSize...])
                 let hash = IDRegistry.hash(id)
@@ -198,18 +205,19 @@ import Darwin
                 lastRow = fields.row
                 try spill.append(id, hash: hash, row: fields.row, line: 0, order: fields.order, set: fields.set,
                                  rowHasErrors: false)
-                input.file.consume(length)
+                file.consumeRecord(length)
             }
+            try file.checkFooter()
         }
-        let out = try OutputFile.create(path: output)
         var head = ByteWriter()
         writeHead(verdictsMagic, key: first.head.key, bucket: first.head.bucket, buckets: first.head.buckets, into: &head)
         head.uint64(UInt64(inputs.count))
         for input in inputs {
             for value in [input.shard.rangeStart, input.shard.firstRow, input.shard.rows] { head.uint64(UInt64(value)) }
         }
-        try write(head.bytes, to: out)
-        let budget = memoryLimit == 0 ? 1 << 30 : max(16 << 20, memoryLimit - (40 << 20))
+        let out = try ExchangeWriter(path: output, head: head.bytes)
+        // No limit: the tables may take what the bucket needs (1 TiB is no limit in practice).
+        let budget = memoryLimit == 0 ? 1 << 40 : max(16 << 20, memoryLimit - (40 << 20))
         let late = try spill.resolve(memoryBudget: budget, threads: max(1, threads))
         var verdict = [UInt8](repeating: 0, count: ReplayVerdicts.recordSize)
         while let record = try late.nextRecord() {
@@ -220,7 +228,7 @@ import Darwin
                 at.storeBytes(of: Int32(truncatingIfNeeded: fields.order).littleEndian, toByteOffset: 16, as: Int32.self)
                 at.storeBytes(of: UInt32(truncatingIfNeeded: fields.set).littleEndian, toByteOffset: 20, as: UInt32.self)
             }
-            try write(verdict, to: out)
+            try out.writeRecord(verdict)
         }
         try out.commit()
     }
@@ -261,16 +269,18 @@ import Darwin
             }
             let copy = SpillFile(descriptor: try folder.createFile(), folder: folder)
             var last: (Int, Int, Int) = (-1, -1, -1)
-            let end = places.last.map { $0.firstRow + $0.rows } ?? 0
+            let start = places.first?.firstRow ?? 0, end = places.last.map { $0.firstRow + $0.rows } ?? 0
             while let record = try file.peek(ReplayVerdicts.recordSize) {
                 let verdict = VerdictReader.decode(record)
-                guard verdict.key > last, verdict.firstRow < verdict.row, verdict.row < end else {
+                guard verdict.key > last, verdict.firstRow >= start, verdict.firstRow < verdict.row, verdict.row < end,
+                      verdict.set <= Int(UInt8.max), verdict.order >= 0 else {
                     throw .notAPartial(path: path, reason: "it is damaged")
                 }
                 last = verdict.key
                 try copy.write(record)
-                file.consume(ReplayVerdicts.recordSize)
+                file.consumeRecord(ReplayVerdicts.recordSize)
             }
+            try file.checkFooter()
             cursors.append(try ReplayVerdicts.cursor(copy))
         }
         if let missing = seen.firstIndex(where: { $0 == nil }) {
@@ -280,8 +290,42 @@ import Darwin
     }
 }
 
+/// A file of the exchange being written: its head, its records (counted and summed), and the
+/// footer that says how many there were; put in place by `commit`.
+private final class ExchangeWriter {
+    private let file: OutputFile
+    private var count: UInt64 = 0
+    private var sum: UInt64 = 0
+
+    init(path: String, head: [UInt8]) throws(PreflightError) {
+        file = try OutputFile.create(path: path)
+        try write(head)
+    }
+
+    func writeRecord(_ record: [UInt8]) throws(PreflightError) {
+        record.withUnsafeBytes { sum = IDExchange.checksum(sum, adding: $0) }
+        count += 1
+        try write(record)
+    }
+
+    func commit() throws(PreflightError) {
+        var footer = ByteWriter()
+        footer.append(IDExchange.footerMagic)
+        footer.uint64(count)
+        footer.uint64(sum)
+        try write(footer.bytes)
+        try file.commit()
+    }
+
+    private func write(_ bytes: [UInt8]) throws(PreflightError) {
+        // (`withUnsafeBytes` rethrows untyped: the typed error goes through a `Result`.)
+        try bytes.withUnsafeBytes { bytes in Result { () throws(PreflightError) in try file.write(bytes) } }.get()
+    }
+}
+
 /// A file of the exchange, read front to back through a buffer: `peek` a record's bytes, then
-/// `consume` them.
+/// `consume` them (`consumeRecord` for a record, which the footer counts and sums), then
+/// `checkFooter` once `peek` finds no more.
 private final class ExchangeFile {
     let path: String
     private let descriptor: Int32
@@ -289,12 +333,43 @@ private final class ExchangeFile {
     private var capacity = 1 << 16
     private var start = 0, filled = 0
     private var atEnd = false
+    /// Where the records end (the footer's offset), and how far the file has been read.
+    private let recordsEnd: Int
+    private var offset = 0
+    private var count: UInt64 = 0
+    private var sum: UInt64 = 0
 
     init(path: String) throws(PreflightError) {
         self.path = path
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw .cannotOpen(path, errno: errno) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let failure = errno
+            close(descriptor)
+            throw .cannotRead(path, errno: failure)
+        }
+        recordsEnd = max(0, Int(info.st_size) - IDExchange.footerSize)
         data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    /// After the last record: the footer must count and sum the records read.
+    func checkFooter() throws(PreflightError) {
+        var footer = [UInt8](repeating: 0, count: IDExchange.footerSize)
+        let got = footer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, IDExchange.footerSize, off_t(recordsEnd)) }
+        let fields = footer.withUnsafeBytes { bytes in
+            (bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
+             bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian)
+        }
+        guard got == IDExchange.footerSize, Array(footer[..<8]) == IDExchange.footerMagic, fields == (count, sum) else {
+            throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
+        }
+    }
+
+    func consumeRecord(_ length: Int) {
+        sum = IDExchange.checksum(sum, adding: UnsafeRawBufferPointer(start: data + start, count: length))
+        count += 1
+        consume(length)
     }
 
     deinit {
@@ -322,13 +397,14 @@ private final class ExchangeFile {
                 data.deallocate()
                 data = larger
             }
-            let got = read(descriptor, data + filled, capacity - filled)
+            let got = pread(descriptor, data + filled, min(capacity - filled, recordsEnd - offset), off_t(offset))
             if got < 0 {
                 if errno == EINTR { continue }
                 throw .cannotRead(path, errno: errno)
             }
             if got == 0 { atEnd = true }
             filled += got
+            offset += got
         }
         return UnsafeRawBufferPointer(start: data + start, count: count)
     }

@@ -147,7 +147,7 @@ import Darwin
     }
 
     /// Every partial is of the same file, with the same options.
-    fileprivate static func checkTheyBelongTogether(_ shards: [PartialReader]) throws(PreflightError) {
+    static func checkTheyBelongTogether(_ shards: [PartialReader]) throws(PreflightError) {
         let first = shards[0]
         for shard in shards.dropFirst() {
             let (a, b) = (first.trailer, shard.trailer)
@@ -167,7 +167,7 @@ import Darwin
     }
 
     /// The ranges cover the file from its first byte to its last, each once.
-    fileprivate static func checkCoverage(_ shards: [PartialReader], size: Int) throws(PreflightError) {
+    static func checkCoverage(_ shards: [PartialReader], size: Int) throws(PreflightError) {
         var end = 0
         for (index, shard) in shards.enumerated() {
             let trailer = shard.trailer
@@ -201,7 +201,7 @@ import Darwin
     }
 
     /// The shards' input, mapped, when it is there with the size and modification time they saw.
-    private static func unchangedFile(_ trailer: PartialFile.Trailer) -> MappedFile? {
+    static func unchangedFile(_ trailer: PartialFile.Trailer) -> MappedFile? {
         guard trailer.path != "-", let size = trailer.size, trailer.modified != nil,
               Validator.modificationTime(of: trailer.path) == trailer.modified else { return nil }
         let descriptor = open(trailer.path, O_RDONLY | O_CLOEXEC)
@@ -217,14 +217,15 @@ import Darwin
 
     /// A shard whose first row is not where the rows before it end (its range began inside a
     /// quoted field): validated again from `firstRow` when its file is there and unchanged.
-    fileprivate static func repair(_ shard: PartialReader, from firstRow: Int, options: PartialFile.Options,
-                               in folder: inout TemporaryFolder?, temporaryDirectory: String?)
+    /// `allowed`: false to name the mending command even when the file is there.
+    static func repair(_ shard: PartialReader, from firstRow: Int, options: PartialFile.Options,
+                       in folder: inout TemporaryFolder?, temporaryDirectory: String?, allowed: Bool = true)
         throws(PreflightError) -> PartialReader {
         let trailer = shard.trailer
         var info = stat()
         let reachable = trailer.path != "-" && stat(trailer.path, &info) == 0 && Int(info.st_size) == trailer.size
             && trailer.modified != nil && Validator.modificationTime(of: trailer.path) == trailer.modified
-        guard reachable else {
+        guard allowed, reachable else {
             // Standard input: the bytes from the row's start on will do (the header first, for CSV).
             var input = trailer.path == "-"
                 ? "- --format \(options.format.rawValue) --byte-range-base \(firstRow) --name \(shellQuoted(trailer.name))"
@@ -253,79 +254,21 @@ import Darwin
 }
 
 extension PartialMerge {
-    /// A run's partials put in order: of one file and options, covering it (`merge` refuses them
-    /// by name otherwise), each shard's rows starting where the rows before it end (a misjudged
-    /// shard is validated again, or refused with the command that mends it), and each shard's
-    /// place among the run's rows.
-    struct Plan {
-        /// Every partial, in range order.
-        let shards: [PartialReader]
-        /// Each shard's rows as used (a shard validated again in place of a misjudged one); nil
-        /// for a shard whose whole range lies in a row before it.
-        let used: [PartialReader?]
-        /// Each shard's range start, first row's number and rows, in range order.
-        let places: [IDExchange.ShardRows]
-        /// The file's size (for standard input: the last range's end).
-        let size: Int
-        /// The number of the file's first data row (CSV: 2, after the header).
-        let firstDataRow: Int
-
-        init(paths: [String], temporaryDirectory: String?) throws(PreflightError) {
-            guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no partial results given") }
-            var shards = try paths.map { (path) throws(PreflightError) in try PartialReader(path: path) }
-            try PartialMerge.checkTheyBelongTogether(shards)
-            shards.sort { $0.trailer.rangeStart < $1.trailer.rangeStart }
-            // Shards read from standard input do not know the file's size: the last range ends there.
-            size = shards.lazy.compactMap(\.trailer.size).first ?? shards[shards.count - 1].trailer.rangeEnd
-            try PartialMerge.checkCoverage(shards, size: size)
-            let first = shards[0].trailer
-            firstDataRow = first.options.format == .csv ? 2 : 1
-            var used: [PartialReader?] = [], places: [IDExchange.ShardRows] = []
-            var repairs: TemporaryFolder?
-            var expected = first.firstRow
-            var row = firstDataRow
-            for shard in shards {
-                let trailer = shard.trailer
-                var taken: PartialReader?
-                if expected < trailer.rangeEnd {  // else a row before it covers its whole range
-                    taken = trailer.firstRow == expected ? shard
-                        : try PartialMerge.repair(shard, from: expected, options: first.options, in: &repairs,
-                                                  temporaryDirectory: temporaryDirectory)
-                    expected = taken!.trailer.rowsEnd
-                }
-                let rows = taken?.trailer.rows ?? 0
-                used.append(taken)
-                places.append(.init(rangeStart: trailer.rangeStart, firstRow: row, rows: rows))
-                row += rows
-            }
-            self.shards = shards
-            self.used = used
-            self.places = places
-        }
-
-        /// Where the partial at `path` (as named among the paths) is in range order.
-        func index(of path: String) throws(PreflightError) -> Int {
-            guard let index = shards.firstIndex(where: { $0.path == path }) else {
-                throw .notAPartial(path: path, reason: "it is not among the partials named")
-            }
-            return index
-        }
-    }
-
     /// Writes one shard's part of the run's split: its rows with a row-level error to `rejects`,
     /// the others to `clean`, as they came in — with the CSV header in front for the file's first
     /// shard — so that the parts of every shard, joined in range order, are byte for byte the
-    /// files `validate --rejects --clean` writes. `shard` is one of `paths`, the run's partials
-    /// (all are needed: they number the rows). Duplicates across shards come from `idVerdicts`
+    /// files `validate --rejects --clean` writes. The rows are numbered from the run's plan file
+    /// (`writePlan`) when `plan` is given, else from `paths`, every partial of the run (`shard`
+    /// one of them). Duplicates across shards come from `idVerdicts`
     /// (`IDExchange`), required when the options check ids or `unique` columns. The rows are read
     /// from the input file, which must be there unchanged. The errors file (`FILE.errors.ndjson`)
     /// is the merge's to write: its lines carry line numbers and file-level errors, which only the
     /// whole run knows.
-    public static func writeSplitPart(paths: [String], shard: String, idVerdicts: [String], rejects: OutputFile?,
-                                      clean: OutputFile?, temporaryDirectory: String?) throws(PreflightError) {
-        let plan = try Plan(paths: paths, temporaryDirectory: temporaryDirectory)
-        let index = try plan.index(of: shard)
-        let first = plan.shards[0].trailer
+    public static func writeSplitPart(paths: [String], plan: String? = nil, shard: String, idVerdicts: [String],
+                                      rejects: OutputFile?, clean: OutputFile?, temporaryDirectory: String?)
+        throws(PreflightError) {
+        let run = try ShardInRun(shard: shard, plan: plan, paths: paths, temporaryDirectory: temporaryDirectory)
+        let first = run.trailer
         let options = first.options.validationOptions(maxErrors: 0, memoryLimit: 0, temporaryDirectory: temporaryDirectory)
         let checksDuplicates = (options.uniqueIDs && !options.schema.idColumns.isEmpty)
             || options.schema.columns.contains { $0.constraints.unique }
@@ -335,7 +278,7 @@ extension PartialMerge {
         }
         let splitter = try RowSplitter(rejects: rejects, clean: clean, sidecar: nil, layout: .asInput)
         // A file of nothing but whitespace has no rows and no header in the split.
-        guard plan.shards.contains(where: { $0.trailer.sawContent }) else {
+        guard run.sawContent else {
             try splitter.finish()
             return
         }
@@ -345,17 +288,17 @@ extension PartialMerge {
         }
         let window = UnsafeRawBufferPointer(start: inputFile.base, count: inputFile.size)
         let delivery = RowDelivery([splitter])
-        if index == 0, let header = first.header {
+        if run.index == 0, let header = first.header {
             try delivery.header(UnsafeRawBufferPointer(rebasing: window[header[0]..<header[1]]))
         }
-        if let reader = plan.used[index] {
-            var outcome = RunOutcome(options: options, firstDataRow: plan.firstDataRow, delivery: delivery)
+        if let reader = run.reader {
+            var outcome = RunOutcome(options: options, firstDataRow: run.firstDataRow, delivery: delivery)
             // Lines are not known to a part (they count those of every shard before); the split
             // does not use them.
-            outcome.merger.start(atRow: plan.places[index].firstRow, line: 1)
+            outcome.merger.start(atRow: run.place.firstRow, line: 1)
             if !idVerdicts.isEmpty {
                 outcome.merger.takeVerdicts(try IDExchange.verdicts(
-                    paths: idVerdicts, key: first.runKey, places: plan.places, folder: TemporaryFolder(in: temporaryDirectory)))
+                    paths: idVerdicts, key: run.key, places: run.places, folder: TemporaryFolder(in: temporaryDirectory)))
             }
             while let block = try reader.nextBlock({ (tag, input) throws(PartialFile.Problem) in
                 try Block.decode(tag, from: &input, tracksRows: true, inputSize: inputFile.size)
