@@ -238,7 +238,12 @@ import Darwin
     /// The verdicts of every bucket, for a merge of the run whose key is `key` and whose shards
     /// are `places`: checked (one file per bucket, each of this run and these shards, records in
     /// order), copied to scratch files in `folder`, and read back through one `VerdictReader`.
-    static func verdicts(paths: [String], key: UInt64, places: [ShardRows],
+    ///
+    /// `rows`: only the verdicts of these rows are wanted (one shard's part of the split): they
+    /// are found by binary search (records are of one size, in row order) and only they are read
+    /// and checked; the count of records is checked against the footer, their checksum is not
+    /// (the merge reads every record and checks it).
+    static func verdicts(paths: [String], key: UInt64, places: [ShardRows], rows: Range<Int>? = nil,
                          folder: TemporaryFolder) throws(PreflightError) -> VerdictReader {
         var cursors: [SpillCursor] = []
         var seen: [String?] = []
@@ -270,17 +275,35 @@ import Darwin
             let copy = SpillFile(descriptor: try folder.createFile(), folder: folder)
             var last: (Int, Int, Int) = (-1, -1, -1)
             let start = places.first?.firstRow ?? 0, end = places.last.map { $0.firstRow + $0.rows } ?? 0
-            while let record = try file.peek(ReplayVerdicts.recordSize) {
+            let size = ReplayVerdicts.recordSize
+            if let rows {
+                // Straight to the first record of a row in `rows`.
+                let first = file.position, count = (file.recordsEnd - first) / size
+                guard (file.recordsEnd - first) % size == 0, try file.footerCount() == count else {
+                    throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
+                }
+                var low = 0, high = count
+                while low < high {
+                    let middle = (low + high) / 2
+                    guard let record = file.read(size, at: first + middle * size) else {
+                        throw .notAPartial(path: path, reason: "it is cut short")
+                    }
+                    if VerdictReader.decode(record).row < rows.lowerBound { low = middle + 1 } else { high = middle }
+                }
+                file.seek(to: first + low * size)
+            }
+            while let record = try file.peek(size) {
                 let verdict = VerdictReader.decode(record)
                 guard verdict.key > last, verdict.firstRow >= start, verdict.firstRow < verdict.row, verdict.row < end,
                       verdict.set <= Int(UInt8.max), verdict.order >= 0 else {
                     throw .notAPartial(path: path, reason: "it is damaged")
                 }
+                if let rows, verdict.row >= rows.upperBound { break }
                 last = verdict.key
                 try copy.write(record)
-                file.consumeRecord(ReplayVerdicts.recordSize)
+                file.consumeRecord(size)
             }
-            try file.checkFooter()
+            if rows == nil { try file.checkFooter() }
             cursors.append(try ReplayVerdicts.cursor(copy))
         }
         if let missing = seen.firstIndex(where: { $0 == nil }) {
@@ -334,7 +357,7 @@ private final class ExchangeFile {
     private var start = 0, filled = 0
     private var atEnd = false
     /// Where the records end (the footer's offset), and how far the file has been read.
-    private let recordsEnd: Int
+    let recordsEnd: Int
     private var offset = 0
     private var count: UInt64 = 0
     private var sum: UInt64 = 0
@@ -366,6 +389,35 @@ private final class ExchangeFile {
         }
     }
 
+    /// The file offset of the next byte `peek` gives.
+    var position: Int { offset - (filled - start) }
+
+    /// Reading goes on from `target` (a record's start).
+    func seek(to target: Int) {
+        start = 0
+        filled = 0
+        offset = min(target, recordsEnd)
+        atEnd = false
+    }
+
+    /// `count` bytes at `at`, read apart from the buffer (nil when the file has not that many).
+    func read(_ count: Int, at: Int) -> UnsafeRawBufferPointer? {
+        precondition(count <= Self.sideSize)
+        let got = pread(descriptor, side, count, off_t(at))
+        guard got == count else { return nil }
+        return UnsafeRawBufferPointer(start: side, count: count)
+    }
+    private let side = UnsafeMutableRawPointer.allocate(byteCount: sideSize, alignment: 16)
+    private static let sideSize = 64
+
+    /// The number of records the footer gives (its magic checked, not its checksum).
+    func footerCount() throws(PreflightError) -> Int {
+        guard let footer = read(IDExchange.footerSize, at: recordsEnd), Array(footer[..<8]) == IDExchange.footerMagic else {
+            throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
+        }
+        return Int(truncatingIfNeeded: footer.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian)
+    }
+
     func consumeRecord(_ length: Int) {
         sum = IDExchange.checksum(sum, adding: UnsafeRawBufferPointer(start: data + start, count: length))
         count += 1
@@ -375,6 +427,7 @@ private final class ExchangeFile {
     deinit {
         close(descriptor)
         data.deallocate()
+        side.deallocate()
     }
 
     /// The next `count` bytes, not consumed (valid until the next call); nil at the file's end.

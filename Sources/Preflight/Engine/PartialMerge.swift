@@ -297,8 +297,11 @@ extension PartialMerge {
             // does not use them.
             outcome.merger.start(atRow: run.place.firstRow, line: 1)
             if !idVerdicts.isEmpty {
+                // Only this shard's rows' verdicts are read.
+                let rows = run.place.firstRow..<(run.place.firstRow + run.place.rows)
                 outcome.merger.takeVerdicts(try IDExchange.verdicts(
-                    paths: idVerdicts, key: run.key, places: run.places, folder: TemporaryFolder(in: temporaryDirectory)))
+                    paths: idVerdicts, key: run.key, places: run.places, rows: rows,
+                    folder: TemporaryFolder(in: temporaryDirectory)))
             }
             while let block = try reader.nextBlock({ (tag, input) throws(PartialFile.Problem) in
                 try Block.decode(tag, from: &input, tracksRows: true, inputSize: inputFile.size)
