@@ -601,7 +601,7 @@ struct CheckIDs: ParsableCommand {
     @Option(help: "Where to write the bucket's verdicts.")
     var output: String
 
-    @Option(help: "Memory the check's tables may hold; past it ids go to scratch files (at least 64M, 0 = no limit). Default 512M.")
+    @Option(help: "Memory the check's tables may hold; past it ids go to scratch files (at least 64M, 0 = no limit).")
     var memoryLimit: String = "512M"
 
     @Option(name: .customLong("temp-dir"), help: "Where the check keeps scratch files. Default: $TMPDIR, else /tmp.")
