@@ -125,40 +125,51 @@ import Darwin
         var buckets: Int
     }
 
+    /// The bytes of a file's head: the magic line, the version, the key, the bucket and the count.
+    private static func headSize(_ magic: [UInt8]) -> Int { magic.count + 32 }
+
     private static func readHead(_ file: ExchangeFile, magic: [UInt8], kind: String) throws(PreflightError) -> Head {
-        let notOne = PreflightError.notAPartial(path: file.path, reason: "it is not a preflight \(kind) file")
-        guard let bytes = try file.peek(magic.count + 32), Array(bytes[..<magic.count]) == magic else { throw notOne }
-        let version = bytes.loadUnaligned(fromByteOffset: magic.count, as: UInt64.self).littleEndian
-        guard version == formatVersion else {
-            throw .notAPartial(path: file.path, reason: "it is a \(kind) file of format \(version); this is preflight "
+        guard let bytes = file.bytes(headSize(magic), at: 0), Array(bytes[..<magic.count]) == magic else {
+            throw .notAPartial(path: file.path, reason: "it is not a preflight \(kind) file")
+        }
+        func value(_ at: Int) -> UInt64 {
+            bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: magic.count + at, as: UInt64.self).littleEndian }
+        }
+        guard value(0) == formatVersion else {
+            throw .notAPartial(path: file.path, reason: "it is a \(kind) file of format \(value(0)); this is preflight "
                                + "\(PreflightVersion.current), format \(formatVersion)")
         }
-        let head = Head(key: bytes.loadUnaligned(fromByteOffset: magic.count + 8, as: UInt64.self).littleEndian,
-                        bucket: Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: magic.count + 16, as: UInt64.self).littleEndian),
-                        buckets: Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: magic.count + 24, as: UInt64.self).littleEndian))
-        file.consume(magic.count + 32)
+        let head = Head(key: value(8), bucket: Int(truncatingIfNeeded: value(16)), buckets: Int(truncatingIfNeeded: value(24)))
         guard head.buckets >= 1, head.buckets <= bucketLimit, head.bucket >= 0, head.bucket < head.buckets else {
             throw .notAPartial(path: file.path, reason: "it is damaged")
         }
         return head
     }
 
-    private static func readShard(_ file: ExchangeFile) throws(PreflightError) -> ShardRows {
-        guard let bytes = try file.peek(24) else { throw .notAPartial(path: file.path, reason: "it is cut short") }
-        func value(_ at: Int) -> Int { Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: at, as: UInt64.self).littleEndian) }
-        let shard = ShardRows(rangeStart: value(0), firstRow: value(8), rows: value(16))
-        file.consume(24)
-        guard shard.rangeStart >= 0, shard.firstRow >= 0, shard.rows >= 0, shard.firstRow <= Int.max - shard.rows else {
-            throw .notAPartial(path: file.path, reason: "it is damaged")
+    /// `count` shards' places (24 bytes each) at `offset`.
+    private static func readShards(_ file: ExchangeFile, count: Int, at offset: Int) throws(PreflightError) -> [ShardRows] {
+        guard let bytes = file.bytes(24 * count, at: offset) else { throw .notAPartial(path: file.path, reason: "it is cut short") }
+        var shards: [ShardRows] = []
+        for index in 0..<count {
+            func value(_ at: Int) -> Int {
+                bytes.withUnsafeBytes {
+                    Int(truncatingIfNeeded: $0.loadUnaligned(fromByteOffset: 24 * index + at, as: UInt64.self).littleEndian)
+                }
+            }
+            let shard = ShardRows(rangeStart: value(0), firstRow: value(8), rows: value(16))
+            guard shard.rangeStart >= 0, shard.firstRow >= 0, shard.rows >= 0, shard.firstRow <= Int.max - shard.rows else {
+                throw .notAPartial(path: file.path, reason: "it is damaged")
+            }
+            shards.append(shard)
         }
-        return shard
+        return shards
     }
 
     // MARK: Checking a bucket
 
     /// Checks one bucket: `paths` are its ids files, one from each shard (any order); the
-    /// verdicts go to `output`. Memory: the out-of-core check's, within `memoryLimit` (0: 1 GiB
-    /// of tables).
+    /// verdicts go to `output`. Memory: the out-of-core check's, its tables within `memoryLimit`
+    /// (0: no limit).
     public static func checkBucket(paths: [String], output: String, memoryLimit: Int, temporaryDirectory: String?,
                                    threads: Int) throws(PreflightError) {
         guard !paths.isEmpty else { throw .notAPartial(path: "", reason: "no ids files given") }
@@ -167,7 +178,7 @@ import Darwin
         for path in paths {
             let file = try ExchangeFile(path: path)
             let head = try readHead(file, magic: idsMagic, kind: "ids")
-            inputs.append((path, head, try readShard(file)))
+            inputs.append((path, head, try readShards(file, count: 1, at: headSize(idsMagic))[0]))
         }
         let first = inputs[0]
         for input in inputs.dropFirst() where input.head.key != first.head.key || input.head.bucket != first.head.bucket
@@ -188,13 +199,14 @@ import Darwin
         let spill = try IDSpill(folder: folder)
         for input in inputs {
             let file = try ExchangeFile(path: input.path)
-            _ = try readHead(file, magic: idsMagic, kind: "ids")
-            _ = try readShard(file)
+            let records = file.records(from: headSize(idsMagic) + 24, headerSize: IDSpill.headerSize) {
+                IDSpill.recordLength($0)
+            }
+            var check = RecordCheck()
             var lastRow = input.shard.firstRow
             let damaged = PreflightError.notAPartial(path: input.path, reason: "it is damaged")
-            while let head = try file.peek(IDSpill.headerSize) {
-                let length = IDSpill.recordLength(head.baseAddress!)
-                guard length <= 1 << 30, let record = try file.peek(length) else { throw damaged }
+            while let record = try records.advance() {
+                check.add(record)
                 let fields = IDSpill.header(of: record)
                 let id = UnsafeRawBufferPointer(rebasing: record[IDSpill.headerSize...])
                 let hash = IDRegistry.hash(id)
@@ -205,9 +217,8 @@ import Darwin
                 lastRow = fields.row
                 try spill.append(id, hash: hash, row: fields.row, line: 0, order: fields.order, set: fields.set,
                                  rowHasErrors: false)
-                file.consumeRecord(length)
             }
-            try file.checkFooter()
+            try file.checkFooter(check)
         }
         var head = ByteWriter()
         writeHead(verdictsMagic, key: first.head.key, bucket: first.head.bucket, buckets: first.head.buckets, into: &head)
@@ -223,10 +234,8 @@ import Darwin
         while let record = try late.nextRecord() {
             let fields = IDSpill.header(of: record)
             verdict.withUnsafeMutableBytes { at in
-                at.storeBytes(of: Int64(fields.row).littleEndian, toByteOffset: 0, as: Int64.self)
-                at.storeBytes(of: Int64(IDSpill.firstRow(of: record)).littleEndian, toByteOffset: 8, as: Int64.self)
-                at.storeBytes(of: Int32(truncatingIfNeeded: fields.order).littleEndian, toByteOffset: 16, as: Int32.self)
-                at.storeBytes(of: UInt32(truncatingIfNeeded: fields.set).littleEndian, toByteOffset: 20, as: UInt32.self)
+                ReplayVerdicts.encode(row: fields.row, order: fields.order, set: fields.set,
+                                      firstRow: IDSpill.firstRow(of: record), at: at.baseAddress!)
             }
             try out.writeRecord(verdict)
         }
@@ -261,12 +270,12 @@ import Darwin
                 throw .notAPartial(path: path, reason: "it is bucket \(head.bucket), as \(other) is")
             }
             seen[head.bucket] = path
-            guard let count = try file.peek(8) else { throw .notAPartial(path: path, reason: "it is cut short") }
-            let shardCount = Int(truncatingIfNeeded: count.loadUnaligned(as: UInt64.self).littleEndian)
-            file.consume(8)
+            guard let count = file.bytes(8, at: headSize(verdictsMagic)) else {
+                throw .notAPartial(path: path, reason: "it is cut short")
+            }
+            let shardCount = Int(truncatingIfNeeded: count.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }.littleEndian)
             guard shardCount >= 0, shardCount <= 1 << 24 else { throw .notAPartial(path: path, reason: "it is damaged") }
-            var shards: [ShardRows] = []
-            for _ in 0..<shardCount { shards.append(try readShard(file)) }
+            let shards = try readShards(file, count: shardCount, at: headSize(verdictsMagic) + 8)
             guard shards == places else {
                 let missing = places.first { !shards.contains($0) }
                 throw .notAPartial(path: path, reason: "its shards are not the partials': "
@@ -276,23 +285,27 @@ import Darwin
             var last: (Int, Int, Int) = (-1, -1, -1)
             let start = places.first?.firstRow ?? 0, end = places.last.map { $0.firstRow + $0.rows } ?? 0
             let size = ReplayVerdicts.recordSize
+            var first = headSize(verdictsMagic) + 8 + 24 * shardCount
             if let rows {
                 // Straight to the first record of a row in `rows`.
-                let first = file.position, count = (file.recordsEnd - first) / size
-                guard (file.recordsEnd - first) % size == 0, try file.footerCount() == count else {
+                let count = (file.recordsEnd - first) / size
+                guard (file.recordsEnd - first) % size == 0, file.footer()?.count == count else {
                     throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
                 }
                 var low = 0, high = count
                 while low < high {
                     let middle = (low + high) / 2
-                    guard let record = file.read(size, at: first + middle * size) else {
+                    guard let record = file.bytes(size, at: first + middle * size) else {
                         throw .notAPartial(path: path, reason: "it is cut short")
                     }
-                    if VerdictReader.decode(record).row < rows.lowerBound { low = middle + 1 } else { high = middle }
+                    let row = record.withUnsafeBytes { VerdictReader.decode($0).row }
+                    if row < rows.lowerBound { low = middle + 1 } else { high = middle }
                 }
-                file.seek(to: first + low * size)
+                first += low * size
             }
-            while let record = try file.peek(size) {
+            let records = file.records(from: first, headerSize: size) { _ in size }
+            var check = RecordCheck()
+            while let record = try records.advance() {
                 let verdict = VerdictReader.decode(record)
                 guard verdict.key > last, verdict.firstRow >= start, verdict.firstRow < verdict.row, verdict.row < end,
                       verdict.set <= Int(UInt8.max), verdict.order >= 0 else {
@@ -300,10 +313,10 @@ import Darwin
                 }
                 if let rows, verdict.row >= rows.upperBound { break }
                 last = verdict.key
+                check.add(record)
                 try copy.write(record)
-                file.consumeRecord(size)
             }
-            if rows == nil { try file.checkFooter() }
+            if rows == nil { try file.checkFooter(check) }
             cursors.append(try ReplayVerdicts.cursor(copy))
         }
         if let missing = seen.firstIndex(where: { $0 == nil }) {
@@ -313,12 +326,22 @@ import Darwin
     }
 }
 
+/// The count and checksum of a file's records, as its footer gives them.
+private struct RecordCheck: Equatable {
+    var count = 0
+    var sum: UInt64 = 0
+
+    mutating func add(_ record: UnsafeRawBufferPointer) {
+        sum = IDExchange.checksum(sum, adding: record)
+        count += 1
+    }
+}
+
 /// A file of the exchange being written: its head, its records (counted and summed), and the
 /// footer that says how many there were; put in place by `commit`.
 private final class ExchangeWriter {
     private let file: OutputFile
-    private var count: UInt64 = 0
-    private var sum: UInt64 = 0
+    private var check = RecordCheck()
 
     init(path: String, head: [UInt8]) throws(PreflightError) {
         file = try OutputFile.create(path: path)
@@ -326,16 +349,15 @@ private final class ExchangeWriter {
     }
 
     func writeRecord(_ record: [UInt8]) throws(PreflightError) {
-        record.withUnsafeBytes { sum = IDExchange.checksum(sum, adding: $0) }
-        count += 1
+        record.withUnsafeBytes { check.add($0) }
         try write(record)
     }
 
     func commit() throws(PreflightError) {
         var footer = ByteWriter()
         footer.append(IDExchange.footerMagic)
-        footer.uint64(count)
-        footer.uint64(sum)
+        footer.uint64(UInt64(check.count))
+        footer.uint64(check.sum)
         try write(footer.bytes)
         try file.commit()
     }
@@ -346,21 +368,13 @@ private final class ExchangeWriter {
     }
 }
 
-/// A file of the exchange, read front to back through a buffer: `peek` a record's bytes, then
-/// `consume` them (`consumeRecord` for a record, which the footer counts and sums), then
-/// `checkFooter` once `peek` finds no more.
+/// A file of the exchange being read: its head's fields at known offsets, its records through a
+/// `SpillCursor` up to the footer, then the footer.
 private final class ExchangeFile {
     let path: String
     private let descriptor: Int32
-    private var data: UnsafeMutableRawPointer
-    private var capacity = 1 << 16
-    private var start = 0, filled = 0
-    private var atEnd = false
-    /// Where the records end (the footer's offset), and how far the file has been read.
+    /// Where the records end: the footer's offset.
     let recordsEnd: Int
-    private var offset = 0
-    private var count: UInt64 = 0
-    private var sum: UInt64 = 0
 
     init(path: String) throws(PreflightError) {
         self.path = path
@@ -373,94 +387,44 @@ private final class ExchangeFile {
             throw .cannotRead(path, errno: failure)
         }
         recordsEnd = max(0, Int(info.st_size) - IDExchange.footerSize)
-        data = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+    }
+
+    deinit { close(descriptor) }
+
+    /// `count` bytes at `offset` (nil when the file ends before them).
+    func bytes(_ count: Int, at offset: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        return PartialReader.read(descriptor, into: &bytes, at: offset) ? bytes : nil
+    }
+
+    /// The records from `offset` to the footer; one that runs into it is a file cut short.
+    func records(from offset: Int, headerSize: Int, recordLength: @escaping (UnsafeRawPointer) -> Int) -> SpillCursor {
+        let (descriptor, path) = (self.descriptor, self.path)
+        return SpillCursor(reading: { (into, count, at) throws(PreflightError) in
+            while true {
+                let got = pread(descriptor, into, count, off_t(at))
+                if got >= 0 { return got }
+                if errno != EINTR { throw .cannotRead(path, errno: errno) }
+            }
+        }, from: offset, to: recordsEnd, cutShort: .notAPartial(path: path, reason: "it is cut short"),
+           headerSize: headerSize, bufferSize: 1 << 16, recordLength: recordLength)
+    }
+
+    /// The footer's count and checksum (nil: no footer there).
+    func footer() -> RecordCheck? {
+        guard let footer = bytes(IDExchange.footerSize, at: recordsEnd), Array(footer[..<8]) == IDExchange.footerMagic else {
+            return nil
+        }
+        return footer.withUnsafeBytes { bytes in
+            RecordCheck(count: Int(truncatingIfNeeded: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian),
+                        sum: bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian)
+        }
     }
 
     /// After the last record: the footer must count and sum the records read.
-    func checkFooter() throws(PreflightError) {
-        var footer = [UInt8](repeating: 0, count: IDExchange.footerSize)
-        let got = footer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress!, IDExchange.footerSize, off_t(recordsEnd)) }
-        let fields = footer.withUnsafeBytes { bytes in
-            (bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian,
-             bytes.loadUnaligned(fromByteOffset: 16, as: UInt64.self).littleEndian)
-        }
-        guard got == IDExchange.footerSize, Array(footer[..<8]) == IDExchange.footerMagic, fields == (count, sum) else {
+    func checkFooter(_ read: RecordCheck) throws(PreflightError) {
+        guard footer() == read else {
             throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
         }
     }
-
-    /// The file offset of the next byte `peek` gives.
-    var position: Int { offset - (filled - start) }
-
-    /// Reading goes on from `target` (a record's start).
-    func seek(to target: Int) {
-        start = 0
-        filled = 0
-        offset = min(target, recordsEnd)
-        atEnd = false
-    }
-
-    /// `count` bytes at `at`, read apart from the buffer (nil when the file has not that many).
-    func read(_ count: Int, at: Int) -> UnsafeRawBufferPointer? {
-        precondition(count <= Self.sideSize)
-        let got = pread(descriptor, side, count, off_t(at))
-        guard got == count else { return nil }
-        return UnsafeRawBufferPointer(start: side, count: count)
-    }
-    private let side = UnsafeMutableRawPointer.allocate(byteCount: sideSize, alignment: 16)
-    private static let sideSize = 64
-
-    /// The number of records the footer gives (its magic checked, not its checksum).
-    func footerCount() throws(PreflightError) -> Int {
-        guard let footer = read(IDExchange.footerSize, at: recordsEnd), Array(footer[..<8]) == IDExchange.footerMagic else {
-            throw .notAPartial(path: path, reason: "it is cut short or damaged (its records do not match its footer)")
-        }
-        return Int(truncatingIfNeeded: footer.loadUnaligned(fromByteOffset: 8, as: UInt64.self).littleEndian)
-    }
-
-    func consumeRecord(_ length: Int) {
-        sum = IDExchange.checksum(sum, adding: UnsafeRawBufferPointer(start: data + start, count: length))
-        count += 1
-        consume(length)
-    }
-
-    deinit {
-        close(descriptor)
-        data.deallocate()
-        side.deallocate()
-    }
-
-    /// The next `count` bytes, not consumed (valid until the next call); nil at the file's end.
-    /// A file that ends within them is cut short.
-    func peek(_ count: Int) throws(PreflightError) -> UnsafeRawBufferPointer? {
-        while filled - start < count {
-            if atEnd {
-                if filled == start { return nil }
-                throw .notAPartial(path: path, reason: "it is cut short")
-            }
-            if start > 0 {
-                memmove(data, data + start, filled - start)
-                filled -= start
-                start = 0
-            }
-            if count > capacity {
-                while count > capacity { capacity *= 2 }
-                let larger = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-                larger.copyMemory(from: data, byteCount: filled)
-                data.deallocate()
-                data = larger
-            }
-            let got = pread(descriptor, data + filled, min(capacity - filled, recordsEnd - offset), off_t(offset))
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw .cannotRead(path, errno: errno)
-            }
-            if got == 0 { atEnd = true }
-            filled += got
-            offset += got
-        }
-        return UnsafeRawBufferPointer(start: data + start, count: count)
-    }
-
-    func consume(_ count: Int) { start += count }
 }

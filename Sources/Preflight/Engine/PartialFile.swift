@@ -271,7 +271,8 @@ final class PartialReader {
         [Int(info.st_size), info.modificationTime.seconds, info.modificationTime.nanoseconds]
     }
 
-    private static func read(_ descriptor: Int32, into target: inout [UInt8], count: Int? = nil, at offset: Int) -> Bool {
+    /// Reads `count` bytes (all of `target` when nil) at `offset`; false when the file ends first.
+    static func read(_ descriptor: Int32, into target: inout [UInt8], count: Int? = nil, at offset: Int) -> Bool {
         let count = count ?? target.count
         var done = 0
         while done < count {

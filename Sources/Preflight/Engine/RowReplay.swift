@@ -41,7 +41,11 @@ final class ReplayVerdicts {
 
     static func write(row: Int, order: Int, set: Int, firstRow: Int, to file: SpillFile) throws(PreflightError) {
         // Encoded in place in the file's buffer.
-        let at = try file.reserve(Self.recordSize)
+        encode(row: row, order: order, set: set, firstRow: firstRow, at: try file.reserve(Self.recordSize))
+    }
+
+    /// Writes a verdict's record (`recordSize` bytes) at `at`.
+    static func encode(row: Int, order: Int, set: Int, firstRow: Int, at: UnsafeMutableRawPointer) {
         at.storeBytes(of: Int64(row).littleEndian, toByteOffset: 0, as: Int64.self)
         at.storeBytes(of: Int64(firstRow).littleEndian, toByteOffset: 8, as: Int64.self)
         at.storeBytes(of: Int32(truncatingIfNeeded: order).littleEndian, toByteOffset: 16, as: Int32.self)

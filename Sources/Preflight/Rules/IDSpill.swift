@@ -448,23 +448,40 @@ final class SpillFile {
     fileprivate var folderName: String { folder.parent }
 }
 
-/// Reads a scratch file's records front to back through a buffer of its own (many may be open
-/// at once: a small one, grown for a record longer than it). A record's length is told from its
-/// first `headerSize` bytes.
+/// Reads records front to back through a buffer of its own (many may be open at once: a small
+/// one, grown for a record longer than it): a scratch file's, or those in bytes `from..<to` of any
+/// file (`IDExchange`'s). A record's length is told from its first `headerSize` bytes.
 final class SpillCursor {
-    private let file: SpillFile
+    /// Reads up to `count` bytes at a file offset into the pointer; returns how many.
+    typealias Read = (_ into: UnsafeMutableRawPointer, _ count: Int, _ at: Int) throws(PreflightError) -> Int
+
+    private let read: Read
+    /// Where the records end, and the error for records that run past it (the file is cut short).
     private let size: Int
+    private let cutShort: PreflightError
     private let headerSize: Int
     private let recordLength: (UnsafeRawPointer) -> Int
     private var data: UnsafeMutableRawPointer
     private var capacity: Int
     /// Bytes in `data`; the current record's start and end in it; the file offset read up to.
-    private var filled = 0, start = 0, end = 0, offset = 0
+    private var filled = 0, start = 0, end = 0, offset: Int
 
-    init(_ file: SpillFile, headerSize: Int, bufferSize: Int = 1 << 14,
-         recordLength: @escaping (UnsafeRawPointer) -> Int) throws(PreflightError) {
-        self.file = file
-        size = try file.finishWriting()
+    /// The records of a scratch file, written to the end.
+    convenience init(_ file: SpillFile, headerSize: Int, bufferSize: Int = 1 << 14,
+                     recordLength: @escaping (UnsafeRawPointer) -> Int) throws(PreflightError) {
+        self.init(reading: { (into, count, at) throws(PreflightError) in try file.read(into: into, count: count, at: at) },
+                  from: 0, to: try file.finishWriting(),
+                  cutShort: .cannotRead(TemporaryFolder.fileDescription(in: file.folderName), errno: EIO),
+                  headerSize: headerSize, bufferSize: bufferSize, recordLength: recordLength)
+    }
+
+    /// The records in bytes `from..<to` of what `read` reads.
+    init(reading read: @escaping Read, from: Int, to: Int, cutShort: PreflightError, headerSize: Int,
+         bufferSize: Int = 1 << 14, recordLength: @escaping (UnsafeRawPointer) -> Int) {
+        self.read = read
+        offset = from
+        size = max(from, to)
+        self.cutShort = cutShort
         self.headerSize = headerSize
         self.recordLength = recordLength
         capacity = max(bufferSize, headerSize)
@@ -476,7 +493,7 @@ final class SpillCursor {
     /// The record `advance` returned last.
     private(set) var current: UnsafeRawBufferPointer?
 
-    /// The next record (valid until the next call), or nil at the file's end.
+    /// The next record (valid until the next call), or nil at the end.
     func advance() throws(PreflightError) -> UnsafeRawBufferPointer? {
         start = end
         current = nil
@@ -485,6 +502,8 @@ final class SpillCursor {
             if filled - start >= headerSize {
                 length = recordLength(UnsafeRawPointer(data + start))
                 if filled - start >= length { break }
+                // A length past the end is a file cut short (or damaged): not a buffer to grow.
+                if length - (filled - start) > size - offset { throw cutShort }
             }
             // Not a whole record in the buffer: move what is there to the front, grow if needed, read.
             if start > 0 {
@@ -500,12 +519,12 @@ final class SpillCursor {
                 data = larger
             }
             if offset == size {
-                guard filled == 0 else { throw .cannotRead(TemporaryFolder.fileDescription(in: file.folderName), errno: EIO) }
+                guard filled == 0 else { throw cutShort }
                 end = 0
                 return nil
             }
-            let got = try file.read(into: data + filled, count: min(capacity - filled, size - offset), at: offset)
-            if got == 0 { throw .cannotRead(TemporaryFolder.fileDescription(in: file.folderName), errno: EIO) }
+            let got = try read(data + filled, min(capacity - filled, size - offset), offset)
+            if got == 0 { throw cutShort }
             offset += got
             filled += got
         }
