@@ -455,44 +455,42 @@ struct Merge: ParsableCommand {
         }
         if let maxErrors, maxErrors < 0 { throw ValidationError("--max-errors must be 0 or more") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
-        guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
-            throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
-        }
+        try Merge.checkMemoryLimit(memoryLimit)
         if let report, ReportStyle(rawValue: report) == nil {
             let names = ReportStyle.allCases.map(\.rawValue).joined(separator: ", ")
             throw ValidationError("unknown report style '\(report)' (available: \(names))")
         }
     }
 
+    /// `--memory-limit` of the sharded run's commands: a size of at least 64M, or 0.
+    static func checkMemoryLimit(_ text: String) throws {
+        guard let limit = ValidationOptions.byteCount(text), limit == 0 || limit >= 64 << 20 else {
+            throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
+        }
+    }
+
     func run() throws {
-        Interrupt.install()  // Ctrl-C and SIGTERM remove the scratch files and temporary outputs
-        raiseOpenFileLimit()
+        startShardedRun()
         let style: ReportStyle = report.flatMap(ReportStyle.init(rawValue:)) ?? (isatty(1) == 1 ? .text : .piing)
         let maxErrors = self.maxErrors ?? (style == .text ? 20 : 1000)
         // Outputs must not replace the partials or the file they are of.
         let input = PartialMerge.inputPath(ofPartial: partials[0])
         try OutputSafety.check(inputs: partials + idVerdicts + (input.map { [$0] } ?? []), rejects: rejects, clean: clean,
                                sidecar: rejects.map(Validate.sidecarPath) ?? rejectsErrors)
-        let report: ValidationReport
-        do throws(PreflightError) {
+        let report = try shardedRun { () throws(PreflightError) -> ValidationReport in
             let colour = isatty(1) == 1 && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true)
             let renderer = try ReportRenderer(style: style, maxErrors: maxErrors, colour: colour, streamingTo: 1)
-            func create(_ path: String?) throws(PreflightError) -> OutputFile? {
-                guard let path else { return nil }
-                return try OutputFile.create(path: path)
-            }
             let splitter = rejects == nil && clean == nil && rejectsErrors == nil ? nil : try RowSplitter(
-                rejects: create(rejects), clean: create(clean),
-                sidecar: create(rejects.map(Validate.sidecarPath) ?? rejectsErrors), layout: .asInput)
-            report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors,
-                                            memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
-                                            temporaryDirectory: tempDir, threads: Validate.threadCount(threads),
-                                            observers: renderer.observers + (splitter.map { [$0] } ?? []),
-                                            showsRows: style == .productsup || rejects != nil || clean != nil,
-                                            idVerdicts: idVerdicts)
+                rejects: outputFile(rejects), clean: outputFile(clean),
+                sidecar: outputFile(rejects.map(Validate.sidecarPath) ?? rejectsErrors), layout: .asInput)
+            let report = try PartialMerge.merge(paths: partials, maxErrors: maxErrors,
+                                                memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
+                                                temporaryDirectory: tempDir, threads: Validate.threadCount(threads),
+                                                observers: renderer.observers + (splitter.map { [$0] } ?? []),
+                                                showsRows: style == .productsup || rejects != nil || clean != nil,
+                                                idVerdicts: idVerdicts)
             try renderer.write(report, to: 1)
-        } catch {
-            throw CommandFailure(shardedRunError: error)
+            return report
         }
         throw ExitCode(Exit.status(of: report))
     }
@@ -520,12 +518,10 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
-        Interrupt.install()
+        startShardedRun()
         try OutputSafety.check(inputs: partials, outputs: [("--output " + output, output)])
-        do throws(PreflightError) {
+        try shardedRun { () throws(PreflightError) in
             try PartialMerge.writePlan(paths: partials, output: output)
-        } catch {
-            throw CommandFailure(shardedRunError: error)
         }
     }
 }
@@ -569,17 +565,14 @@ struct PartialIDs: ParsableCommand {
     }
 
     func run() throws {
-        Interrupt.install()
-        raiseOpenFileLimit()
+        startShardedRun()
         try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []), outputs: (0..<buckets).map { bucket in
             let path = outputDir + "/" + IDExchange.idsFileName(bucket: bucket)
             return ("--output-dir file " + path, path)
         })
-        do throws(PreflightError) {
+        try shardedRun { () throws(PreflightError) in
             try IDExchange.writeBuckets(paths: partials, plan: plan, shard: shard, buckets: buckets, directory: outputDir,
                                         temporaryDirectory: tempDir)
-        } catch {
-            throw CommandFailure(shardedRunError: error)
         }
     }
 }
@@ -613,21 +606,16 @@ struct CheckIDs: ParsableCommand {
     func validate() throws {
         if files.isEmpty { throw ValidationError("name the bucket's ids files") }
         if threads < 0 { throw ValidationError("--threads must be 0 or more") }
-        guard let limit = ValidationOptions.byteCount(memoryLimit), limit == 0 || limit >= 64 << 20 else {
-            throw ValidationError("--memory-limit takes a size of at least 64M, like 512M or 2G (0 = no limit)")
-        }
+        try Merge.checkMemoryLimit(memoryLimit)
     }
 
     func run() throws {
-        Interrupt.install()
-        raiseOpenFileLimit()
+        startShardedRun()
         try OutputSafety.check(inputs: files, outputs: [("--output " + output, output)])
-        do throws(PreflightError) {
+        try shardedRun { () throws(PreflightError) in
             try IDExchange.checkBucket(paths: files, output: output,
                                        memoryLimit: ValidationOptions.byteCount(memoryLimit) ?? 512 << 20,
                                        temporaryDirectory: tempDir, threads: Validate.threadCount(threads))
-        } catch {
-            throw CommandFailure(shardedRunError: error)
         }
     }
 }
@@ -680,21 +668,37 @@ struct SplitPart: ParsableCommand {
     }
 
     func run() throws {
-        Interrupt.install()
-        raiseOpenFileLimit()
+        startShardedRun()
         let input = PartialMerge.inputPath(ofPartial: shard)
         try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []) + idVerdicts + (input.map { [$0] } ?? []),
                                outputs: [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean)])
-        do throws(PreflightError) {
-            func create(_ path: String?) throws(PreflightError) -> OutputFile? {
-                guard let path else { return nil }
-                return try OutputFile.create(path: path)
-            }
+        try shardedRun { () throws(PreflightError) in
             try PartialMerge.writeSplitPart(paths: partials, plan: plan, shard: shard, idVerdicts: idVerdicts,
-                                            rejects: create(rejects), clean: create(clean), temporaryDirectory: tempDir)
-        } catch {
-            throw CommandFailure(shardedRunError: error)
+                                            rejects: outputFile(rejects), clean: outputFile(clean), temporaryDirectory: tempDir)
         }
+    }
+}
+
+/// Creates the output at `path`, if one is named.
+func outputFile(_ path: String?) throws(PreflightError) -> OutputFile? {
+    guard let path else { return nil }
+    return try OutputFile.create(path: path)
+}
+
+/// The start of a sharded run's command (merge, plan, partial-ids, check-ids, split-part):
+/// Ctrl-C and SIGTERM remove the scratch files and temporary outputs, and open files may be many.
+func startShardedRun() {
+    Interrupt.install()
+    raiseOpenFileLimit()
+}
+
+/// Runs a sharded run's command's work: its errors are one line each, files that are not what
+/// they should be a usage error (64).
+func shardedRun<T>(_ body: () throws(PreflightError) -> T) throws(CommandFailure) -> T {
+    do throws(PreflightError) {
+        return try body()
+    } catch {
+        throw CommandFailure(shardedRunError: error)
     }
 }
 
