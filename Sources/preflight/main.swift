@@ -539,11 +539,7 @@ struct PartialIDs: ParsableCommand {
             the verdicts go to `preflight merge --id-verdicts`. Exit status: 0, or 64/66/74 as validate's.
             """)
 
-    @Argument(help: "Every partial result of the run, in any order (or --plan).")
-    var partials: [String] = []
-
-    @Option(help: "The run's plan (preflight plan), instead of every partial: the shard's own partial is then all it reads.")
-    var plan: String?
+    @OptionGroup var numbering: RunNumbering
 
     @Option(help: "The partial whose ids to write.")
     var shard: String
@@ -558,7 +554,7 @@ struct PartialIDs: ParsableCommand {
     var tempDir: String?
 
     func validate() throws {
-        try SplitPart.checkPartialsOrPlan(partials, plan)
+        try numbering.check()
         if buckets < 1 || buckets > IDExchange.bucketLimit {
             throw ValidationError("--buckets must be 1 to \(IDExchange.bucketLimit)")
         }
@@ -566,13 +562,13 @@ struct PartialIDs: ParsableCommand {
 
     func run() throws {
         startShardedRun()
-        try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []), outputs: (0..<buckets).map { bucket in
+        try OutputSafety.check(inputs: numbering.inputs + [shard], outputs: (0..<buckets).map { bucket in
             let path = outputDir + "/" + IDExchange.idsFileName(bucket: bucket)
             return ("--output-dir file " + path, path)
         })
         try shardedRun { () throws(PreflightError) in
-            try IDExchange.writeBuckets(paths: partials, plan: plan, shard: shard, buckets: buckets, directory: outputDir,
-                                        temporaryDirectory: tempDir)
+            try IDExchange.writeBuckets(paths: numbering.partials, plan: numbering.plan, shard: shard, buckets: buckets,
+                                        directory: outputDir, temporaryDirectory: tempDir)
         }
     }
 }
@@ -620,6 +616,24 @@ struct CheckIDs: ParsableCommand {
     }
 }
 
+/// How a shard's command (partial-ids, split-part) numbers its rows: from every partial of the
+/// run, or from the run's plan.
+struct RunNumbering: ParsableArguments {
+    @Argument(help: "Every partial result of the run, in any order (or --plan).")
+    var partials: [String] = []
+
+    @Option(help: "The run's plan (preflight plan), instead of every partial: the shard's own partial is then all it reads.")
+    var plan: String?
+
+    /// Every file named, for the outputs not to replace.
+    var inputs: [String] { partials + (plan.map { [$0] } ?? []) }
+
+    func check() throws {
+        if partials.isEmpty, plan == nil { throw ValidationError("name the run's partial results, or its --plan") }
+        if !partials.isEmpty, plan != nil { throw ValidationError("give the run's partial results or its --plan, not both") }
+    }
+}
+
 struct SplitPart: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split-part",
@@ -632,11 +646,7 @@ struct SplitPart: ParsableCommand {
             shards come from the run's verdicts (--id-verdicts, every bucket). Exit status: 0, or 64/66/74.
             """)
 
-    @Argument(help: "Every partial result of the run, in any order (or --plan).")
-    var partials: [String] = []
-
-    @Option(help: "The run's plan (preflight plan), instead of every partial: the shard's own partial is then all it reads.")
-    var plan: String?
+    @OptionGroup var numbering: RunNumbering
 
     @Option(help: "The partial whose rows to write.")
     var shard: String
@@ -653,14 +663,8 @@ struct SplitPart: ParsableCommand {
     @Option(name: .customLong("temp-dir"), help: "Where scratch files go. Default: $TMPDIR, else /tmp.")
     var tempDir: String?
 
-    /// A shard's command numbers rows from every partial of the run, or from its plan.
-    static func checkPartialsOrPlan(_ partials: [String], _ plan: String?) throws {
-        if partials.isEmpty, plan == nil { throw ValidationError("name the run's partial results, or its --plan") }
-        if !partials.isEmpty, plan != nil { throw ValidationError("give the run's partial results or its --plan, not both") }
-    }
-
     func validate() throws {
-        try Self.checkPartialsOrPlan(partials, plan)
+        try numbering.check()
         if rejects == nil, clean == nil { throw ValidationError("give --rejects, --clean or both") }
         for (option, path) in [("--rejects", rejects), ("--clean", clean)] where path == "-" || path == "" {
             throw ValidationError("\(option) needs a file name")
@@ -670,10 +674,10 @@ struct SplitPart: ParsableCommand {
     func run() throws {
         startShardedRun()
         let input = PartialMerge.inputPath(ofPartial: shard)
-        try OutputSafety.check(inputs: partials + [shard] + (plan.map { [$0] } ?? []) + idVerdicts + (input.map { [$0] } ?? []),
+        try OutputSafety.check(inputs: numbering.inputs + [shard] + idVerdicts + (input.map { [$0] } ?? []),
                                outputs: [("--rejects " + (rejects ?? ""), rejects), ("--clean " + (clean ?? ""), clean)])
         try shardedRun { () throws(PreflightError) in
-            try PartialMerge.writeSplitPart(paths: partials, plan: plan, shard: shard, idVerdicts: idVerdicts,
+            try PartialMerge.writeSplitPart(paths: numbering.partials, plan: numbering.plan, shard: shard, idVerdicts: idVerdicts,
                                             rejects: outputFile(rejects), clean: outputFile(clean), temporaryDirectory: tempDir)
         }
     }

@@ -18,19 +18,6 @@ final class IDExchangeTests: CLITestCase {
         return options
     }
 
-    /// The run's partials for shards cut at `cuts`.
-    private func shards(_ path: String, size: Int, cuts: [Int], options: ValidationOptions, tag: String) throws -> [String] {
-        let bounds = [0] + cuts + [size]
-        var partials: [String] = []
-        for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] || size == 0 {
-            let partial = scratch.appendingPathComponent("\(tag)-\(index).partial").path
-            try Validator.shard(path: path, range: bounds[index]..<bounds[index + 1], firstRowAt: nil, options: options,
-                                partial: partial)
-            partials.append(partial)
-        }
-        return partials
-    }
-
     /// Validates again, in place, every shard whose first row is not where the rows before it end
     /// (as the Spark job's rounds do): a plan is made of partials that fit.
     private func mend(_ partials: [String], path: String, options: ValidationOptions) throws {
@@ -79,7 +66,7 @@ final class IDExchangeTests: CLITestCase {
             let single = try Validator.validate(path: path, options: options)
             XCTAssertGreaterThan(single.errorCounts.keys.filter { $0.contains("duplicate") }.count, 0)
             let cuts = Set((0..<(2 + random.below(6))).map { _ in 1 + random.below(bytes.count - 1) }).sorted()
-            let partials = try shards(path, size: bytes.count, cuts: cuts, options: options, tag: "s\(seed)")
+            let partials = try writeShards(path, size: bytes.count, cuts: cuts, options: options, tag: "s\(seed)")
             let planPath = scratch.appendingPathComponent("s\(seed).plan").path
             try mend(partials, path: path, options: options)
             try PartialMerge.writePlan(paths: partials, output: planPath)
@@ -142,7 +129,7 @@ final class IDExchangeTests: CLITestCase {
         // Hashes of 8 bits: most distinct ids collide (the shards record the hashes they saw).
         IDRegistry.hashMask = 0xF0F
         defer { IDRegistry.hashMask = ~0 }
-        let partials = try shards(path, size: bytes.count, cuts: [bytes.count / 3, 2 * bytes.count / 3], options: options,
+        let partials = try writeShards(path, size: bytes.count, cuts: [bytes.count / 3, 2 * bytes.count / 3], options: options,
                                   tag: "c")
         let verdicts = try exchange(partials, buckets: 5, tag: "c")
         let merged = try PartialMerge.merge(paths: partials, maxErrors: 0, memoryLimit: 0, temporaryDirectory: scratch.path,
@@ -154,7 +141,7 @@ final class IDExchangeTests: CLITestCase {
         let bytes = ShardTests.csv(rows: 200, seed: 9)
         let path = try file("orders.csv", bytes: bytes)
         let options = self.options(.csv)
-        let partials = try shards(path, size: bytes.count, cuts: [bytes.count / 2], options: options, tag: "r")
+        let partials = try writeShards(path, size: bytes.count, cuts: [bytes.count / 2], options: options, tag: "r")
         let verdicts = try exchange(partials, buckets: 3, tag: "r")
         func refusal(_ body: () throws -> Void) -> String {
             do {
@@ -177,12 +164,12 @@ final class IDExchangeTests: CLITestCase {
         XCTAssertEqual(merge([verdicts[0], partials[0]]),
                        "cannot merge \(partials[0]): it is not a preflight verdicts file")
         // Another cut of the same file: the shards differ.
-        let other = try shards(path, size: bytes.count, cuts: [bytes.count / 3], options: options, tag: "o")
+        let other = try writeShards(path, size: bytes.count, cuts: [bytes.count / 3], options: options, tag: "o")
         XCTAssertTrue(merge(verdicts, other).contains("its shards are not the partials'"), merge(verdicts, other))
         // Other options: another run.
         var strict = options
         strict.maxRows = 5
-        let otherRun = try shards(path, size: bytes.count, cuts: [bytes.count / 2], options: strict, tag: "x")
+        let otherRun = try writeShards(path, size: bytes.count, cuts: [bytes.count / 2], options: strict, tag: "x")
         XCTAssertTrue(merge(verdicts, otherRun).contains("of another file or other options"), merge(verdicts, otherRun))
         // A damaged record: rows out of order.
         var damaged = Array(try Data(contentsOf: URL(fileURLWithPath: verdicts[0])))
@@ -262,12 +249,7 @@ final class IDExchangeTests: CLITestCase {
     func testCommandLineBucketsVerdictsAndParts() throws {
         let bytes = ShardTests.csv(rows: 300, seed: 12)
         let path = try file("orders.csv", bytes: bytes)
-        let schema = try file("orders.schema.json", """
-            {"name": "orders", "idField": "id", "columns": [
-              {"name": "id", "type": "string", "required": true},
-              {"name": "code", "type": "string", "unique": true},
-              {"name": "amount", "type": "decimal", "required": true}]}
-            """)
+        let schema = try ordersSchemaFile()
         let common = ["--schema-file", schema, "--line-cap", "120"]
         let single = try run(["validate", path, "--report", "jumbo", "--rejects", "one.r", "--clean", "one.c"] + common)
         XCTAssertEqual(single.status, 1, single.stderr)

@@ -134,34 +134,38 @@ final class OutOfCoreTests: CLITestCase {
 
     func testCommandLineMemoryLimitAndTempDir() throws {
         let path = try file("orders.csv", bytes: Self.csv(rows: 800_000, seed: 3))
-        let unlimited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "0"])
-        let limited = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "64M",
+        let unlimited = try run(["validate", path, "--schema-file", try ordersSchemaFile(), "--memory-limit", "0"])
+        let limited = try run(["validate", path, "--schema-file", try ordersSchemaFile(), "--memory-limit", "64M",
                                "--temp-dir", scratch.path])
         XCTAssertEqual(limited.status, 1)
         XCTAssertEqual(limited.stdout, unlimited.stdout)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: scratch.path).sorted(),
                        ["orders.csv", "orders.schema.json"], "the scratch folder is gone")
-        let missing = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "64M",
+        let missing = try run(["validate", path, "--schema-file", try ordersSchemaFile(), "--memory-limit", "64M",
                                "--temp-dir", scratch.path + "/missing"])
         XCTAssertEqual(missing.status, 74)
         XCTAssertEqual(missing.stdout, "")
         XCTAssertEqual(missing.stderr,
                        "preflight: cannot write a temporary folder in \(scratch.path)/missing: No such file or directory\n")
-        let bad = try run(["validate", path, "--schema-file", try schemaFile(), "--memory-limit", "lots"])
+        let bad = try run(["validate", path, "--schema-file", try ordersSchemaFile(), "--memory-limit", "lots"])
         XCTAssertEqual(bad.status, 64)
         // A record cap whose windows cannot fit the limit is refused, not run over the limit.
         let longest = try XCTUnwrap(ValidationOptions.longestLineCap(underMemoryLimit: 512 << 20))
         XCTAssertEqual(longest, (512 * 1_048_576 - 40 * 1_048_576 - 32 * 1_048_576) / 5 - 4096)
-        let wide = try run(["validate", path, "--schema-file", try schemaFile(), "--line-cap", "\(longest + 1)"])
+        let wide = try run(["validate", path, "--schema-file", try ordersSchemaFile(), "--line-cap", "\(longest + 1)"])
         XCTAssertEqual(wide.status, 64)
         XCTAssertEqual(wide.stderr, "preflight: --line-cap \(longest + 1) needs read windows that do not fit --memory-limit 512M "
                        + "(it allows a cap of at most \(longest) bytes): raise --memory-limit or lower --line-cap\n")
         for arguments in [["--line-cap", "\(longest)"], ["--line-cap", "\(longest + 1)", "--memory-limit", "0"]] {
-            XCTAssertEqual(try run(["validate", path, "--schema-file", try schemaFile()] + arguments).status, 1, "\(arguments)")
+            XCTAssertEqual(try run(["validate", path, "--schema-file", try ordersSchemaFile()] + arguments).status, 1, "\(arguments)")
         }
     }
 
-    private func schemaFile() throws -> String {
+}
+
+extension CLITestCase {
+    /// `OutOfCoreTests.schema` as a schema file in the scratch folder, for the command line.
+    func ordersSchemaFile() throws -> String {
         try file("orders.schema.json", """
             {"name": "orders", "idField": "id", "columns": [
               {"name": "id", "type": "string", "required": true},

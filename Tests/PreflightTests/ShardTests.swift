@@ -107,14 +107,7 @@ final class ShardTests: CLITestCase {
     /// The merged report of the shards cut at `cuts` (ascending, inside the file).
     private func sharded(_ path: String, size: Int, cuts: [Int], options: ValidationOptions, maxErrors: Int = 0,
                          memoryLimit: Int = 0) throws -> ValidationReport {
-        let bounds = [0] + cuts + [size]
-        var partials: [String] = []
-        for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] || size == 0 {
-            let partial = scratch.appendingPathComponent("shard-\(index).partial").path
-            try Validator.shard(path: path, range: bounds[index]..<bounds[index + 1], firstRowAt: nil, options: options,
-                                partial: partial)
-            partials.append(partial)
-        }
+        let partials = try writeShards(path, size: size, cuts: cuts, options: options, tag: "shard")
         return try PartialMerge.merge(paths: partials.reversed(), maxErrors: maxErrors, memoryLimit: memoryLimit,
                                       temporaryDirectory: scratch.path)
     }
@@ -337,12 +330,7 @@ final class ShardTests: CLITestCase {
     func testCommandLineShardsAndMerge() throws {
         let bytes = Self.csv(rows: 300, seed: 8)
         let path = try file("orders.csv", bytes: bytes)
-        let schema = try file("orders.schema.json", """
-            {"name": "orders", "idField": "id", "columns": [
-              {"name": "id", "type": "string", "required": true},
-              {"name": "code", "type": "string", "unique": true},
-              {"name": "amount", "type": "decimal", "required": true}]}
-            """)
+        let schema = try ordersSchemaFile()
         let common = ["--schema-file", schema, "--line-cap", "120"]
         let single = try run(["validate", path, "--report", "piing"] + common)
         XCTAssertEqual(single.status, 1)
@@ -471,5 +459,21 @@ private extension String.UTF8View {
             index += 1
         }
         return nil
+    }
+}
+
+extension CLITestCase {
+    /// The partials of the shards of `path` cut at `cuts` (ascending, inside the file; one
+    /// shard `0-0` for an empty file), named `TAG-N.partial` in the scratch folder.
+    func writeShards(_ path: String, size: Int, cuts: [Int], options: ValidationOptions, tag: String) throws -> [String] {
+        let bounds = [0] + cuts + [size]
+        var partials: [String] = []
+        for index in 0..<(bounds.count - 1) where bounds[index] < bounds[index + 1] || size == 0 {
+            let partial = scratch.appendingPathComponent("\(tag)-\(index).partial").path
+            try Validator.shard(path: path, range: bounds[index]..<bounds[index + 1], firstRowAt: nil, options: options,
+                                partial: partial)
+            partials.append(partial)
+        }
+        return partials
     }
 }
